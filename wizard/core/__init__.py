@@ -1,0 +1,1 @@
+"""The whole migration engine, with no Qt: readers, blueprint, plan, validation, phases."""

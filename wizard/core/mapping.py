@@ -1,0 +1,145 @@
+"""Build a plan from sources: Integration Sync presets first, then auto-matching, then custom.
+
+Also decides, from the data, what a replay needs fixed in the plan: each date column's
+day/month order, each number column's decimal mark, and picklist value maps.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from wizard.core.automatch import SUGGEST, custom_name, detect_entity, match_columns
+from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.plan import FieldMap, Plan, SourcePlan
+from wizard.core.presets import recognise
+from wizard.core.sources import Source
+from wizard.core.textnorm import norm
+from wizard.core.transforms import DateEvidence, decide_decimal
+
+SAMPLE_ROWS = 2000
+
+
+def _sample_values(sample: pd.DataFrame, column: str) -> list[str]:
+    return [v for v in sample[column].tolist() if v.strip()]
+
+
+def auto_value_map(values: list[str], options: tuple[str, ...],
+                   known: dict[str, str]) -> dict[str, str]:  # fmt: skip
+    """Map each distinct source value to an option: preset map, exact (any case), or close."""
+    out: dict[str, str] = {}
+    normed = {norm(o): o for o in options}
+    for v in dict.fromkeys(x.strip() for x in values):
+        if not v:
+            continue
+        if v in known:
+            out[v] = known[v]
+        elif norm(v) in normed:
+            out[v] = normed[norm(v)]
+        else:
+            hit = process.extractOne(norm(v), list(normed), scorer=fuzz.ratio, score_cutoff=88)
+            if hit:
+                out[v] = normed[hit[0]]
+    return out
+
+
+def decide_formats(splan: SourcePlan, sample: pd.DataFrame) -> None:
+    """Fill date orders and decimal marks for mapped date and number columns."""
+    ent = ENTITIES.get(splan.entity or "")
+    if ent is None:
+        return
+    evidence: dict[str, DateEvidence] = {}
+    for fm in splan.fields:
+        f = ent.field(fm.field)
+        for col in fm.columns:
+            if col not in sample.columns:
+                continue
+            if f.type in (FieldType.DATE, FieldType.DATETIME):
+                ev = DateEvidence()
+                ev.add(_sample_values(sample, col))
+                evidence[col] = ev
+            elif f.type in (FieldType.NUMBER, FieldType.MONEY):
+                splan.decimal_marks.setdefault(col, decide_decimal(_sample_values(sample, col)))
+    # a column that cannot decide follows the other date columns of the same export
+    settled = [ev.order()[0] for ev in evidence.values() if ev.order() == (ev.order()[0], True)]
+    settled = [o for o in settled if o]
+    file_order = max(set(settled), key=settled.count) if settled else None
+    for col, ev in evidence.items():
+        if col in splan.date_orders:
+            continue
+        order, sure = ev.order()
+        if order and sure:
+            splan.date_orders[col] = order
+        elif ev.ambiguous or ev.dmy or ev.mdy:
+            # '?' marks a guess the admin should confirm; the validation report says so
+            splan.date_orders[col] = (file_order or order or "MDY") + "?"
+        else:
+            splan.date_orders[col] = "MDY"
+
+
+def plan_source(source: Source, sample: pd.DataFrame | None = None) -> SourcePlan:
+    """Recognise one table and map its columns, with no manual work."""
+    if sample is None:
+        sample = source.preview(SAMPLE_ROWS)
+    columns = source.columns
+    splan = SourcePlan(file=str(source.path), options=source.options)
+    rec = recognise(source.label, columns, sample)
+    skipped: list[str] = []
+    if rec:
+        spec = rec.spec
+        splan.preset, splan.preset_object = rec.preset, rec.object
+        splan.entity, splan.entity_confidence = spec.entity, rec.confidence
+        splan.note = spec.note
+        from wizard.core.presets import apply_spec
+
+        splan.fields, skipped = apply_spec(spec, columns)
+        splan.constants = dict(spec.constants)
+        splan.value_maps = {k: dict(v) for k, v in spec.value_maps.items()}
+        if spec.merge_into and spec.merge_into["column"] in columns:
+            splan.merge_into = dict(spec.merge_into)
+            skipped.append(spec.merge_into["column"])
+    else:
+        guess = detect_entity(source.label, columns, sample)
+        splan.entity, splan.entity_confidence = guess.entity, guess.confidence
+        if guess.entity is None:
+            splan.note = f"Not imported: {guess.reason}."
+    if splan.entity:
+        ent = ENTITIES[splan.entity]
+        taken = {m.field for m in splan.fields} | set(splan.constants)
+        used = splan.mapped_columns() | set(skipped)
+        rest = [c for c in columns if c not in used]
+        for m in match_columns(ent, rest, sample):
+            if m.field not in taken and m.confidence >= SUGGEST:
+                splan.fields.append(m)
+                taken.add(m.field)
+        used = splan.mapped_columns() | set(skipped)
+        splan.custom = {c: custom_name(c) for c in columns if c not in used}
+        splan.skipped = skipped
+        for fm in splan.fields:
+            f = ent.field(fm.field)
+            if f.type == FieldType.PICKLIST and fm.columns[0] in sample.columns:
+                splan.value_maps[f.name] = auto_value_map(
+                    _sample_values(sample, fm.columns[0]),
+                    f.options,
+                    splan.value_maps.get(f.name, {}),
+                )
+        decide_formats(splan, sample)
+    return splan
+
+
+def build_plan(sources: list[Source], method: str | None = None) -> Plan:
+    """A whole plan for the given tables; Integration Sync when a known CRM was recognised."""
+    splans = [plan_source(s) for s in sources]
+    presets = {sp.preset for sp in splans if sp.preset}
+    preset = presets.pop() if len(presets) == 1 else None
+    chosen = method or ("integration_sync" if preset else "manual")
+    return Plan(method=chosen, preset=preset, sources=splans)
+
+
+def remap(splan: SourcePlan, field: str, columns: list[str], **extra: object) -> None:
+    """The admin's decision: ``field`` comes from ``columns`` (an empty list unmaps it)."""
+    splan.fields = [m for m in splan.fields if m.field != field]
+    for c in columns:
+        splan.custom.pop(c, None)
+    if columns:
+        splan.fields.append(FieldMap(field, list(columns), origin="admin", **extra))  # type: ignore[arg-type]

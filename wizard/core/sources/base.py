@@ -1,0 +1,72 @@
+"""The reader interface: a file (or one sheet of a workbook) read as chunks of text rows."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from wizard.core.sources.table import Notice, ReadOptions, SetAside
+
+CHUNK_ROWS = 50_000  # keeps every C-level call on a chunk short enough for a responsive GUI
+
+
+def make_frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame.index = pd.Index(numbers, name="row", dtype="int64")
+    return frame
+
+
+class Source(ABC):
+    """One table of source data. Every value is text ('' when empty); dates read from typed
+    spreadsheet cells are ISO text. Row numbers are the ones the admin sees in a spreadsheet."""
+
+    kind: str = ""
+
+    def __init__(self, path: Path, options: ReadOptions) -> None:
+        self.path = path
+        self.options = options  # resolved: every detected setting is filled in
+        self.columns: list[str] = []
+        self.original_columns: list[str] = []
+        self.notices: list[Notice] = []  # found when the file was opened
+        self.read_notices: list[Notice] = []  # found during the last full read
+        self.set_aside: list[SetAside] = []  # rows kept aside during the last full read
+        self.rows_read: int | None = None  # data rows in the last full read (incl. set aside)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.options.sheet
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name} [{self.sheet}]" if self.sheet else self.path.name
+
+    @property
+    def header_row(self) -> int:
+        return self.options.header_row or 1
+
+    @abstractmethod
+    def _iterate(self, size: int, limit: int | None, aside: list[SetAside],
+                 notices: list[Notice]) -> Iterator[pd.DataFrame]:  # fmt: skip
+        """Yield frames of at most ``size`` rows, stopping after ``limit`` rows if given."""
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """Stream every data row in frames of at most ``size`` rows, indexed by row number."""
+        self.set_aside, self.read_notices, self.rows_read = [], [], None
+        count = 0
+        for frame in self._iterate(size, None, self.set_aside, self.read_notices):
+            count += len(frame)
+            yield frame
+        self.rows_read = count + len(self.set_aside)
+
+    def preview(self, n: int = 200) -> pd.DataFrame:
+        """The first ``n`` data rows, without reading the rest of the file."""
+        frames = list(self._iterate(n, n, [], []))
+        if not frames:
+            return pd.DataFrame(columns=self.columns, dtype=object)
+        return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+    def describe(self) -> dict[str, object]:
+        return {"file": str(self.path), "kind": self.kind, **self.options.to_dict()}

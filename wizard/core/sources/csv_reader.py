@@ -1,0 +1,282 @@
+"""CSV, TSV and TXT exports: encoding, delimiter and header detection; ragged rows set aside."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+
+from wizard.core.errors import SourceError
+from wizard.core.sources.base import Source, make_frame
+from wizard.core.sources.encoding import (
+    FALLBACK_ERRORS,
+    DecodeCounter,
+    canonical,
+    detect_encoding,
+)
+from wizard.core.sources.table import (
+    Notice,
+    ReadOptions,
+    SetAside,
+    find_header,
+    generic_names,
+    looks_like_data,
+    name_columns,
+)
+
+SAMPLE_BYTES = 256 * 1024
+DELIMITERS = [",", ";", "\t", "|"]
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
+    return list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limit))
+
+
+def detect_delimiter(text: str) -> str:
+    """The candidate that splits the sample's rows into the same, largest number of fields."""
+    best, best_score = ",", (False, 0.0, 0)
+    for d in DELIMITERS:
+        rows = [r for r in _records(text, d, 60) if any(c.strip() for c in r)]
+        widths = [len(r) for r in rows if len(r) > 1]
+        if not widths:
+            continue
+        mode, hits = Counter(widths).most_common(1)[0]
+        score = (True, hits / len(rows), mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _user_error(path: Path, exc: OSError) -> SourceError:
+    if isinstance(exc, FileNotFoundError):
+        return SourceError(
+            f"The file {path.name} is no longer where it was ({path.parent}).",
+            "It may have been moved, renamed or deleted. Put it back or add it again.",
+            path=str(path),
+        )
+    if isinstance(exc, PermissionError):
+        return SourceError(
+            f"This app is not allowed to read {path.name}.",
+            "Close it in Excel if it is open there, or check the file's permissions.",
+            path=str(path),
+        )
+    return SourceError(
+        f"{path.name} could not be read: {exc.strerror or exc}.",
+        "Copy the file to a local folder and try again.",
+        path=str(path),
+    )
+
+
+class CsvSource(Source):
+    kind = "csv"
+
+    def __init__(self, path: Path, options: ReadOptions | None = None) -> None:
+        options = options or ReadOptions()
+        super().__init__(path, ReadOptions(**options.to_dict()))
+        try:
+            with path.open("rb") as f:
+                sample = f.read(SAMPLE_BYTES + 1)
+        except OSError as exc:
+            raise _user_error(path, exc) from exc
+        complete = len(sample) <= SAMPLE_BYTES
+        sample = sample[:SAMPLE_BYTES]
+        if not sample.strip():
+            raise SourceError(
+                f"{path.name} is empty: it has no header and no rows.",
+                "Export the data again from your old CRM; the export may have failed.",
+                path=str(path),
+            )
+        self.options.encoding = (
+            canonical(self.options.encoding)
+            if self.options.encoding
+            else detect_encoding(sample, complete)
+        )
+        text = self._decode_sample(sample, complete)
+        if not text.strip():
+            raise SourceError(
+                f"{path.name} is empty: it has no header and no rows.",
+                "Export the data again from your old CRM; the export may have failed.",
+                path=str(path),
+            )
+        if not self.options.delimiter:
+            self.options.delimiter = detect_delimiter(text)
+        records = _records(text, self.options.delimiter, 200)
+        if not complete and len(records) > 1:
+            records = records[:-1]  # the sample may end inside the last record
+        self._setup_header(records, complete)
+
+    def _decode_sample(self, sample: bytes, complete: bool) -> str:
+        # an incremental decoder keeps a multi-byte sequence cut at the sample's end for later
+        decoder = codecs.getincrementaldecoder(self.options.encoding)(errors=FALLBACK_ERRORS)
+        text = decoder.decode(sample, final=complete)
+        if not complete:
+            cut = max(text.rfind("\n"), text.rfind("\r"))
+            text = text[: cut + 1] if cut > 0 else text
+        return text.lstrip("\ufeff")
+
+    def _setup_header(self, records: list[list[str]], complete: bool) -> None:
+        path = self.path
+        if self.options.header_row:
+            index = self.options.header_row - 1
+            if index >= len(records):
+                raise SourceError(
+                    f"{path.name} has no row {self.options.header_row} to use as the header.",
+                    "Choose a lower header row.",
+                    path=str(path),
+                )
+        else:
+            found = find_header(records)
+            index = 0 if found is None else found
+        header = records[index]
+        if not self.options.header_row and looks_like_data(header):
+            width = max(len(r) for r in records)
+            self.columns = self.original_columns = generic_names(width)
+            self.options.header_row = 0  # no header: every record is data
+            self.notices.append(
+                Notice(
+                    "no_header",
+                    f"{path.name} seems to have no header row: its first row already holds "
+                    f"data. Its columns are called Column 1 to Column {width}; map them by "
+                    "their values.",
+                )
+            )
+            return
+        self.options.header_row = index + 1
+        if index:
+            self.notices.append(
+                Notice(
+                    "title_rows_skipped",
+                    f"The first {index} row(s) of {path.name} look like a title, not data; "
+                    f"the header is row {index + 1}.",
+                    severity="info",
+                )
+            )
+        names = name_columns(header)
+        self.columns, self.original_columns = names.names, names.original
+        self.notices.extend(names.notices)
+        data_after = [r for r in records[index + 1 :] if any(c.strip() for c in r)]
+        if complete and not data_after:
+            raise SourceError(
+                f"{path.name} has a header but no rows of data.",
+                "Check the export's filters in your old CRM and export again.",
+                path=str(path),
+            )
+
+    def _iterate(self, size: int, limit: int | None, aside: list[SetAside],
+                 notices: list[Notice]) -> Iterator[pd.DataFrame]:  # fmt: skip
+        path, columns = self.path, self.columns
+        width = len(columns)
+        skip = self.options.header_row or 0
+        blank = trimmed = done = 0
+        counter = DecodeCounter()
+        try:
+            raw = path.open("rb")
+        except OSError as exc:
+            raise _user_error(path, exc) from exc
+        with raw:
+            text = io.TextIOWrapper(raw, encoding=self.options.encoding,
+                                    errors=FALLBACK_ERRORS, newline="")  # fmt: skip
+            reader = csv.reader(text, delimiter=self.options.delimiter, strict=False)
+            record_no = 0
+            last_line = 0
+            exhausted = False
+            while not exhausted:
+                rows: list[list[str]] = []
+                numbers: list[int] = []
+                want = size if limit is None else min(size, limit - done)
+                with counter:
+                    try:
+                        while len(rows) < want:
+                            try:
+                                rec = next(reader)
+                            except StopIteration:
+                                exhausted = True
+                                break
+                            record_no += 1
+                            first_line = last_line + 1
+                            last_line = reader.line_num
+                            if record_no <= skip:
+                                continue
+                            if record_no == 1 and rec and rec[0].startswith("\ufeff"):
+                                rec[0] = rec[0][1:]
+                            if len(rec) != width:
+                                if not any(c.strip() for c in rec):
+                                    blank += 1
+                                    continue
+                                if len(rec) > width and not any(c.strip() for c in rec[width:]):
+                                    rec = rec[:width]
+                                    trimmed += 1
+                                else:
+                                    aside.append(self._ragged(rec, record_no, first_line))
+                                    continue
+                            elif not any(rec):
+                                blank += 1
+                                continue
+                            rows.append(rec)
+                            numbers.append(record_no)
+                    except csv.Error as exc:
+                        raise SourceError(
+                            f"{path.name} could not be read past line {reader.line_num}: "
+                            f"{exc}.",
+                            "Open the file in a spreadsheet program, check that line, "
+                            "save it again as CSV and retry.",
+                            path=str(path),
+                        ) from exc
+                    except OSError as exc:
+                        raise _user_error(path, exc) from exc
+                if rows:
+                    done += len(rows)
+                    yield make_frame(rows, numbers, columns)
+                if limit is not None and done >= limit:
+                    return
+        if blank:
+            notices.append(Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info"))
+        if trimmed:
+            notices.append(
+                Notice(
+                    "trailing_empty_fields",
+                    f"{trimmed} row(s) had empty extra fields at the end; they were ignored "
+                    "(no data was in them).",
+                    severity="info",
+                )
+            )
+        if counter.fallbacks:
+            notices.append(
+                Notice(
+                    "encoding_fallback",
+                    f"{counter.fallbacks} character(s) in {path.name} were not valid "
+                    f"{self.options.encoding} and were read as Windows-1252. Check names with "
+                    "accents in the preview.",
+                )
+            )
+
+    def _ragged(self, rec: list[str], row: int, line: int) -> SetAside:
+        width = len(self.columns)
+        where = f"Row {row}" if row == line else f"Row {row} (line {line} of the file)"
+        if len(rec) < width and any("\n" in c or "\r" in c for c in rec):
+            reason = (
+                f"{where} has a quote (\") that opens a value but never closes it, so the "
+                f"rest of the row could not be split into columns. It was set aside; close "
+                "the quote in the file and load it again."
+            )
+        elif len(rec) > width:
+            reason = (
+                f"{where} has {len(rec)} values but the header has {width} columns, so its "
+                "values cannot be matched to columns safely. It was set aside; this is often "
+                "a comma inside a value that is not in quotes. Fix the row and load it again."
+            )
+        else:
+            reason = (
+                f"{where} has only {len(rec)} of the {width} values the header names, so its "
+                "values cannot be matched to columns safely. It was set aside; fix the row "
+                "and load it again."
+            )
+        return SetAside(row=row, line=line, fields=rec, reason=reason)

@@ -1,0 +1,129 @@
+"""Decide how a text file's bytes become characters.
+
+Order of evidence: a byte-order mark; UTF-16 without a mark (NUL bytes in a steady pattern);
+strict UTF-8; then charset-normalizer. Western single-byte guesses are read as Windows-1252,
+which is what Excel's "Save as CSV" writes on Windows. Bytes that turn out not to be valid in
+the chosen encoding later in a large file are read as Windows-1252 and counted, never dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+
+from charset_normalizer import from_bytes
+
+from wizard.core.errors import SourceError
+
+_BOMS: list[tuple[bytes, str]] = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+# Single-byte Latin-script guesses that real CRM exports almost always mean as Windows-1252.
+_WESTERN = {
+    "cp1252", "latin_1", "iso8859_1", "iso8859_15", "mac_roman", "cp850", "cp437",
+    "iso8859_9", "cp1254", "iso8859_16", "mac_latin2", "cp1250", "iso8859_2",
+}  # fmt: skip
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
+
+FALLBACK_ERRORS = "cutover-cp1252"
+_tls = threading.local()
+
+
+class DecodeCounter:
+    """Counts bytes that had to be read as Windows-1252 while a reader pulls text."""
+
+    def __init__(self) -> None:
+        self.fallbacks = 0
+
+    def __enter__(self) -> DecodeCounter:
+        self._previous = getattr(_tls, "counter", None)
+        _tls.counter = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _tls.counter = self._previous
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    counter = getattr(_tls, "counter", None)
+    if counter is not None:
+        counter.fallbacks += 1
+    text = "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad)
+    return text, exc.end
+
+
+codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
+
+
+def canonical(name: str) -> str:
+    """The codec's canonical name, or a SourceError an admin understands."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise SourceError(
+            f"The text encoding '{name}' is not one this app knows.",
+            "Pick another encoding, such as UTF-8 or Windows-1252.",
+        ) from None
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    even = sample[0::2]
+    odd = sample[1::2]
+    if len(sample) < 8:
+        return None
+    nul_odd = odd.count(0) / max(len(odd), 1)
+    nul_even = even.count(0) / max(len(even), 1)
+    if nul_odd > 0.4 and nul_even < 0.05:
+        return "utf-16-le"
+    if nul_even > 0.4 and nul_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True for bytes no spreadsheet tool would write as text."""
+    if not sample:
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample[:65536] if b in _CONTROL)
+    return controls / min(len(sample), 65536) > 0.02
+
+
+def detect_encoding(sample: bytes, complete: bool) -> str:
+    """Pick the encoding for ``sample`` (the file's first bytes; ``complete`` if it is all of it)."""
+    for bom, name in _BOMS:
+        if sample.startswith(bom):
+            return name
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return utf16
+    if looks_binary(sample):
+        raise SourceError(
+            "This file holds binary data, not text: it is not a CSV or text export.",
+            "Export the data again from your old CRM as CSV or Excel (XLSX).",
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(sample).best()
+    if best is None:
+        raise SourceError(
+            "The characters in this file use a text encoding that could not be recognised.",
+            "Save the file again as 'CSV UTF-8' in Excel, or choose its encoding by hand.",
+        )
+    guess = codecs.lookup(best.encoding).name.replace("-", "_")
+    if guess in _WESTERN and not any(b in _CP1252_UNDEFINED for b in sample):
+        return "cp1252"
+    return codecs.lookup(best.encoding).name

@@ -1,0 +1,341 @@
+"""Transforms (admin-chosen text changes) and typed parsing of values, per chunk.
+
+Everything works on whole columns (pandas Series of text) so a 50,000-row chunk costs a few
+vectorised calls; only leftovers that no fast pattern recognises are parsed one by one.
+Every parser returns the normalised text and a mask of values it could not read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import phonenumbers
+
+# --- text transforms the admin can pick -------------------------------------------------------
+
+_NAME_PREFIX = re.compile(r"^(mr|mrs|ms|miss|dr|prof|herr|frau|m|mme|sr|sra)\.?\s+", re.I)
+
+
+def _split_name(s: pd.Series, part: str) -> pd.Series:
+    """'Doe, Jane' and 'Jane Doe' both split into first 'Jane' and last 'Doe'."""
+    s = s.str.replace(_NAME_PREFIX, "", regex=True)
+    comma = s.str.contains(",", regex=False)
+    last_first = s.str.split(",", n=1)
+    first_last = s.str.rsplit(" ", n=1)
+    if part == "first":
+        a = last_first.str[1].fillna("").str.strip()
+        b = first_last.map(lambda p: p[0] if len(p) > 1 else "")
+    else:
+        a = last_first.str[0].fillna("").str.strip()
+        b = first_last.map(lambda p: p[-1])
+    return a.where(comma, b).fillna("")
+
+
+def _domain_from_url(s: pd.Series) -> pd.Series:
+    d = s.str.strip().str.lower()
+    d = d.str.replace(r"^[a-z][a-z0-9+.-]*://", "", regex=True)
+    d = d.str.replace(r"^[^@/]*@", "", regex=True)  # also takes the domain of an email address
+    d = d.str.split("/", n=1).str[0].str.split(":", n=1).str[0]
+    return d.str.replace(r"^www\d?\.", "", regex=True).fillna("")
+
+
+TRANSFORMS = {
+    "trim": lambda s: s.str.strip(),
+    "lower": lambda s: s.str.lower(),
+    "upper": lambda s: s.str.upper(),
+    "title": lambda s: s.str.title(),
+    "split_name:first": lambda s: _split_name(s, "first"),
+    "split_name:last": lambda s: _split_name(s, "last"),
+    "domain_from_url": _domain_from_url,
+    "domain_from_email": _domain_from_url,
+    "digits_only": lambda s: s.str.replace(r"\D+", "", regex=True),
+    "seconds_to_minutes": lambda s: pd.to_numeric(s, errors="coerce")
+    .div(60)
+    .round(1)
+    .map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+    "pipedrive_won": lambda s: s.str.lower().map({"won": "TRUE", "lost": "FALSE", "open": "FALSE"})
+    .fillna(""),
+    "pipedrive_closed": lambda s: s.str.lower()
+    .map({"won": "TRUE", "lost": "TRUE", "open": "FALSE"})
+    .fillna(""),
+}
+TRANSFORM_LABELS = {
+    "trim": "Remove spaces at both ends",
+    "lower": "lower case",
+    "upper": "UPPER CASE",
+    "title": "Title Case",
+    "split_name:first": "First name from a full name",
+    "split_name:last": "Last name from a full name",
+    "domain_from_url": "Domain from a web address",
+    "domain_from_email": "Domain from an email address",
+    "digits_only": "Keep digits only",
+    "seconds_to_minutes": "Seconds to minutes",
+    "pipedrive_won": "Won from Pipedrive status",
+    "pipedrive_closed": "Closed from Pipedrive status",
+}
+
+
+def join_columns(frame: pd.DataFrame, columns: list[str], sep: str = " ") -> pd.Series:
+    """Join address parts (or any columns) with ``sep``, skipping empty parts."""
+    parts = frame[columns].apply(lambda col: col.str.strip())
+    return parts.apply(lambda row: sep.join(v for v in row if v), axis=1)
+
+
+def apply_transforms(s: pd.Series, names: list[str]) -> pd.Series:
+    for name in names:
+        fn = TRANSFORMS.get(name)
+        if fn is not None:
+            s = fn(s)
+    return s
+
+
+# --- dates --------------------------------------------------------------------------------
+
+_DMY_LIKE = re.compile(
+    r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp]\.?[Mm]\.?)?)?\s*$"
+)
+_ISO = re.compile(
+    r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+)
+_SERIAL = re.compile(r"^\s*(\d{5})(\.\d+)?\s*$")
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+@dataclass
+class DateEvidence:
+    """What a column's values say about their day/month order."""
+
+    dmy: int = 0
+    mdy: int = 0
+    iso: int = 0
+    ambiguous: int = 0
+    two_digit_year: int = 0
+    serial: int = 0
+    dots: int = 0
+
+    def add(self, values: list[str]) -> None:
+        for v in values:
+            m = _DMY_LIKE.match(v)
+            if m:
+                a, b = int(m.group(1)), int(m.group(3))
+                if len(m.group(4)) == 2:
+                    self.two_digit_year += 1
+                if m.group(2) == ".":
+                    self.dots += 1
+                if a > 12 >= b:
+                    self.dmy += 1
+                elif b > 12 >= a:
+                    self.mdy += 1
+                elif a != b:
+                    self.ambiguous += 1
+            elif _ISO.match(v):
+                self.iso += 1
+            elif _SERIAL.match(v):
+                self.serial += 1
+
+    def order(self) -> tuple[str | None, bool]:
+        """The order the data shows ('DMY' or 'MDY'), and whether it settled it."""
+        if self.dmy and not self.mdy:
+            return "DMY", True
+        if self.mdy and not self.dmy:
+            return "MDY", True
+        if self.dmy and self.mdy:
+            return ("DMY" if self.dmy >= self.mdy else "MDY"), False
+        if self.ambiguous:
+            return ("DMY" if self.dots else None), False
+        return None, True
+
+
+def _two_digit(year: pd.Series) -> pd.Series:
+    y = pd.to_numeric(year, errors="coerce")
+    pivot = (dt.date.today().year + 10) % 100
+    short = year.str.len() == 2
+    full = y.where(~short, y + 2000).where(~(short & (y > pivot)), y + 1900)
+    return full
+
+
+def parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, pd.Series, int]:
+    """Parse to ISO text. Returns (values, bad mask, count of Excel serial numbers read)."""
+    s = s.astype(object)
+    out = pd.Series("", index=s.index, dtype=object)
+    filled = s.str.strip() != ""
+    # day/month/year and month/day/year with an optional time
+    parts = s.str.extract(_DMY_LIKE)
+    hit = parts[0].notna()
+    if hit.any():
+        first, second = parts[0][hit].astype(int), parts[2][hit].astype(int)
+        day, month = (first, second) if order.startswith("DMY") else (second, first)
+        year = _two_digit(parts[3][hit]).astype(int)
+        hour = pd.to_numeric(parts[4][hit], errors="coerce").fillna(0).astype(int)
+        ampm = parts[7][hit].fillna("").str.lower().str[0]
+        hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12)
+        hour = hour.where(~((ampm == "a") & (hour == 12)), 0)
+        minute = pd.to_numeric(parts[5][hit], errors="coerce").fillna(0).astype(int)
+        sec = pd.to_numeric(parts[6][hit], errors="coerce").fillna(0).astype(int)
+        stamp = pd.to_datetime(
+            pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour,
+                          "minute": minute, "second": sec}),
+            errors="coerce",
+        )  # fmt: skip
+        out[hit] = _iso(stamp, with_time)
+    iso = s.str.extract(_ISO)
+    ihit = iso[0].notna() & ~hit
+    if ihit.any():
+        stamp = pd.to_datetime(
+            pd.DataFrame({
+                "year": iso[0][ihit].astype(int), "month": iso[1][ihit].astype(int),
+                "day": iso[2][ihit].astype(int),
+                "hour": pd.to_numeric(iso[3][ihit], errors="coerce").fillna(0).astype(int),
+                "minute": pd.to_numeric(iso[4][ihit], errors="coerce").fillna(0).astype(int),
+                "second": pd.to_numeric(iso[5][ihit], errors="coerce").fillna(0).astype(int),
+            }),
+            errors="coerce",
+        )  # fmt: skip
+        out[ihit] = _iso(stamp, with_time)
+    serial = s.str.match(_SERIAL) & ~hit & ~ihit
+    serials = 0
+    if serial.any():
+        days = pd.to_numeric(s[serial], errors="coerce")
+        ok = days.between(20000, 80000)  # 1954 to 2119: plausible CRM dates only
+        stamp = EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")
+        out[serial] = _iso(stamp, with_time)
+        serials = int(ok.sum())
+    rest = filled & ~hit & ~ihit & ~serial
+    if rest.any():
+        out[rest] = s[rest].map(lambda v: _parse_words(v, order, with_time))
+    bad = filled & (out == "")
+    return out, bad, serials
+
+
+def _iso(stamp: pd.Series, with_time: bool) -> pd.Series:
+    fmt = "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d"
+    text = stamp.dt.strftime(fmt)
+    if with_time:
+        text = text.str.replace(" 00:00:00", "", regex=False)
+    return text.fillna("")
+
+
+@lru_cache(maxsize=4096)
+def _parse_words(value: str, order: str, with_time: bool) -> str:
+    """Dates written with month names ('1 March 2024', 'Mar 1, 2024 3:04 PM')."""
+    if not any(ch.isalpha() for ch in value):
+        return ""
+    try:
+        stamp = pd.to_datetime(value, dayfirst=order.startswith("DMY"))
+    except (ValueError, OverflowError, TypeError):
+        return ""
+    if pd.isna(stamp):
+        return ""
+    if with_time and (stamp.hour or stamp.minute or stamp.second):
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
+    return stamp.strftime("%Y-%m-%d")
+
+
+# --- numbers ------------------------------------------------------------------------------
+
+_CURRENCY = re.compile(r"[\s$€£¥₹₽]|EUR|USD|GBP|CHF|CAD|AUD|JPY|\u00a0|\u202f|'", re.I)
+
+
+def decide_decimal(values: list[str]) -> str:
+    """'.' or ',' as the decimal mark, from the values' own evidence."""
+    votes: Counter[str] = Counter()
+    for v in values:
+        v = _CURRENCY.sub("", v)
+        if "." in v and "," in v:
+            votes["," if v.rfind(",") > v.rfind(".") else "."] += 1
+        elif "," in v and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v):
+            votes[","] += 1
+        elif "." in v and re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", v):
+            votes[","] += 1
+    return "," if votes[","] > votes["."] else "."
+
+
+def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    text = s.str.replace(_CURRENCY, "", regex=True)
+    negative = text.str.match(r"^\(.*\)$") | text.str.endswith("-")
+    text = text.str.strip("()").str.rstrip("-")
+    percent = text.str.endswith("%")
+    text = text.str.rstrip("%")
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        text = text.str.replace(",", "", regex=False)
+    num = pd.to_numeric(text.where(text != ""), errors="coerce")
+    num = num.where(~negative, -num)
+    del percent  # '45%' in a probability column means 45
+    bad = (s.str.strip() != "") & num.isna()
+    out = num.map(lambda v: "" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer()
+                                                   else repr(float(v))))  # fmt: skip
+    return out.astype(object), bad
+
+
+# --- booleans, emails, urls, phones -------------------------------------------------------
+
+TRUE_WORDS = {"true", "yes", "y", "1", "x", "ja", "oui", "si", "sí", "wahr", "vrai", "checked",
+              "on", "won", "done", "t"}  # fmt: skip
+FALSE_WORDS = {"false", "no", "n", "0", "nein", "non", "falsch", "faux", "unchecked", "off",
+               "f", ""}  # fmt: skip
+
+
+def parse_booleans(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    low = s.str.strip().str.lower()
+    out = pd.Series("", index=s.index, dtype=object)
+    out[low.isin(TRUE_WORDS)] = "TRUE"
+    out[low.isin(FALSE_WORDS) & (low != "")] = "FALSE"
+    bad = (low != "") & (out == "")
+    return out, bad
+
+
+EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}$"
+)
+DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+URL = re.compile(r"^(?:https?://)?(?:[^\s/@]+@)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,63}(?::\d+)?"
+                 r"(?:[/?#]\S*)?$")  # fmt: skip
+
+
+def check_emails(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = s.str.strip().str.lower()
+    bad = (out != "") & ~out.str.match(EMAIL)
+    bad |= out.str.contains("..", regex=False) | out.str.startswith(".")
+    return out, bad
+
+
+def check_domains(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = _domain_from_url(s)
+    bad = (out != "") & ~out.str.match(DOMAIN)
+    return out, bad
+
+
+def check_urls(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    out = s.str.strip()
+    bad = (out != "") & ~out.str.match(URL)
+    return out, bad
+
+
+@lru_cache(maxsize=65536)
+def phone_e164(value: str, region: str) -> str:
+    """E.164 text ('+15127576000'), or '' when the number cannot be a real phone number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_phones(s: pd.Series, region: str) -> tuple[pd.Series, pd.Series]:
+    """E.164 where the number is valid; a number that is not stays as written (and is flagged)."""
+    stripped = s.str.strip()
+    out = stripped.map(lambda v: phone_e164(v, region) if v else "")
+    bad = (stripped != "") & (out == "")
+    return out.where(~bad, stripped).astype(object), bad

@@ -1,0 +1,531 @@
+"""Validation of every row (not a sample), before anything is written.
+
+Each chunk is mapped through the plan (transforms, typed parsing, value maps), checked, and its
+keys and references are written to a small SQLite index on disk, so that duplicates within and
+across files and orphans (references to nothing in the sources) are found with memory that does
+not grow with the input. Every finding names the file, row, column, value, the rule, a plain
+message and a suggested fix.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
+from wizard.core.plan import FieldMap, Plan, SourcePlan
+from wizard.core.presets.salesforce import id18
+from wizard.core.sources import Source
+from wizard.core.textnorm import norm
+from wizard.core.transforms import (
+    apply_transforms,
+    check_domains,
+    check_emails,
+    check_phones,
+    check_urls,
+    join_columns,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+)
+
+_FORMULA = re.compile(r"^\s*[=+\-@]\s*[A-Za-z(]|^\s*=")
+_LEGAL = re.compile(
+    r"\b(inc|incorporated|ltd|limited|llc|llp|plc|corp|corporation|co|company|gmbh|ag|sa|sas|"
+    r"sarl|bv|nv|srl|spa|oy|ab|as|kg|pty|the)\b"
+)
+RULE_TITLES = {
+    "unreadable_row": "Rows that could not be split into columns",
+    "required": "Required values missing",
+    "email": "Email addresses that are not valid",
+    "phone": "Phone numbers that could not be read",
+    "url": "Web addresses that are not valid",
+    "domain": "Domains that are not valid",
+    "number": "Numbers that could not be read",
+    "date": "Dates that could not be read",
+    "date_order": "Dates whose day and month order is a guess",
+    "two_digit_year": "Dates written with two-digit years",
+    "excel_serial": "Dates stored as Excel serial numbers",
+    "picklist": "Values that are not one of the allowed options",
+    "boolean": "Yes/no values that could not be read",
+    "formula": "Values that look like spreadsheet formulas",
+    "duplicate": "Duplicate records",
+    "orphan": "Links to records that are not in your files",
+    "merged": "Records that will be merged into another",
+}
+
+
+@dataclass
+class Finding:
+    file: str
+    row: int | None
+    column: str | None
+    value: str
+    rule: str
+    severity: str  # error (the row cannot load as is), warning, info
+    message: str
+    fix: str
+    entity: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class FileSummary:
+    label: str
+    entity: str | None
+    rows_read: int = 0
+    rows_with_errors: int = 0
+    set_aside: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Progress:
+    file: str
+    rows_done: int
+    rows_per_s: float
+
+
+class Findings:
+    """Collects findings: exact counts always; the first ``keep`` examples of each rule per file
+    in memory (all of them with ``keep=None``)."""
+
+    def __init__(self, keep: int | None = 1000) -> None:
+        self.keep = keep
+        self.items: list[Finding] = []
+        self._kept: Counter[tuple[str, str]] = Counter()
+        self.counts: Counter[tuple[str, str, str]] = Counter()  # (file, rule, severity)
+
+    def add(self, f: Finding) -> None:
+        self.counts[(f.file, f.rule, f.severity)] += 1
+        key = (f.file, f.rule)
+        if self.keep is None or self._kept[key] < self.keep:
+            self._kept[key] += 1
+            self.items.append(f)
+
+    def by_rule(self) -> dict[str, list[Finding]]:
+        groups: dict[str, list[Finding]] = defaultdict(list)
+        for f in self.items:
+            groups[f.rule].append(f)
+        return groups
+
+
+def company_key(name: str) -> str:
+    """'Acme, Inc.' and 'ACME Inc' -> 'acme'."""
+    return " ".join(_LEGAL.sub(" ", norm(name)).split())
+
+
+def person_key(name: str) -> str:
+    return " ".join(norm(name).split())
+
+
+class KeyIndex:
+    """Keys and references of every row, in a temporary SQLite file."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="cutover-validate-")
+        self.db = sqlite3.connect(Path(self._dir.name) / "keys.db")
+        self.db.executescript(
+            """
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE keys(entity TEXT, kind TEXT, key TEXT, file TEXT, row INT,
+                              merge_to TEXT);
+            CREATE TABLE refs(entity TEXT, field TEXT, target TEXT, match_by TEXT, key TEXT,
+                              file TEXT, row INT, col TEXT, value TEXT);
+            """
+        )
+
+    def add_keys(self, rows: list[tuple]) -> None:
+        self.db.executemany("INSERT INTO keys VALUES (?,?,?,?,?,?)", rows)
+
+    def add_refs(self, rows: list[tuple]) -> None:
+        self.db.executemany("INSERT INTO refs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+    def close(self) -> None:
+        self.db.close()
+        self._dir.cleanup()
+
+
+@dataclass
+class Validation:
+    """The outcome of validating a whole plan."""
+
+    findings: Findings
+    files: dict[str, FileSummary]
+    orphans: Counter[str] = field(default_factory=Counter)  # "contact.company" -> rows
+    links: Counter[str] = field(default_factory=Counter)  # "contact.company" -> matched rows
+    duplicates: Counter[str] = field(default_factory=Counter)  # "contact.email" -> rows
+
+    def count(self, severity: str) -> int:
+        return sum(n for (_, _, s), n in self.findings.counts.items() if s == severity)
+
+
+def _key(value: pd.Series, kind: str, salesforce: bool) -> pd.Series:
+    v = value.str.strip()
+    if kind == "source_id":
+        return v.map(id18) if salesforce else v
+    if kind in ("email", "domain"):
+        return v.str.lower()
+    return v
+
+
+def _name_key(entity: str, value: pd.Series) -> pd.Series:
+    return value.map(company_key if entity == "company" else person_key)
+
+
+class _Checker:
+    def __init__(self, plan: Plan, splan: SourcePlan, label: str, findings: Findings,
+                 index: KeyIndex) -> None:  # fmt: skip
+        self.plan, self.splan, self.label = plan, splan, label
+        self.ent: Entity = ENTITIES[splan.entity or ""]
+        self.findings, self.index = findings, index
+        self.salesforce = splan.preset == "salesforce"
+        self.column_notes: set[tuple[str, str]] = set()
+        self.error_rows = 0
+
+    def note(self, rule: str, column: str, message: str, fix: str, severity: str = "warning",
+             fname: str | None = None) -> None:  # fmt: skip
+        if (rule, column) in self.column_notes:
+            return
+        self.column_notes.add((rule, column))
+        self.findings.add(Finding(self.label, None, column, "", rule, severity, message, fix,
+                                  self.ent.name, fname))  # fmt: skip
+
+    def flag(self, bad: pd.Series, raw: pd.Series, column: str, f: Field, rule: str,
+             severity: str, message: Callable[[int, str], str], fix: str,
+             errors: pd.Series) -> None:  # fmt: skip
+        if not bad.any():
+            return
+        for row, value in raw[bad].items():
+            self.findings.add(Finding(self.label, int(row), column, value, rule, severity,
+                                      message(int(row), value), fix, self.ent.name, f.name))  # fmt: skip
+        if severity == "error":
+            errors |= bad
+
+    def field_values(self, frame: pd.DataFrame, fm: FieldMap) -> tuple[pd.Series, str]:
+        cols = [c for c in fm.columns if c in frame.columns]
+        if not cols:
+            return pd.Series("", index=frame.index, dtype=object), ", ".join(fm.columns)
+        if len(cols) == 1:
+            raw = frame[cols[0]]
+        else:
+            raw = join_columns(frame, cols, ", " if fm.field == "street" else " ")
+        return apply_transforms(raw.str.strip(), fm.transforms), cols[0]
+
+    def check(self, frame: pd.DataFrame) -> None:
+        ent, splan, where = self.ent, self.splan, self.label
+        errors = pd.Series(False, index=frame.index)
+        values: dict[str, pd.Series] = {}
+        keys: list[tuple] = []
+        refs: list[tuple] = []
+        row_ids = frame.index.to_series()
+        merge_to = None
+        if splan.merge_into and splan.merge_into["column"] in frame.columns:
+            merge_to = _key(frame[splan.merge_into["column"]], "source_id", self.salesforce)
+        for fm in splan.fields:
+            if not ent.has(fm.field):
+                continue
+            f = ent.field(fm.field)
+            raw, col = self.field_values(frame, fm)
+            filled = raw != ""
+            if f.type == FieldType.REFERENCE:
+                if not filled.any():
+                    continue
+                use = filled & (raw.str.startswith(fm.prefix) if fm.prefix else True)
+                match_by = fm.match_by or "source_id"
+                key = raw[use]
+                key = (_name_key(f.ref or "", key) if match_by == "name"
+                       else _key(key, match_by, self.salesforce))  # fmt: skip
+                refs.extend(
+                    (ent.name, f.name, f.ref, match_by, k, where, int(r), col, v)
+                    for r, k, v in zip(key.index, key.tolist(), raw[use].tolist(), strict=True)
+                )
+                continue
+            out, bad, severity, rule = raw, None, "error", f.type.value
+            if f.type == FieldType.EMAIL:
+                out, bad = check_emails(raw)
+            elif f.type == FieldType.PHONE:
+                out, bad = check_phones(raw, self.plan.phone_region)
+                severity = "warning"
+            elif f.type == FieldType.URL:
+                out, bad = check_urls(raw)
+                severity = "warning"
+            elif f.type == FieldType.DOMAIN:
+                out, bad = check_domains(raw)
+                severity = "warning"
+            elif f.type in (FieldType.NUMBER, FieldType.MONEY):
+                out, bad = parse_numbers(raw, splan.decimal_marks.get(col, "."))
+                rule = "number"
+            elif f.type in (FieldType.DATE, FieldType.DATETIME):
+                order = splan.date_orders.get(col, "MDY")
+                out, bad, serials = parse_dates(raw, order, f.type == FieldType.DATETIME)
+                rule = "date"
+                self._date_notes(col, f, order, raw, serials)
+            elif f.type == FieldType.BOOLEAN:
+                out, bad = parse_booleans(raw)
+            elif f.type == FieldType.PICKLIST:
+                out, bad = self._picklist(raw, f)
+            else:
+                self._formulas(raw, col, f)
+            if bad is not None:
+                self.flag(bad, raw, col, f, rule, severity, _MESSAGES[rule](where, f, col),
+                          _FIXES[rule], errors)  # fmt: skip
+            values[f.name] = out.where(~bad, "") if bad is not None else out
+        for name, constant in splan.constants.items():
+            values[name] = pd.Series(constant, index=frame.index, dtype=object)
+        for f in ent.fields:
+            if f.required and f.type != FieldType.REFERENCE:
+                missing = values.get(f.name, pd.Series("", index=frame.index)) == ""
+                if missing.any():
+                    for row in missing[missing].index:
+                        self.findings.add(Finding(
+                            where, int(row), None, "", "required", "error",
+                            f"Row {row} of {where} has no {f.label.lower()}, which every "
+                            f"{ent.label.lower().rstrip('s')} needs.",
+                            f"Fill in the {f.label.lower()} in the file, or map the column "
+                            "that holds it.", ent.name, f.name))  # fmt: skip
+                    errors |= missing
+        if ent.required_any:
+            present = pd.Series(False, index=frame.index)
+            for name in ent.required_any:
+                if name in values:
+                    present |= values[name] != ""
+            missing = ~present
+            if missing.any():
+                wanted = " or ".join(ent.field(n).label.lower() for n in ent.required_any)
+                for row in missing[missing].index:
+                    self.findings.add(Finding(
+                        where, int(row), None, "", "required", "error",
+                        f"Row {row} of {where} has no {wanted}, so the record could not be "
+                        "told apart from others.",
+                        "Fill in at least a name or an email address.", ent.name, None))  # fmt: skip
+                errors |= missing
+        self.error_rows += int(errors.sum())
+        # keys for duplicate and link checks (rows with errors still count: they exist)
+        merge = merge_to.tolist() if merge_to is not None else [None] * len(frame)
+        for kind, series in self._keys(values).items():
+            for r, k, m in zip(row_ids.tolist(), series.tolist(), merge, strict=True):
+                if k:
+                    keys.append((ent.name, kind, k, where, r, m or None))
+        self.index.add_keys(keys)
+        self.index.add_refs(refs)
+
+    def _keys(self, values: dict[str, pd.Series]) -> dict[str, pd.Series]:
+        ent = self.ent.name
+        out: dict[str, pd.Series] = {}
+        if "source_id" in values:
+            out["source_id"] = _key(values["source_id"], "source_id", self.salesforce)
+        if "email" in values:
+            out["email"] = values["email"].str.lower()
+        if "domain" in values:
+            out["domain"] = values["domain"].str.lower()
+        if ent == "company" and "name" in values:
+            out["name"] = _name_key(ent, values["name"])
+        elif ent == "deal" and "name" in values:
+            out["name"] = _name_key(ent, values["name"])
+        elif ent in ("contact", "owner"):
+            full = values.get("full_name")
+            if "first_name" in values or "last_name" in values:
+                blank = pd.Series("", index=next(iter(values.values())).index, dtype=object)
+                joined = (values.get("first_name", blank) + " "
+                          + values.get("last_name", blank)).str.strip()  # fmt: skip
+                full = joined if full is None else full.where(full != "", joined)
+            if full is not None:
+                out["name"] = _name_key(ent, full)
+        return out
+
+    def _picklist(self, raw: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
+        vmap = self.splan.value_maps.get(f.name, {})
+        by_norm = {norm(o): o for o in f.options}
+        stripped = raw.str.strip()
+        out = stripped.map(lambda v: vmap.get(v) or by_norm.get(norm(v), "") if v else "")
+        bad = (stripped != "") & (out == "")
+        return out.astype(object), bad
+
+    def _formulas(self, raw: pd.Series, col: str, f: Field) -> None:
+        hits = raw.str.match(_FORMULA) & (raw.str.len() > 1)
+        hits &= ~raw.str.match(r"^\s*[-+]?\d")  # '-5' and '+44 20...' are not formulas
+        if hits.any():
+            for row, value in raw[hits].items():
+                self.findings.add(Finding(
+                    self.label, int(row), col, value, "formula", "warning",
+                    f"Row {row} of {self.label}: '{value[:60]}' in {col} looks like a "
+                    "spreadsheet formula. It will be stored as plain text and made harmless in "
+                    "every export.",
+                    "Check the value; replace the formula with its result if that was meant.",
+                    self.ent.name, f.name))  # fmt: skip
+
+    def _date_notes(self, col: str, f: Field, order: str, raw: pd.Series, serials: int) -> None:
+        if order.endswith("?"):
+            sample = next((v for v in raw if v), "")
+            human = "month/day" if order.startswith("MDY") else "day/month"
+            self.note("date_order", col,
+                      f"The dates in {col} of {self.label} could be day/month or month/day "
+                      f"(for example '{sample}'); the data cannot tell. They are read as "
+                      f"{human}.", "Confirm or change the date order on the mapping page.",
+                      fname=f.name)  # fmt: skip
+        if raw.str.match(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2}(\D|$)").any():
+            self.note("two_digit_year", col,
+                      f"Some dates in {col} of {self.label} have two-digit years; years up to "
+                      "ten years ahead are read as 20xx, older ones as 19xx.",
+                      "Check a few dates in the preview.", severity="info", fname=f.name)
+        if serials:
+            self.note("excel_serial", col,
+                      f"Some dates in {col} of {self.label} were Excel serial numbers "
+                      "(like 45123); they were turned into real dates.",
+                      "Check a few dates in the preview.", severity="info", fname=f.name)
+
+
+def _msg(text: str) -> Callable[[str, Field, str], Callable[[int, str], str]]:
+    def outer(where: str, f: Field, col: str) -> Callable[[int, str], str]:
+        return lambda row, value: text.format(row=row, where=where, value=value[:80],
+                                              field=f.label.lower(), col=col)  # fmt: skip
+
+    return outer
+
+
+_MESSAGES = {
+    "email": _msg("Row {row} of {where}: the email '{value}' is not valid."),
+    "phone": _msg("Row {row} of {where}: '{value}' in {col} could not be read as a phone "
+                  "number; it is kept exactly as written."),
+    "url": _msg("Row {row} of {where}: '{value}' in {col} is not a valid web address; it is "
+                "kept as written."),
+    "domain": _msg("Row {row} of {where}: '{value}' in {col} is not a valid domain; it is "
+                   "left empty."),
+    "number": _msg("Row {row} of {where}: '{value}' in {col} is not a number."),
+    "date": _msg("Row {row} of {where}: '{value}' in {col} is not a date that exists."),
+    "boolean": _msg("Row {row} of {where}: '{value}' in {col} is not a yes/no value."),
+    "picklist": _msg("Row {row} of {where}: '{value}' is not one of the options for "
+                     "{field}."),
+}  # fmt: skip
+_FIXES = {
+    "email": "Fix it in the file, or clear it to load the record without an email.",
+    "phone": "Add the country code (like +44) or fix the number in the file.",
+    "url": "Fix the address in the file, or leave it as it is.",
+    "domain": "Fix the domain in the file (like example.com).",
+    "number": "Write the number with digits only, like 1250.50.",
+    "date": "Fix the date in the file, or check the date order on the mapping page.",
+    "boolean": "Use Yes or No (TRUE or FALSE).",
+    "picklist": "Map this value to an option on the mapping page.",
+}
+
+
+def validate(plan: Plan, sources: dict[tuple[str, str | None], Source],
+             findings: Findings | None = None) -> Iterator[Progress | Validation]:  # fmt: skip
+    """Check every row of every mapped source. Yields Progress after each chunk, and the
+    Validation as its last item."""
+    findings = findings or Findings()
+    index = KeyIndex()
+    files: dict[str, FileSummary] = {}
+    try:
+        for splan in plan.sources:
+            source = sources.get((splan.file, splan.options.sheet))
+            if source is None or splan.entity is None:
+                continue
+            label = source.label
+            summary = files.setdefault(label, FileSummary(label, splan.entity))
+            checker = _Checker(plan, splan, label, findings, index)
+            start, done = time.perf_counter(), 0
+            for frame in source.chunks():
+                checker.check(frame)
+                done += len(frame)
+                rate = done / max(time.perf_counter() - start, 1e-9)
+                yield Progress(label, done, rate)
+            for aside in source.set_aside:
+                findings.add(Finding(label, aside.row, None, "", "unreadable_row", "error",
+                                     aside.reason, "Fix the row in the file and load it again.",
+                                     splan.entity))  # fmt: skip
+            summary.rows_read = source.rows_read or 0
+            summary.set_aside = len(source.set_aside)
+            summary.rows_with_errors = checker.error_rows + len(source.set_aside)
+        result = Validation(findings, files)
+        _duplicates(index, findings, result)
+        _orphans(index, findings, result, plan)
+        for (file, rule, severity), n in findings.counts.items():
+            if file in files:
+                (files[file].errors if severity == "error" else files[file].warnings)[rule] += n
+        yield result
+    finally:
+        index.close()
+
+
+def _duplicates(index: KeyIndex, findings: Findings, result: Validation) -> None:
+    db = index.db
+    db.execute("CREATE INDEX k ON keys(entity, kind, key)")
+    merged = db.execute(
+        "SELECT a.entity, a.file, a.row, a.merge_to FROM keys a WHERE a.kind='source_id' AND "
+        "a.merge_to IS NOT NULL AND EXISTS (SELECT 1 FROM keys b WHERE b.entity=a.entity AND "
+        "b.kind='source_id' AND b.key=a.merge_to)"
+    ).fetchall()
+    merged_rows = {(f, r) for _, f, r, _ in merged}
+    for ent, file, row, target in merged:
+        findings.add(Finding(file, row, None, target, "merged", "info",
+                             f"Row {row} of {file} was converted into the record {target}, "
+                             "which is also in your files; it will be merged into it instead "
+                             "of being loaded twice.", "Nothing to do.", ent))  # fmt: skip
+    rows = db.execute(
+        "SELECT entity, kind, key, file, row FROM keys WHERE kind IN ('source_id','email',"
+        "'domain') AND (entity, kind, key) IN (SELECT entity, kind, key FROM keys WHERE kind "
+        "IN ('source_id','email','domain') GROUP BY entity, kind, key HAVING COUNT(*) > 1) "
+        "ORDER BY entity, kind, key, file, row"
+    )
+    first: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for ent, kind, key, file, row in rows:
+        if (file, row) in merged_rows:
+            continue
+        group = (ent, kind, key)
+        if group not in first:
+            first[group] = (file, row)
+            continue
+        ofile, orow = first[group]
+        where = f"row {orow}" + ("" if ofile == file else f" of {ofile}")
+        what = {"source_id": "record id", "email": "email", "domain": "domain"}[kind]
+        result.duplicates[f"{ent}.{kind}"] += 1
+        findings.add(Finding(file, row, None, key, "duplicate", "warning",
+                             f"Row {row} of {file} has the same {what} ('{key}') as {where}; "
+                             "it will be merged into that record, not loaded twice.",
+                             "Check that they are the same; if not, give one a different "
+                             f"{what}.", ent))  # fmt: skip
+
+
+def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan) -> None:
+    db = index.db
+    present = {e for (e,) in db.execute("SELECT DISTINCT entity FROM keys")}
+    query = (
+        "SELECT r.entity, r.field, r.target, r.match_by, r.key, r.file, r.row, r.col, r.value, "
+        "EXISTS (SELECT 1 FROM keys k WHERE k.entity=r.target AND k.kind=r.match_by AND "
+        "k.key=r.key) FROM refs r"
+    )
+    for ent, fname, target, match_by, key, file, row, col, value, found in db.execute(query):
+        relation = f"{ent}.{fname}"
+        if found:
+            result.links[relation] += 1
+            continue
+        result.orphans[relation] += 1
+        target_label = ENTITIES[target].label.lower()
+        policy = plan.policy(ent, fname)
+        outcome = ("it will be loaded without that link and flagged" if policy == "unlinked"
+                   else "the row will be rejected")  # fmt: skip
+        if target not in present:
+            message = (f"Row {row} of {file} links to '{value}' in {col}, but none of your "
+                       f"files holds {target_label}; {outcome}.")  # fmt: skip
+            fix = f"Add the file with your {target_label}, or keep the policy for this link."
+        else:
+            message = (f"Row {row} of {file} links to '{value}' in {col}, which is not among "
+                       f"your {target_label} (matched by {match_by.replace('_', ' ')}); "
+                       f"{outcome}.")  # fmt: skip
+            fix = "Check the value, or add the missing record to your files."
+        findings.add(Finding(file, row, col, value, "orphan", "warning", message, fix, ent,
+                             fname))  # fmt: skip
