@@ -102,7 +102,7 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None) -> SourcePla
         guess = detect_entity(source.label, columns, sample)
         splan.entity, splan.entity_confidence = guess.entity, guess.confidence
         if guess.entity is None:
-            splan.note = f"Not imported: {guess.reason}."
+            splan.note = f"{guess.reason}."
     if splan.entity:
         ent = ENTITIES[splan.entity]
         taken = {m.field for m in splan.fields} | set(splan.constants)

@@ -75,6 +75,26 @@ def _user_error(path: Path, exc: OSError) -> SourceError:
     )
 
 
+def _swallowed(last_field: str, file_ends_with_quote: bool) -> bool:
+    """An unclosed quote makes the rest of the file one value: the record's last field then
+    spans lines and runs to the end of the file (often keeping its final line break)."""
+    if "\n" not in last_field and "\r" not in last_field:
+        return False
+    return last_field.endswith(("\n", "\r")) or not file_ends_with_quote
+
+
+def _with_last(reader: Iterator[list[str]]) -> Iterator[tuple[list[str], int, bool]]:
+    """Each record with the line it ends on, and whether it is the file's last record."""
+    previous: tuple[list[str], int] | None = None
+    for rec in reader:
+        current = (rec, reader.line_num)  # type: ignore[attr-defined]
+        if previous is not None:
+            yield previous[0], previous[1], False
+        previous = current
+    if previous is not None:
+        yield previous[0], previous[1], True
+
+
 class CsvSource(Source):
     kind = "csv"
 
@@ -185,6 +205,8 @@ class CsvSource(Source):
             text = io.TextIOWrapper(raw, encoding=self.options.encoding,
                                     errors=FALLBACK_ERRORS, newline="")  # fmt: skip
             reader = csv.reader(text, delimiter=self.options.delimiter, strict=False)
+            records = _with_last(reader)
+            tail_quote = self._ends_with_quote()
             record_no = 0
             last_line = 0
             exhausted = False
@@ -196,13 +218,18 @@ class CsvSource(Source):
                     try:
                         while len(rows) < want:
                             try:
-                                rec = next(reader)
+                                rec, line_num, is_last = next(records)
                             except StopIteration:
                                 exhausted = True
                                 break
                             record_no += 1
                             first_line = last_line + 1
-                            last_line = reader.line_num
+                            last_line = line_num
+                            if is_last and rec and _swallowed(rec[-1], tail_quote):
+                                # a quote opened here never closed: the rest of the file
+                                # became one value; set it aside rather than load it
+                                aside.append(self._ragged(rec, record_no, first_line, True))
+                                continue
                             if record_no <= skip:
                                 continue
                             if record_no == 1 and rec and rec[0].startswith("\ufeff"):
@@ -258,10 +285,21 @@ class CsvSource(Source):
                 )
             )
 
-    def _ragged(self, rec: list[str], row: int, line: int) -> SetAside:
+    def _ends_with_quote(self) -> bool:
+        """True when the file's last character (before line breaks) is a quote."""
+        try:
+            size = self.path.stat().st_size
+            with self.path.open("rb") as f:
+                f.seek(max(0, size - 4096))
+                tail = f.read().decode(self.options.encoding, errors="ignore")
+        except (OSError, LookupError):
+            return True
+        return tail.rstrip("\r\n\x00 \t").endswith('"')
+
+    def _ragged(self, rec: list[str], row: int, line: int, unclosed: bool = False) -> SetAside:
         width = len(self.columns)
         where = f"Row {row}" if row == line else f"Row {row} (line {line} of the file)"
-        if len(rec) < width and any("\n" in c or "\r" in c for c in rec):
+        if unclosed or (len(rec) < width and any("\n" in c or "\r" in c for c in rec)):
             reason = (
                 f"{where} has a quote (\") that opens a value but never closes it, so the "
                 f"rest of the row could not be split into columns. It was set aside; close "

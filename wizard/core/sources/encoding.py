@@ -23,10 +23,12 @@ _BOMS: list[tuple[bytes, str]] = [
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
 
-# Single-byte Latin-script guesses that real CRM exports almost always mean as Windows-1252.
-_WESTERN = {
-    "cp1252", "latin_1", "iso8859_1", "iso8859_15", "mac_roman", "cp850", "cp437",
-    "iso8859_9", "cp1254", "iso8859_16", "mac_latin2", "cp1250", "iso8859_2",
+# Guesses for other scripts that are kept as they are; any other single-byte guess for text
+# that Windows-1252 reads cleanly is taken as Windows-1252 (what Excel writes in the West).
+_OTHER_SCRIPTS = {
+    "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253",
+    "iso8859_7", "mac_greek", "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874",
+    "tis_620", "iso8859_11", "cp1258",
 }  # fmt: skip
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _CONTROL = set(range(0, 32)) - {9, 10, 12, 13}
@@ -117,6 +119,13 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    # Mostly UTF-8 with a few Windows-1252 bytes (files pasted together): stay with UTF-8;
+    # the stray bytes are read as Windows-1252 and counted.
+    text = sample.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 127) - bad
+    if good > 0 and good >= bad:
+        return "utf-8"
     best = from_bytes(sample).best()
     if best is None:
         raise SourceError(
@@ -124,6 +133,9 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
             "Save the file again as 'CSV UTF-8' in Excel, or choose its encoding by hand.",
         )
     guess = codecs.lookup(best.encoding).name.replace("-", "_")
-    if guess in _WESTERN and not any(b in _CP1252_UNDEFINED for b in sample):
+    single_byte = codecs.lookup(best.encoding).decode(b"\xe9\xe8")[1] == 2
+    if single_byte and guess not in _OTHER_SCRIPTS and not any(
+        b in _CP1252_UNDEFINED for b in sample
+    ):
         return "cp1252"
     return codecs.lookup(best.encoding).name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import zipfile
 from collections.abc import Iterator
 from itertools import islice
@@ -113,6 +115,49 @@ def sheet_names(path: Path) -> list[str]:
         book.close()
 
 
+_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def formula_cells(path: Path, sheet: str) -> tuple[int, int]:
+    """(formula cells, formula cells with no saved result) in one sheet of an .xlsx/.xlsm.
+
+    calamine reads the result Excel saved with each formula; a file written by a program that
+    never calculated it has none, and those cells read empty. Streams the sheet's XML.
+    """
+    if path.suffix.lower() not in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
+        return 0, 0
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = z.read("xl/workbook.xml")
+            rels = z.read("xl/_rels/workbook.xml.rels")
+            ids = {html.unescape(n.decode()): r for n, r in _SHEET_ENTRY.findall(book)}
+            targets = dict(_REL_ENTRY.findall(rels))
+            targets.update({i: t for t, i in _REL_ENTRY_REV.findall(rels)})
+            target = targets.get(ids.get(sheet, b""), b"").decode().lstrip("/")
+            if not target:
+                return 0, 0
+            name = target if target.startswith("xl/") else f"xl/{target}"
+            formulas = saved = 0
+            carry = b""
+            with z.open(name) as f:
+                while block := f.read(1 << 20):
+                    data = carry + block
+                    formulas += data.count(b"<f>") + data.count(b"<f ")
+                    saved += len(re.findall(rb"</f>\s*<v>[^<]", data)) + len(
+                        re.findall(rb"<f [^>]*/>\s*<v>[^<]", data)
+                    )
+                    carry = data[-64:]
+                    formulas -= carry.count(b"<f>") + carry.count(b"<f ")
+                    saved -= len(re.findall(rb"</f>\s*<v>[^<]", carry))
+            formulas += carry.count(b"<f>") + carry.count(b"<f ")
+            saved += len(re.findall(rb"</f>\s*<v>[^<]", carry))
+            return formulas, max(0, formulas - saved)
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0, 0
+
+
 class ExcelSource(Source):
     kind = "xlsx"
 
@@ -142,6 +187,25 @@ class ExcelSource(Source):
         head = [[cell_text(v) for v in r] for r in islice(sheet.iter_rows(), HEADER_SCAN_ROWS)]
         del sheet
         self._setup_header(head, merged)
+        formulas, unsaved = formula_cells(path, self.options.sheet)
+        if unsaved:
+            self.notices.append(
+                Notice(
+                    "formulas_without_results",
+                    f"{unsaved} formula cell(s) in {self.label} have no saved result, so they "
+                    "read as empty. Open the file in Excel, save it, and add it again to get "
+                    "their values.",
+                )
+            )
+        elif formulas:
+            self.notices.append(
+                Notice(
+                    "formulas",
+                    f"{formulas} cell(s) in {self.label} hold formulas; the results Excel saved "
+                    "are read, not the formulas.",
+                    severity="info",
+                )
+            )
 
     def _sheet(self) -> calamine.CalamineSheet:
         book = open_workbook(self.path)
@@ -152,6 +216,7 @@ class ExcelSource(Source):
 
     def _setup_header(self, head: list[list[str]], merged: list) -> None:
         label = self.label
+        band = False
         if self.options.header_row:
             index = self.options.header_row - 1 - self._first_row
             if not 0 <= index < len(head):
@@ -169,6 +234,9 @@ class ExcelSource(Source):
                     path=str(self.path),
                 )
             index = found
+            if self._is_band(index, head, merged):
+                index += 1  # a two-row header: merged group labels above the field names
+                band = True
         header = list(head[index])
         if not self.options.header_row and looks_like_data(header):
             width = max(len(r) for r in head)
@@ -185,7 +253,16 @@ class ExcelSource(Source):
         excel_row = self._first_row + index  # 0-based sheet row of the header
         self.options.header_row = excel_row + 1
         header = self._merge_header(header, head[index - 1] if index else None, excel_row, merged)
-        if index:
+        if band:
+            self.notices.append(
+                Notice(
+                    "two_row_header",
+                    f"The header of {label} spans rows {excel_row} and {excel_row + 1} (group "
+                    "labels above the names); columns are named 'Group - Name'.",
+                    severity="info",
+                )
+            )
+        elif index:
             self.notices.append(
                 Notice(
                     "title_rows_skipped",
@@ -203,6 +280,19 @@ class ExcelSource(Source):
                 "Check the export's filters in your old CRM and export again.",
                 path=str(self.path),
             )
+
+    def _is_band(self, index: int, head: list[list[str]], merged: list) -> bool:
+        """True when row ``index`` holds merged cells spanning columns whose names sit in the
+        row below it ('Address' over 'Street', 'City', 'Zip')."""
+        if index + 1 >= len(head) or looks_like_data(head[index + 1]):
+            return False
+        row, below, col0 = self._first_row + index, head[index + 1], self._first_col
+        for (r0, c0), (r1, c1) in merged:
+            if r0 == row == r1 and c1 > c0:
+                cells = [below[c - col0] for c in range(c0, c1 + 1) if 0 <= c - col0 < len(below)]
+                if cells and all(c.strip() for c in cells):
+                    return True
+        return False
 
     def _merge_header(self, header: list[str], above: list[str] | None, row: int,
                       merged: list) -> list[str]:  # fmt: skip
@@ -224,6 +314,10 @@ class ExcelSource(Source):
                         i = c - col0
                         if 0 <= i < len(header) and header[i].strip():
                             header[i] = f"{band.strip()} - {header[i].strip()}"
+        if above is not None:  # two-row header: a blank cell takes the label above it
+            for i, cell in enumerate(header):
+                if not cell.strip() and i < len(above) and above[i].strip():
+                    header[i] = above[i]
         return header
 
     def _iterate(self, size: int, limit: int | None, aside: list[SetAside],

@@ -85,11 +85,10 @@ def find_header(rows: list[list[str]]) -> int | None:
     if not widths or max(widths) == 0:
         return None
     widest = max(widths)
-    need = max(1 if widest == 1 else 2, math.ceil(0.6 * widest))
-    for i, w in enumerate(widths):
-        if w >= need:
-            return i
-    return 0
+    need = max(1 if widest == 1 else 2, math.ceil(0.4 * widest))
+    candidates = [i for i, w in enumerate(widths) if w >= need]
+    # a header is text; a row of emails and numbers above it would be data, not a header
+    return next((i for i in candidates if not looks_like_data(rows[i])), candidates[0])
 
 
 def name_columns(header: list[str]) -> ColumnNames:

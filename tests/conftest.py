@@ -1,0 +1,30 @@
+"""Test configuration: Qt offscreen, a temporary data folder, and the shared sample's path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "bad"
+SALESFORCE_SAMPLE = ROOT.parent / "shared" / "data" / "salesforce-devorg-sample"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """No test touches the real user data folder."""
+    monkeypatch.setenv("CUTOVER_WIZARD_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture
+def salesforce_sample() -> Path:
+    if not SALESFORCE_SAMPLE.is_dir():
+        pytest.skip(
+            "The shared Salesforce export (../shared/data/salesforce-devorg-sample) is not "
+            "present next to this clone; it is not part of the repository."
+        )
+    return SALESFORCE_SAMPLE
