@@ -22,6 +22,7 @@ SUGGEST = 0.8  # below this a column stays unmapped (kept as a custom field)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+/?$", re.I)
 _IDLIKE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_VALUE_SHAPES = {FieldType.EMAIL: _EMAIL, FieldType.DOMAIN: _DOMAIN}
 _SUMMARY_HEADERS = {"count", "record count", "sum", "total", "subtotal", "grand total"}
 
 # Words that mean "this entity" in a file name or a header prefix ("Deal - Title").
@@ -124,8 +125,11 @@ def _ref_match_by(header_norm: str, values: list[str], allowed: tuple[str, ...])
         return "email" if "email" in allowed else "source_id"
     if "domain" in words and "domain" in allowed:
         return "domain"
-    if values and _share(values, _IDLIKE) > 0.95 and all(any(ch.isdigit() for ch in v)
-                                                         for v in values[:50]):
+    if (
+        values
+        and _share(values, _IDLIKE) > 0.95
+        and all(any(ch.isdigit() for ch in v) for v in values[:50])
+    ):
         return "source_id"
     return "name" if "name" in allowed else "source_id"
 
@@ -186,8 +190,10 @@ def match_columns(ent: Entity, columns: list[str], sample: pd.DataFrame | None =
         if prefix_entity == ent.name:
             header = rest
         own_words = header.split()
-        if len(own_words) >= 2 and own_words[-1] == "id" and (
-            entity_word(" ".join(own_words[:-1])) == ent.name
+        if (
+            len(own_words) >= 2
+            and own_words[-1] == "id"
+            and (entity_word(" ".join(own_words[:-1])) == ent.name)
         ):
             target, conf = "source_id", 0.95
         else:
@@ -198,9 +204,7 @@ def match_columns(ent: Entity, columns: list[str], sample: pd.DataFrame | None =
         fmap = FieldMap(target, [col], confidence=conf)
         if f.type == FieldType.REFERENCE:
             fmap.match_by = _ref_match_by(header, values, f.match_by)
-        elif values and f.type == FieldType.EMAIL and _share(values, _EMAIL) < 0.3:
-            fmap.confidence = round(conf * 0.7, 2)
-        elif values and f.type == FieldType.DOMAIN and _share(values, _DOMAIN) < 0.3:
+        elif values and f.type in _VALUE_SHAPES and _share(values, _VALUE_SHAPES[f.type]) < 0.3:
             fmap.confidence = round(conf * 0.7, 2)
         proposals.append(fmap)
     # one column per field: keep the most confident (ids beat names for references)

@@ -144,7 +144,8 @@ COMPANY = Entity(
         Field("name", "Company name", T.TEXT, required=True, synonyms=(
             "name", "company", "company name", "account name", "organization", "organisation",
             "organization name", "organisation name", "firma", "firmenname", "unternehmen",
-            "societe", "société", "raison sociale", "empresa", "nombre de la empresa",
+            "societe", "société", "raison sociale", "nom de la societe", "nom de l entreprise",
+            "entreprise", "empresa", "nombre de la empresa",
             "bedrijf", "bedrijfsnaam", "azienda", "ragione sociale", "razao social")),
         Field("domain", "Domain", T.DOMAIN, unique=True, synonyms=(
             "domain", "company domain name", "company domain", "domain name", "domaine",

@@ -139,7 +139,7 @@ def inspect(inputs: list[str], plan_path: Path | None = None) -> Inspection:
         for splan in plan.sources:
             try:
                 sources.append(open_source(splan.file, splan.options))
-            except Exception as exc:  # noqa: BLE001 - SourceError or an OS error
+            except Exception as exc:
                 unreadable.append((splan.file, str(exc)))
         for found in discover(inputs):
             if found.error:

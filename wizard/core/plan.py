@@ -124,9 +124,7 @@ class Plan:
         return self.orphan_policy.get(f"{entity}.{ref_field}", "unlinked")
 
     def source(self, file: str, sheet: str | None = None) -> SourcePlan | None:
-        return next(
-            (s for s in self.sources if s.file == file and s.options.sheet == sheet), None
-        )
+        return next((s for s in self.sources if s.file == file and s.options.sheet == sheet), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {

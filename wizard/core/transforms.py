@@ -54,15 +54,18 @@ TRANSFORMS = {
     "domain_from_url": _domain_from_url,
     "domain_from_email": _domain_from_url,
     "digits_only": lambda s: s.str.replace(r"\D+", "", regex=True),
-    "seconds_to_minutes": lambda s: pd.to_numeric(s, errors="coerce")
-    .div(60)
-    .round(1)
-    .map(lambda v: "" if pd.isna(v) else f"{v:g}"),
-    "pipedrive_won": lambda s: s.str.lower().map({"won": "TRUE", "lost": "FALSE", "open": "FALSE"})
-    .fillna(""),
-    "pipedrive_closed": lambda s: s.str.lower()
-    .map({"won": "TRUE", "lost": "TRUE", "open": "FALSE"})
-    .fillna(""),
+    "seconds_to_minutes": lambda s: (
+        pd.to_numeric(s, errors="coerce")
+        .div(60)
+        .round(1)
+        .map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    ),
+    "pipedrive_won": lambda s: (
+        s.str.lower().map({"won": "TRUE", "lost": "FALSE", "open": "FALSE"}).fillna("")
+    ),
+    "pipedrive_closed": lambda s: (
+        s.str.lower().map({"won": "TRUE", "lost": "TRUE", "open": "FALSE"}).fillna("")
+    ),
 }
 TRANSFORM_LABELS = {
     "trim": "Remove spaces at both ends",
@@ -250,9 +253,9 @@ def decide_decimal(values: list[str]) -> str:
         v = _CURRENCY.sub("", v)
         if "." in v and "," in v:
             votes["," if v.rfind(",") > v.rfind(".") else "."] += 1
-        elif "," in v and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v):
-            votes[","] += 1
-        elif "." in v and re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", v):
+        elif ("," in v and not re.fullmatch(r"-?\d{1,3}(,\d{3})+", v)) or (
+            "." in v and re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}", v)
+        ):
             votes[","] += 1
     return "," if votes[","] > votes["."] else "."
 

@@ -331,9 +331,7 @@ class _Checker:
             out["email"] = values["email"].str.lower()
         if "domain" in values:
             out["domain"] = values["domain"].str.lower()
-        if ent == "company" and "name" in values:
-            out["name"] = _name_key(ent, values["name"])
-        elif ent == "deal" and "name" in values:
+        if (ent == "company" and "name" in values) or (ent == "deal" and "name" in values):
             out["name"] = _name_key(ent, values["name"])
         elif ent in ("contact", "owner"):
             full = values.get("full_name")
@@ -377,15 +375,25 @@ class _Checker:
                       f"{human}.", "Confirm or change the date order on the mapping page.",
                       fname=f.name)  # fmt: skip
         if raw.str.match(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2}(\D|$)").any():
-            self.note("two_digit_year", col,
-                      f"Some dates in {col} of {self.label} have two-digit years; years up to "
-                      "ten years ahead are read as 20xx, older ones as 19xx.",
-                      "Check a few dates in the preview.", severity="info", fname=f.name)
+            self.note(
+                "two_digit_year",
+                col,
+                f"Some dates in {col} of {self.label} have two-digit years; years up to "
+                "ten years ahead are read as 20xx, older ones as 19xx.",
+                "Check a few dates in the preview.",
+                severity="info",
+                fname=f.name,
+            )
         if serials:
-            self.note("excel_serial", col,
-                      f"Some dates in {col} of {self.label} were Excel serial numbers "
-                      "(like 45123); they were turned into real dates.",
-                      "Check a few dates in the preview.", severity="info", fname=f.name)
+            self.note(
+                "excel_serial",
+                col,
+                f"Some dates in {col} of {self.label} were Excel serial numbers "
+                "(like 45123); they were turned into real dates.",
+                "Check a few dates in the preview.",
+                severity="info",
+                fname=f.name,
+            )
 
 
 def _msg(text: str) -> Callable[[str, Field, str], Callable[[int, str], str]]:
@@ -508,7 +516,7 @@ def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan
         "EXISTS (SELECT 1 FROM keys k WHERE k.entity=r.target AND k.kind=r.match_by AND "
         "k.key=r.key) FROM refs r"
     )
-    for ent, fname, target, match_by, key, file, row, col, value, found in db.execute(query):
+    for ent, fname, target, match_by, _key, file, row, col, value, found in db.execute(query):
         relation = f"{ent}.{fname}"
         if found:
             result.links[relation] += 1

@@ -82,4 +82,3 @@ def recognise(name: str, columns: list[str], sample: pd.DataFrame | None) -> Rec
         return None
     obj = _BY_ENTITY[own]
     return Recognition("pipedrive", obj, OBJECTS[obj], 0.85, f"Pipedrive {obj} export")
-

@@ -166,9 +166,9 @@ def _object_from_ids(columns: list[str], sample: pd.DataFrame | None) -> str | N
         if not values or not all(SF_ID.match(v) for v in values):
             continue
         prefixes = {v[:3] for v in values}
-        if len(prefixes) == 1 and (obj := PREFIXES.get(prefixes.pop())):
-            if norm(col) == "id" or norm(col) == f"{norm(obj)} id":
-                return obj
+        obj = PREFIXES.get(prefixes.pop()) if len(prefixes) == 1 else None
+        if obj and norm(col) in ("id", f"{norm(obj)} id"):
+            return obj
     return None
 
 
@@ -177,14 +177,14 @@ def recognise(name: str, columns: list[str], sample: pd.DataFrame | None) -> Rec
     stem = norm(name.rsplit(".", 1)[0].split(" [")[0])
     by_ids = _object_from_ids(columns, sample)
     markers = len(normed & MARKERS)
-    if by_ids is None and markers < 2:
-        return None
     if is_summary(columns) and markers:
         return Recognition(
             "salesforce", "Summary", ObjectSpec(None, note="a summary report (counts per "
                                                 "stage), not records: nothing to import"),
             0.9, "a Salesforce summary report",
         )  # fmt: skip
+    if by_ids is None and markers < 2:
+        return None
     obj = by_ids or _NAME_OBJECTS.get(stem) or _NAME_OBJECTS.get(stem.rstrip("s"))
     if obj is None:
         return None

@@ -90,9 +90,7 @@ def _files(path: Path) -> list[Path]:
             for p in path.rglob("*")
             if p.is_file()
             and p.suffix.lower() in FOLDER_SUFFIXES
-            and not any(
-                part.startswith((".", "~$")) for part in p.relative_to(path).parts
-            )
+            and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts)
         )
     return [path]
 

@@ -251,8 +251,7 @@ class CsvSource(Source):
                             numbers.append(record_no)
                     except csv.Error as exc:
                         raise SourceError(
-                            f"{path.name} could not be read past line {reader.line_num}: "
-                            f"{exc}.",
+                            f"{path.name} could not be read past line {reader.line_num}: {exc}.",
                             "Open the file in a spreadsheet program, check that line, "
                             "save it again as CSV and retry.",
                             path=str(path),
@@ -265,7 +264,9 @@ class CsvSource(Source):
                 if limit is not None and done >= limit:
                     return
         if blank:
-            notices.append(Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info"))
+            notices.append(
+                Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info")
+            )
         if trimmed:
             notices.append(
                 Notice(
@@ -301,7 +302,7 @@ class CsvSource(Source):
         where = f"Row {row}" if row == line else f"Row {row} (line {line} of the file)"
         if unclosed or (len(rec) < width and any("\n" in c or "\r" in c for c in rec)):
             reason = (
-                f"{where} has a quote (\") that opens a value but never closes it, so the "
+                f'{where} has a quote (") that opens a value but never closes it, so the '
                 f"rest of the row could not be split into columns. It was set aside; close "
                 "the quote in the file and load it again."
             )

@@ -134,8 +134,10 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
         )
     guess = codecs.lookup(best.encoding).name.replace("-", "_")
     single_byte = codecs.lookup(best.encoding).decode(b"\xe9\xe8")[1] == 2
-    if single_byte and guess not in _OTHER_SCRIPTS and not any(
-        b in _CP1252_UNDEFINED for b in sample
+    if (
+        single_byte
+        and guess not in _OTHER_SCRIPTS
+        and not any(b in _CP1252_UNDEFINED for b in sample)
     ):
         return "cp1252"
     return codecs.lookup(best.encoding).name

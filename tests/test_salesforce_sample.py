@@ -1,0 +1,59 @@
+"""The real Salesforce export in ../shared/data: recognised and mapped with no plan."""
+
+from __future__ import annotations
+
+from wizard.core.inspection import inspect
+
+
+def _by_name(report):
+    return {s.path.name: report.plan.source(str(s.path), s.sheet) for s in report.sources}
+
+
+def test_every_file_recognised_and_mapped(salesforce_sample) -> None:
+    report = inspect([str(salesforce_sample)])
+    assert report.unreadable == []
+    assert report.plan.method == "integration_sync" and report.plan.preset == "salesforce"
+    plans = _by_name(report)
+    assert {n: (p.preset_object, p.entity) for n, p in plans.items()} == {
+        "Account.csv": ("Account", "company"),
+        "Contact.csv": ("Contact", "contact"),
+        "Lead.csv": ("Lead", "contact"),
+        "Opportunity.csv": ("Opportunity", "deal"),
+        "OpportunityHistory.csv": ("OpportunityHistory", "activity"),
+        "OpportunityHistoryGroup.csv": ("Summary", None),
+    }
+    fields = {n: {m.field: m.columns[0] for m in p.fields} for n, p in plans.items()}
+    assert fields["Account.csv"]["name"] == "Name"
+    assert fields["Account.csv"]["parent_company"] == "ParentId"
+    for key, col in {"source_id": "Id", "company": "AccountId", "first_name": "FirstName",
+                     "last_name": "LastName", "email": "Email", "phone": "Phone"}.items():  # fmt: skip
+        assert fields["Contact.csv"][key] == col
+    for key, col in {"company": "AccountId", "stage": "StageName", "amount": "Amount",
+                     "close_date": "CloseDate", "name": "Name"}.items():  # fmt: skip
+        assert fields["Opportunity.csv"][key] == col
+    assert plans["Lead.csv"].constants == {"lifecycle_stage": "Lead"}
+    assert plans["Lead.csv"].field_map("company").match_by == "name"
+    assert all(m.origin == "preset" for p in plans.values() for m in p.fields)
+    # every stage in the export maps to an option
+    stages = plans["Opportunity.csv"].value_maps["stage"]
+    assert stages["Closed Won"] == "Closed won" and stages["Id. Decision Makers"]
+
+
+def test_links_resolve_and_known_bad_email_is_flagged(salesforce_sample) -> None:
+    report = inspect([str(salesforce_sample)])
+    v = report.validation
+    # every Contact's AccountId and every Opportunity's AccountId resolves
+    contacts = [f for f in v.findings.items if f.file == "Contact.csv" and f.rule == "orphan"]
+    deals = [f for f in v.findings.items if f.file == "Opportunity.csv" and f.rule == "orphan"]
+    assert contacts == [] and deals == []
+    assert v.links["deal.company"] == 36
+    assert v.files["Contact.csv"].rows_read == 25
+    bad = [(f.row, f.value) for f in v.findings.items if f.rule == "email"]
+    assert bad == [(11, "b.levy@expressl&t.net"), (12, "j.davis@expressl&t.net")]
+    # converted leads are merged into their contact, not loaded twice
+    merged = [f.row for f in v.findings.items if f.rule == "merged"]
+    assert merged == [2, 4, 7, 20, 23]
+    # no owners file: the owner links are orphans, reported by relation
+    assert v.orphans["contact.owner"] == 22
+    # stages and two-digit-year dates parsed without errors
+    assert v.files["Opportunity.csv"].errors == {}
