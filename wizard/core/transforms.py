@@ -264,15 +264,13 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     text = s.str.replace(_CURRENCY, "", regex=True)
     negative = text.str.match(r"^\(.*\)$") | text.str.endswith("-")
     text = text.str.strip("()").str.rstrip("-")
-    percent = text.str.endswith("%")
-    text = text.str.rstrip("%")
+    text = text.str.rstrip("%")  # '45%' in a probability column means 45
     if decimal == ",":
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         text = text.str.replace(",", "", regex=False)
     num = pd.to_numeric(text.where(text != ""), errors="coerce")
     num = num.where(~negative, -num)
-    del percent  # '45%' in a probability column means 45
     bad = (s.str.strip() != "") & num.isna()
     out = num.map(lambda v: "" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer()
                                                    else repr(float(v))))  # fmt: skip
