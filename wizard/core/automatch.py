@@ -147,7 +147,9 @@ _CACHE: dict[str, tuple[list[str], list[str]]] = {}
 
 
 def _score(ent: Entity, header: str) -> tuple[str | None, float]:
-    choices, owners = _CACHE.setdefault(ent.name, _candidates(ent))
+    if ent.name not in _CACHE:
+        _CACHE[ent.name] = _candidates(ent)
+    choices, owners = _CACHE[ent.name]
     exact = [owners[i] for i, c in enumerate(choices) if c == header]
     if exact:
         return exact[0], 1.0

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.delimiters import delimiter_name
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.plan import Plan
 from wizard.core.presets import PRESET_LABELS
 from wizard.core.sources import Source, discover, open_source
+from wizard.core.sources.csv_reader import delimiter_name
 from wizard.core.validate import RULE_TITLES, Findings, Validation, validate
 
 

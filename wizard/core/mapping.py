@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from wizard.core.automatch import SUGGEST, custom_name, detect_entity, match_columns
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.plan import FieldMap, Plan, SourcePlan
-from wizard.core.presets import recognise
+from wizard.core.presets import apply_spec, recognise
 from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import DateEvidence, decide_decimal
@@ -90,8 +90,6 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None) -> SourcePla
         splan.preset, splan.preset_object = rec.preset, rec.object
         splan.entity, splan.entity_confidence = spec.entity, rec.confidence
         splan.note = spec.note
-        from wizard.core.presets import apply_spec
-
         splan.fields, skipped = apply_spec(spec, columns)
         splan.constants = dict(spec.constants)
         splan.value_maps = {k: dict(v) for k, v in spec.value_maps.items()}

@@ -8,9 +8,31 @@ from pathlib import Path
 
 import pandas as pd
 
+from wizard.core.errors import SourceError
 from wizard.core.sources.table import Notice, ReadOptions, SetAside
 
-CHUNK_ROWS = 50_000  # keeps every C-level call on a chunk short enough for a responsive GUI
+CHUNK_ROWS = 50_000
+
+
+def file_error(path: Path, exc: OSError) -> SourceError:
+    """A plain message for a file that is gone, locked or unreadable."""
+    if isinstance(exc, FileNotFoundError):
+        return SourceError(
+            f"The file {path.name} is no longer where it was ({path.parent}).",
+            "It may have been moved, renamed or deleted. Put it back or add it again.",
+            path=str(path),
+        )
+    if isinstance(exc, PermissionError):
+        return SourceError(
+            f"This app is not allowed to read {path.name}.",
+            "Close it in Excel if it is open there, or check the file's permissions.",
+            path=str(path),
+        )
+    return SourceError(
+        f"{path.name} could not be read: {exc.strerror or exc}.",
+        "Copy the file to a local folder and try again.",
+        path=str(path),
+    )  # keeps every C-level call on a chunk short enough for a responsive GUI
 
 
 def make_frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
@@ -67,6 +89,3 @@ class Source(ABC):
         if not frames:
             return pd.DataFrame(columns=self.columns, dtype=object)
         return pd.concat(frames) if len(frames) > 1 else frames[0]
-
-    def describe(self) -> dict[str, object]:
-        return {"file": str(self.path), "kind": self.kind, **self.options.to_dict()}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from wizard.core.errors import SourceError
-from wizard.core.sources.base import Source, make_frame
+from wizard.core.sources.base import Source, file_error, make_frame
 from wizard.core.sources.encoding import (
     FALLBACK_ERRORS,
     DecodeCounter,
@@ -36,6 +36,11 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 csv.field_size_limit(64 * 1024 * 1024)
 
 
+def delimiter_name(d: str | None) -> str:
+    """'comma', 'semicolon', 'tab' or 'pipe', for people."""
+    return DELIMITER_NAMES.get(d or ",", repr(d))
+
+
 def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
     return list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limit))
 
@@ -53,26 +58,6 @@ def detect_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = d, score
     return best
-
-
-def _user_error(path: Path, exc: OSError) -> SourceError:
-    if isinstance(exc, FileNotFoundError):
-        return SourceError(
-            f"The file {path.name} is no longer where it was ({path.parent}).",
-            "It may have been moved, renamed or deleted. Put it back or add it again.",
-            path=str(path),
-        )
-    if isinstance(exc, PermissionError):
-        return SourceError(
-            f"This app is not allowed to read {path.name}.",
-            "Close it in Excel if it is open there, or check the file's permissions.",
-            path=str(path),
-        )
-    return SourceError(
-        f"{path.name} could not be read: {exc.strerror or exc}.",
-        "Copy the file to a local folder and try again.",
-        path=str(path),
-    )
 
 
 def _swallowed(last_field: str, file_ends_with_quote: bool) -> bool:
@@ -105,7 +90,7 @@ class CsvSource(Source):
             with path.open("rb") as f:
                 sample = f.read(SAMPLE_BYTES + 1)
         except OSError as exc:
-            raise _user_error(path, exc) from exc
+            raise file_error(path, exc) from exc
         complete = len(sample) <= SAMPLE_BYTES
         sample = sample[:SAMPLE_BYTES]
         if not sample.strip():
@@ -200,7 +185,7 @@ class CsvSource(Source):
         try:
             raw = path.open("rb")
         except OSError as exc:
-            raise _user_error(path, exc) from exc
+            raise file_error(path, exc) from exc
         with raw:
             text = io.TextIOWrapper(raw, encoding=self.options.encoding,
                                     errors=FALLBACK_ERRORS, newline="")  # fmt: skip
@@ -257,7 +242,7 @@ class CsvSource(Source):
                             path=str(path),
                         ) from exc
                     except OSError as exc:
-                        raise _user_error(path, exc) from exc
+                        raise file_error(path, exc) from exc
                 if rows:
                     done += len(rows)
                     yield make_frame(rows, numbers, columns)

@@ -14,7 +14,7 @@ import pandas as pd
 import python_calamine as calamine
 
 from wizard.core.errors import SourceError
-from wizard.core.sources.base import Source, make_frame
+from wizard.core.sources.base import Source, file_error, make_frame
 from wizard.core.sources.table import (
     HEADER_SCAN_ROWS,
     Notice,
@@ -52,8 +52,11 @@ def cell_text(value: object) -> str:
 
 
 def _open_error(path: Path, exc: Exception) -> SourceError:
+    if isinstance(exc, FileNotFoundError | PermissionError):
+        return file_error(path, exc)
     try:
-        head = path.read_bytes()[:8]
+        with path.open("rb") as f:
+            head = f.read(8)
     except OSError:
         head = b""
     if isinstance(exc, calamine.PasswordError) or (
@@ -63,18 +66,6 @@ def _open_error(path: Path, exc: Exception) -> SourceError:
             f"{path.name} is protected with a password, so it cannot be read.",
             "Open it in Excel, remove the password (File > Info > Protect Workbook), save, "
             "and add it again.",
-            path=str(path),
-        )
-    if isinstance(exc, FileNotFoundError):
-        return SourceError(
-            f"The file {path.name} is no longer where it was ({path.parent}).",
-            "It may have been moved, renamed or deleted. Put it back or add it again.",
-            path=str(path),
-        )
-    if isinstance(exc, PermissionError):
-        return SourceError(
-            f"This app is not allowed to read {path.name}.",
-            "Close it in Excel if it is open there, or check the file's permissions.",
             path=str(path),
         )
     return SourceError(
