@@ -157,7 +157,11 @@ def test_validation_rules_with_rows_and_fixes(tmp_path: Path) -> None:
     for f in items:
         assert f.message and f.fix and "Traceback" not in f.message
     email = next(f for f in items if f.rule == "email" and f.row == 2)
-    assert email.message == "Row 2 of contacts.csv: the email 'bob@' is not valid."
+    assert email.message == (
+        "Row 2 of contacts.csv: the email 'bob@' is not valid; the record is loaded without it "
+        "and flagged."
+    )
+    assert email.severity == "warning"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,

@@ -1,8 +1,12 @@
 """Command line: the same core as the wizard, headless.
 
 ``cutover-wizard`` with no arguments opens the wizard (once the GUI exists); ``inspect`` reads
-files and folders and reports what the wizard would see. Exit codes: 0 everything could be
-read, 2 an input could not be read or the command was used wrongly, 1 unexpected failure.
+files and folders and reports what the wizard would see; ``migrate`` stages, plans, validates
+and runs the phases into a project's sandbox; ``status`` and ``undo`` work on a project.
+
+Exit codes: 0 done (rejected rows are reported, not a failure); 2 an input could not be read or
+the command was used wrongly; 3 refused (phase order, a gate, an undo that needs --yes);
+1 unexpected failure; 130 stopped by Ctrl-C after the batch in progress (run again to resume).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from pathlib import Path
 
 from wizard import __version__
 from wizard.core.errors import CutoverError
+from wizard.core.phases import RefusedError
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_UNEXPECTED, EXIT_INPUT, EXIT_REFUSED, EXIT_STOPPED = 0, 1, 2, 3, 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +37,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--save-plan", type=Path, metavar="PLAN.json", help="write the plan here")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--examples", type=int, default=3, help="example rows shown per rule")
+
+    p = sub.add_parser("migrate", help="stage, plan, validate and run the phases into the "
+                       "project's sandbox (resumes where it stopped)")  # fmt: skip
+    p.add_argument("inputs", nargs="+", metavar="FILES_OR_FOLDERS")
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument(
+        "--plan",
+        type=Path,
+        metavar="PLAN.json",
+        help="use this plan (default: the project's plan, else an automatic one)",
+    )
+    p.add_argument("--through", metavar="PHASE", help="stop after this phase")
+    p.add_argument("--json", action="store_true", help="print the final status as JSON")
+
+    p = sub.add_parser("status", help="phases, states, accounting and reconciliation")
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("undo", help="delete what a phase loaded (later phases first)")
+    p.add_argument("phase", metavar="PHASE")
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="also undo the later phases that depend on it, without asking",
+    )
     return parser
 
 
@@ -55,6 +86,188 @@ def _inspect(args: argparse.Namespace) -> int:
     return EXIT_INPUT if report.unreadable else EXIT_OK
 
 
+class _StopFlag:
+    """First Ctrl-C: stop after the batch in progress. Second: stop now."""
+
+    def __init__(self) -> None:
+        self.stop = False
+
+    def __call__(self) -> bool:
+        return self.stop
+
+    def install(self) -> None:
+        import signal
+
+        def handler(signum: int, frame: object) -> None:
+            if self.stop:
+                raise KeyboardInterrupt
+            self.stop = True
+            print("\nStopping after the batch in progress (Ctrl-C again to stop at once)...",
+                  file=sys.stderr, flush=True)  # fmt: skip
+
+        signal.signal(signal.SIGINT, handler)
+
+
+class _Ticker:
+    """Progress on one terminal line, at most every half second; silent when not a terminal."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.last = 0.0
+        self.tty = sys.stderr.isatty()
+
+    def show(self, text: str, force: bool = False) -> None:
+        if not self.tty:
+            return
+        now = self.clock()
+        if force or now - self.last >= 0.5:
+            self.last = now
+            print(f"\r{text[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+    def clear(self) -> None:
+        if self.tty:
+            print(f"\r{'':<100}\r", end="", file=sys.stderr, flush=True)
+
+
+def _print_result(result: object) -> None:
+    from wizard.core.runner import PhaseResult
+
+    assert isinstance(result, PhaseResult)
+    rate = f", {result.rows_per_s:,.0f} rows/s" if result.rows else ""
+    _say(f"== {result.label}: {result.state} in {result.seconds:.1f} s{rate}")
+    for acc in result.accounting:
+        _say(f"   {acc.line()}")
+    for rec in result.reconciliation:
+        for line in rec.lines():
+            _say(f"   {line}")
+    for reason, n in result.reasons[:5]:
+        _say(f"   rejected {n}: {reason}")
+    if result.message and result.state != "completed":
+        _say(f"   {result.message}")
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from wizard.core.migration import Migration
+    from wizard.core.phases import find
+    from wizard.core.runner import PhaseProgress, PhaseResult
+    from wizard.core.staging import Staged, StageProgress
+
+    stop = _StopFlag()
+    stop.install()
+    ticker = _Ticker()
+    with Migration(args.project) as mig:
+        prepared = mig.prepare(args.inputs, args.plan)
+        if prepared.unreadable:
+            for path, message in prepared.unreadable:
+                print(f"Error: {Path(path).name}: {message}", file=sys.stderr)
+            print("Nothing was migrated: fix or remove the files above and run again, so that "
+                  "no record loads without the records it links to.", file=sys.stderr)  # fmt: skip
+            return EXIT_INPUT
+        if not prepared.sources:
+            print("Error: no readable files were given.", file=sys.stderr)
+            return EXIT_INPUT
+        phases = mig.phases(prepared.plan)
+        through = find(args.through, phases) if args.through else None
+        staged = None
+        for item in mig.stage(prepared, should_stop=stop):
+            if isinstance(item, StageProgress):
+                ticker.show(f"Reading {item.file}: {item.rows_done:,} rows "
+                            f"({item.rows_per_s:,.0f} rows/s)")  # fmt: skip
+            elif isinstance(item, Staged):
+                staged = item
+        ticker.clear()
+        if staged is None:
+            _say("Stopped while reading the files; run the same command again to go on.")
+            return EXIT_STOPPED
+        _say(f"Plan saved to {mig.plan_path}")
+        for f in staged.files:
+            how = "read" if f.restaged else "unchanged since last time"
+            _say(f"   {f.label}: {f.rows_read:,} rows -> {f.entity} ({how}; "
+                 f"{f.rejected:,} fail validation)")  # fmt: skip
+        for relation in sorted(staged.orphans):
+            if staged.orphans[relation]:
+                _say(f"   links {relation}: {staged.links[relation]:,} found, "
+                     f"{staged.orphans[relation]:,} point to records not in your files")  # fmt: skip
+        _say(f"   {prepared.plan.active_rule.describe()} "
+             f"{staged.active_contacts:,} contacts are held back to the last phase.")  # fmt: skip
+        for phase in phases:
+            if mig.is_done(phase):
+                _say(f"== {phase.label}: already completed")
+            else:
+                for item in mig.run(phase, prepared.plan, should_stop=stop):
+                    if isinstance(item, PhaseProgress):
+                        eta = f", about {item.eta_s:.0f} s left" if item.eta_s else ""
+                        ticker.show(f"{phase.label}: {item.rows_done:,} of {item.rows_total:,} "
+                                    f"rows ({item.rows_per_s:,.0f} rows/s{eta})")  # fmt: skip
+                    elif isinstance(item, PhaseResult):
+                        ticker.clear()
+                        _print_result(item)
+                        if item.state != "completed":
+                            return EXIT_UNEXPECTED
+                ticker.clear()
+                if stop.stop:
+                    _say(f"Stopped during '{phase.label}' after a whole batch. Run the same "
+                         "command again to resume.")  # fmt: skip
+                    return EXIT_STOPPED
+            if through and phase.name == through.name:
+                break
+        if args.json:
+            print(json.dumps(mig.status(), indent=2, ensure_ascii=False, default=str))
+        _say(f"Success and error files: {mig.exports}")
+    return EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from wizard.core.migration import Migration
+
+    if not (args.project / "ledger.db").exists():
+        print(f"Error: {args.project} is not a Cutover Wizard project.", file=sys.stderr)
+        return EXIT_INPUT
+    with Migration(args.project) as mig:
+        status = mig.status()
+    if args.json:
+        print(json.dumps(status, indent=2, ensure_ascii=False, default=str))
+        return EXIT_OK
+    _say(f"Project {status['project']} -> {status['target']}")
+    for p in status["phases"]:  # type: ignore[attr-defined]
+        flag = "" if all(r["ok"] for r in p["reconciliation"]) else "  (reconciliation differs)"
+        waiting = f", {p['pending_rows']:,} rows to go" if p["pending_rows"] else ""
+        _say(f"== {p['label']}: {p['state']}{waiting}{flag if p['state'] == 'completed' else ''}")
+        for a in p["accounting"]:
+            from wizard.core.runner import Accounting
+
+            acc = Accounting(**{k: v for k, v in a.items() if k != "balanced"})
+            _say(f"   {acc.line()}")
+    return EXIT_OK
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from wizard.core.migration import Migration
+
+    if not (args.project / "ledger.db").exists():
+        print(f"Error: {args.project} is not a Cutover Wizard project.", file=sys.stderr)
+        return EXIT_INPUT
+    with Migration(args.project) as mig:
+        order = mig.undo_plan(args.phase)
+        if len(order) > 1 and not args.yes:
+            later = ", ".join(f"'{p.label}'" for p in order[:-1])
+            print(f"Undoing '{order[-1].label}' also undoes {later}, which loaded records "
+                  "that depend on it. Run again with --yes to undo them all, latest first.",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_REFUSED
+        if len(order) > 1:
+            _say("Warning: undoing the later phases that depend on it first: "
+                 + ", ".join(p.label for p in order[:-1]))  # fmt: skip
+        for name, deleted in mig.undo(order).items():
+            total = sum(deleted.values())
+            _say(f"== {name}: deleted {total:,} records"
+                 + (f" ({', '.join(f'{n:,} {e}' for e, n in deleted.items() if n)})"
+                    if total else ""))  # fmt: skip
+    return EXIT_OK
+
+
 def _open_gui() -> int:
     try:
         from wizard.gui.app import run  # type: ignore[import-not-found]
@@ -73,6 +286,17 @@ def main(argv: list[str] | None = None) -> int:
             return _open_gui()
         if args.command == "inspect":
             return _inspect(args)
+        if args.command == "migrate":
+            return _migrate(args)
+        if args.command == "status":
+            return _status(args)
+        if args.command == "undo":
+            return _undo(args)
+    except RefusedError as exc:
+        print(f"Refused: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(exc.hint, file=sys.stderr)
+        return EXIT_REFUSED
     except CutoverError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         if exc.hint:
@@ -81,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output went to a pipe that closed (| head): not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # the last line of defence: a plain sentence, never a traceback
         print(f"Something unexpected went wrong: {exc.__class__.__name__}: {exc}",
               file=sys.stderr)  # fmt: skip

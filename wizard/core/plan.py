@@ -111,6 +111,52 @@ class SourcePlan:
         )
 
 
+DEFAULT_ACTIVE_LIFECYCLE = ("Sales qualified lead", "Opportunity")
+
+
+@dataclass
+class ActiveRule:
+    """Which contacts are active sales contacts, held back to the last phase.
+
+    A contact is active when any enabled condition holds: it has an open deal; it had an
+    activity (or its last-activity date is) within ``recent_days``; its lifecycle stage or lead
+    status is one of the chosen values.
+    """
+
+    open_deal: bool = True
+    recent_days: int | None = 90
+    lifecycle: list[str] = field(default_factory=lambda: list(DEFAULT_ACTIVE_LIFECYCLE))
+    lead_status: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ActiveRule:
+        if not data:
+            return cls()
+        days = data.get("recent_days", 90)
+        return cls(
+            open_deal=bool(data.get("open_deal", True)),
+            recent_days=int(days) if days is not None else None,
+            lifecycle=[str(v) for v in data.get("lifecycle", DEFAULT_ACTIVE_LIFECYCLE)],
+            lead_status=[str(v) for v in data.get("lead_status", [])],
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.open_deal:
+            parts.append("has an open deal")
+        if self.recent_days:
+            parts.append(f"had an activity in the last {self.recent_days} days")
+        if self.lifecycle:
+            parts.append("has lifecycle stage " + " or ".join(self.lifecycle))
+        if self.lead_status:
+            parts.append("has lead status " + " or ".join(self.lead_status))
+        return ("A contact is active when it " + ", or ".join(parts) + "."
+                if parts else "No contact is treated as active.")  # fmt: skip
+
+
 @dataclass
 class Plan:
     method: str = "manual"
@@ -118,6 +164,7 @@ class Plan:
     sources: list[SourcePlan] = field(default_factory=list)
     orphan_policy: dict[str, str] = field(default_factory=dict)  # "contact.company" -> policy
     phone_region: str = "US"  # how to read phone numbers written without a country code
+    active_rule: ActiveRule = field(default_factory=ActiveRule)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def policy(self, entity: str, ref_field: str) -> str:
@@ -135,6 +182,7 @@ class Plan:
             "preset": self.preset,
             "phone_region": self.phone_region,
             "orphan_policy": self.orphan_policy,
+            "active_rule": self.active_rule.to_dict(),
             "sources": [s.to_dict() for s in self.sources],
         }
 
@@ -158,12 +206,19 @@ class Plan:
                 sources=[SourcePlan.from_dict(s) for s in data.get("sources", [])],
                 orphan_policy=dict(data.get("orphan_policy", {})),
                 phone_region=data.get("phone_region", "US"),
+                active_rule=ActiveRule.from_dict(data.get("active_rule")),
                 created_at=data.get("created_at", ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise PlanError(
                 f"The plan file is damaged: {exc}.", "Save the plan again from the wizard."
             ) from exc
+        for relation, policy in plan.orphan_policy.items():
+            if policy not in ORPHAN_POLICIES:
+                raise PlanError(
+                    f"Unknown orphan policy '{policy}' for {relation} in the plan.",
+                    "Use 'unlinked' (load without the link and flag it) or 'reject'.",
+                )
         if plan.method not in METHODS:
             raise PlanError(f"Unknown import method '{plan.method}' in the plan.")
         return plan

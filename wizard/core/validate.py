@@ -185,7 +185,21 @@ def _name_key(entity: str, value: pd.Series) -> pd.Series:
     return value.map(company_key if entity == "company" else person_key)
 
 
-class _Checker:
+@dataclass
+class Mapped:
+    """One chunk mapped through the plan: what a row would become, and why it cannot."""
+
+    index: pd.Index
+    values: dict[str, pd.Series]  # field -> clean text ('' when empty or invalid)
+    refs: dict[str, tuple[pd.Series, str, pd.Series, str]]  # field -> (key, match_by, raw, col)
+    errors: pd.Series  # True where the row cannot load as it is
+    reasons: pd.Series  # the first error of each row, in plain words ('' when none)
+    notes: pd.Series  # what was changed to load the row (a value left out), '' when nothing
+    keys: dict[str, pd.Series]  # source_id, email, domain, name keys
+    merge_to: pd.Series | None  # converted-into record (leads), normalised
+
+
+class Checker:
     def __init__(self, plan: Plan, splan: SourcePlan, label: str, findings: Findings,
                  index: KeyIndex) -> None:  # fmt: skip
         self.plan, self.splan, self.label = plan, splan, label
@@ -205,12 +219,19 @@ class _Checker:
 
     def flag(self, bad: pd.Series, raw: pd.Series, column: str, f: Field, rule: str,
              severity: str, message: Callable[[int, str], str], fix: str,
-             errors: pd.Series) -> None:  # fmt: skip
+             errors: pd.Series, reasons: pd.Series, notes: pd.Series) -> None:  # fmt: skip
         if not bad.any():
             return
+        cleared = rule in _CLEARED
         for row, value in raw[bad].items():
+            text = message(int(row), value)
             self.findings.add(Finding(self.label, int(row), column, value, rule, severity,
-                                      message(int(row), value), fix, self.ent.name, f.name))  # fmt: skip
+                                      text, fix, self.ent.name, f.name))  # fmt: skip
+            if severity == "error" and not reasons.at[row]:
+                reasons.at[row] = text
+            elif cleared:
+                note = f"{f.label} '{value[:80]}' was not valid and was left out."
+                notes.at[row] = f"{notes.at[row]} {note}".strip()
         if severity == "error":
             errors |= bad
 
@@ -224,13 +245,14 @@ class _Checker:
             raw = join_columns(frame, cols, ", " if fm.field == "street" else " ")
         return apply_transforms(raw.str.strip(), fm.transforms), cols[0]
 
-    def check(self, frame: pd.DataFrame) -> None:
+    def check(self, frame: pd.DataFrame) -> Mapped:
+        """Map and check one chunk; findings are collected, the result is returned."""
         ent, splan, where = self.ent, self.splan, self.label
         errors = pd.Series(False, index=frame.index)
+        reasons = pd.Series("", index=frame.index, dtype=object)
+        notes = pd.Series("", index=frame.index, dtype=object)
         values: dict[str, pd.Series] = {}
-        keys: list[tuple] = []
-        refs: list[tuple] = []
-        row_ids = frame.index.to_series()
+        refs: dict[str, tuple[pd.Series, str, pd.Series, str]] = {}
         merge_to = None
         if splan.merge_into and splan.merge_into["column"] in frame.columns:
             merge_to = _key(frame[splan.merge_into["column"]], "source_id", self.salesforce)
@@ -248,14 +270,12 @@ class _Checker:
                 key = raw[use]
                 key = (_name_key(f.ref or "", key) if match_by == "name"
                        else _key(key, match_by, self.salesforce))  # fmt: skip
-                refs.extend(
-                    (ent.name, f.name, f.ref, match_by, k, where, int(r), col, v)
-                    for r, k, v in zip(key.index, key.tolist(), raw[use].tolist(), strict=True)
-                )
+                refs[f.name] = (key, match_by, raw[use], col)
                 continue
             out, bad, severity, rule = raw, None, "error", f.type.value
             if f.type == FieldType.EMAIL:
                 out, bad = check_emails(raw)
+                severity = "warning"
             elif f.type == FieldType.PHONE:
                 out, bad = check_phones(raw, self.plan.phone_region)
                 severity = "warning"
@@ -281,7 +301,7 @@ class _Checker:
                 self._formulas(raw, col, f)
             if bad is not None:
                 self.flag(bad, raw, col, f, rule, severity, _MESSAGES[rule](where, f, col),
-                          _FIXES[rule], errors)  # fmt: skip
+                          _FIXES[rule], errors, reasons, notes)  # fmt: skip
             values[f.name] = out.where(~bad, "") if bad is not None else out
         for name, constant in splan.constants.items():
             values[name] = pd.Series(constant, index=frame.index, dtype=object)
@@ -290,12 +310,14 @@ class _Checker:
                 missing = values.get(f.name, pd.Series("", index=frame.index)) == ""
                 if missing.any():
                     for row in missing[missing].index:
+                        text = (f"Row {row} of {where} has no {f.label.lower()}, which every "
+                                f"{ent.label.lower().rstrip('s')} needs.")  # fmt: skip
                         self.findings.add(Finding(
-                            where, int(row), None, "", "required", "error",
-                            f"Row {row} of {where} has no {f.label.lower()}, which every "
-                            f"{ent.label.lower().rstrip('s')} needs.",
+                            where, int(row), None, "", "required", "error", text,
                             f"Fill in the {f.label.lower()} in the file, or map the column "
                             "that holds it.", ent.name, f.name))  # fmt: skip
+                        if not reasons.at[row]:
+                            reasons.at[row] = text
                     errors |= missing
         if ent.required_any:
             present = pd.Series(False, index=frame.index)
@@ -306,19 +328,40 @@ class _Checker:
             if missing.any():
                 wanted = " or ".join(ent.field(n).label.lower() for n in ent.required_any)
                 for row in missing[missing].index:
+                    text = (f"Row {row} of {where} has no {wanted}, so the record could not "
+                            "be told apart from others.")  # fmt: skip
                     self.findings.add(Finding(
-                        where, int(row), None, "", "required", "error",
-                        f"Row {row} of {where} has no {wanted}, so the record could not be "
-                        "told apart from others.",
+                        where, int(row), None, "", "required", "error", text,
                         "Fill in at least a name or an email address.", ent.name, None))  # fmt: skip
+                    if not reasons.at[row]:
+                        reasons.at[row] = text
                 errors |= missing
         self.error_rows += int(errors.sum())
-        # keys for duplicate and link checks (rows with errors still count: they exist)
-        merge = merge_to.tolist() if merge_to is not None else [None] * len(frame)
-        for kind, series in self._keys(values).items():
-            for r, k, m in zip(row_ids.tolist(), series.tolist(), merge, strict=True):
-                if k:
-                    keys.append((ent.name, kind, k, where, r, m or None))
+        return Mapped(
+            frame.index, values, refs, errors, reasons, notes, self._keys(values), merge_to
+        )
+
+    def add_to_index(self, mapped: Mapped) -> None:
+        """Keys and references for the duplicate and link checks (rows with errors still
+        count: they exist)."""
+        ent, where = self.ent.name, self.label
+        row_ids = mapped.index.tolist()
+        merge = (mapped.merge_to.tolist() if mapped.merge_to is not None
+                 else [None] * len(row_ids))  # fmt: skip
+        keys: list[tuple] = []
+        for kind, series in mapped.keys.items():
+            keys.extend(
+                (ent, kind, k, where, r, m or None)
+                for r, k, m in zip(row_ids, series.tolist(), merge, strict=True)
+                if k
+            )
+        refs: list[tuple] = []
+        for fname, (key, match_by, raw, col) in mapped.refs.items():
+            target = self.ent.field(fname).ref
+            refs.extend(
+                (ent, fname, target, match_by, k, where, int(r), col, v)
+                for r, k, v in zip(key.index, key.tolist(), raw.tolist(), strict=True)
+            )
         self.index.add_keys(keys)
         self.index.add_refs(refs)
 
@@ -404,8 +447,11 @@ def _msg(text: str) -> Callable[[str, Field, str], Callable[[int, str], str]]:
     return outer
 
 
+_CLEARED = ("email", "domain")  # invalid values of these are left out of the record
+
 _MESSAGES = {
-    "email": _msg("Row {row} of {where}: the email '{value}' is not valid."),
+    "email": _msg("Row {row} of {where}: the email '{value}' is not valid; the record is "
+                  "loaded without it and flagged."),
     "phone": _msg("Row {row} of {where}: '{value}' in {col} could not be read as a phone "
                   "number; it is kept exactly as written."),
     "url": _msg("Row {row} of {where}: '{value}' in {col} is not a valid web address; it is "
@@ -419,7 +465,7 @@ _MESSAGES = {
                      "{field}."),
 }  # fmt: skip
 _FIXES = {
-    "email": "Fix it in the file, or clear it to load the record without an email.",
+    "email": "Fix the address in the file and load the file again to add it.",
     "phone": "Add the country code (like +44) or fix the number in the file.",
     "url": "Fix the address in the file, or leave it as it is.",
     "domain": "Fix the domain in the file (like example.com).",
@@ -444,10 +490,10 @@ def validate(plan: Plan, sources: dict[tuple[str, str | None], Source],
                 continue
             label = source.label
             summary = files.setdefault(label, FileSummary(label, splan.entity))
-            checker = _Checker(plan, splan, label, findings, index)
+            checker = Checker(plan, splan, label, findings, index)
             start, done = time.perf_counter(), 0
             for frame in source.chunks():
-                checker.check(frame)
+                checker.add_to_index(checker.check(frame))
                 done += len(frame)
                 rate = done / max(time.perf_counter() - start, 1e-9)
                 yield Progress(label, done, rate)

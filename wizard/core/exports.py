@@ -1,0 +1,125 @@
+"""Success and error files per phase, CSV and XLSX, every text cell neutralised.
+
+The success file lists every row the phase decided other than rejected (loaded, updated,
+unchanged, merged) with the new record's id; the error file lists every rejected row with its
+reason and its values as read (the original row when validation rejected it). Both are written
+from the ledger, streamed, so they are the same whether the phase ran in one go or resumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlsxwriter
+
+from wizard.core.blueprint import ENTITIES
+from wizard.core.ledger import Ledger, stage_table, value_fields
+from wizard.core.phases import PHASES, PhaseDef
+from wizard.core.textsafe import neutralise
+
+XLSX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header row
+XLSX_SUCCESS_LIMIT = 100_000  # above this, the success list is CSV only (Excel opens it)
+SUCCESS_HEADER = ["File", "Row", "Entity", "Record ID", "New ID", "Outcome", "Note"]
+ERROR_HEADER = ["File", "Row", "Entity", "Record ID", "Reason", "Values"]
+
+
+def _values_text(raw: str | None, fields: list[str], values: tuple) -> str:
+    if raw:
+        data = json.loads(raw)
+        items = data.items() if isinstance(data, dict) else enumerate(data, 1)
+        return "; ".join(f"{k}: {v}" for k, v in items if v not in ("", None))
+    return "; ".join(f"{k}: {v}" for k, v in zip(fields, values, strict=True) if v)
+
+
+def _success_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
+    for entity in dict.fromkeys(phase.entities):
+        label = ENTITIES[entity].label
+        yield from (
+            [f, r, label, k, t, o, n or ""]
+            for f, r, k, t, o, n in ledger.db.execute(
+                f"SELECT f.label, s.row, s.key, o.target_id, o.outcome, o.note FROM outcomes o "
+                f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
+                "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.fid, s.row",
+                (entity, phase.name),
+            )
+        )
+
+
+def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
+    for entity in dict.fromkeys(phase.entities):
+        fields = value_fields(ENTITIES[entity])
+        label = ENTITIES[entity].label
+        cols = ", ".join(f"s.f_{n}" for n in fields)
+        for row in ledger.db.execute(
+            f"SELECT f.label, s.row, s.key, o.reason, s.raw, {cols} FROM outcomes o "
+            f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
+            "WHERE o.entity=? AND o.phase=? AND o.outcome='rejected' ORDER BY o.fid, s.row",
+            (entity, phase.name),
+        ):
+            key = row[2] if not row[2].startswith("unreadable:") else ""
+            yield [row[0], row[1], label, key, row[3], _values_text(row[4], fields, row[5:])]
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterator[list[object]]) -> int:
+    n = 0
+    tmp = path.with_suffix(".csv.part")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for row in rows:
+            w.writerow([neutralise(v) for v in row])
+            n += 1
+    tmp.replace(path)
+    return n
+
+
+def _write_xlsx(path: Path, header: list[str], rows: Iterator[list[object]]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False})  # fmt: skip
+    bold = wb.add_format({"bold": True})
+    ws, r, sheet = None, 0, 0
+    for row in rows:
+        if ws is None or r > XLSX_SHEET_ROWS:
+            sheet += 1
+            ws = wb.add_worksheet(f"Rows {sheet}" if sheet > 1 else "Rows")
+            ws.write_row(0, 0, header, bold)
+            ws.freeze_panes(1, 0)
+            r = 1
+        for c, v in enumerate(row):
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                ws.write_number(r, c, v)
+            elif v is not None and v != "":
+                ws.write_string(r, c, str(neutralise(str(v))))
+        r += 1
+    if ws is None:
+        ws = wb.add_worksheet("Rows")
+        ws.write_row(0, 0, header, bold)
+    wb.close()
+    tmp.replace(path)
+
+
+def write_phase_files(ledger: Ledger, phase: PhaseDef, folder: Path) -> list[str]:
+    """Write ``NN-phase-loaded`` and ``NN-phase-rejected`` (.csv and .xlsx); returns paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    number = [p.name for p in PHASES].index(phase.name) + 1
+    stem = f"{number:02d}-{phase.name}"
+    out = []
+    ok_csv = folder / f"{stem}-loaded.csv"
+    n_ok = _write_csv(ok_csv, SUCCESS_HEADER, _success_rows(ledger, phase))
+    out.append(str(ok_csv))
+    ok_xlsx = folder / f"{stem}-loaded.xlsx"
+    if n_ok <= XLSX_SUCCESS_LIMIT:
+        _write_xlsx(ok_xlsx, SUCCESS_HEADER, _success_rows(ledger, phase))
+        out.append(str(ok_xlsx))
+    else:
+        ok_xlsx.unlink(missing_ok=True)
+    bad_csv = folder / f"{stem}-rejected.csv"
+    _write_csv(bad_csv, ERROR_HEADER, _error_rows(ledger, phase))
+    bad_xlsx = folder / f"{stem}-rejected.xlsx"
+    _write_xlsx(bad_xlsx, ERROR_HEADER, _error_rows(ledger, phase))
+    out += [str(bad_csv), str(bad_xlsx)]
+    return out

@@ -1,0 +1,194 @@
+"""The ledger: the project's local record of truth (SQLite in the project folder).
+
+- ``files``: every staged source table, with its fingerprint and row count;
+- ``stage_<entity>``: every source row, mapped and checked, with its canonical key, content
+  hash, the keys its references resolved to, and the phase it belongs to;
+- ``crosswalk``: (entity, source id) -> target id, for resolving references, resume, delta and
+  undo; merged duplicates appear as aliases of the record they were merged into;
+- ``outcomes``: each staged row's outcome (loaded, updated, unchanged, rejected with a reason,
+  merged) and the phase that decided it; rows of a later phase count as deferred until then;
+- ``inflight``: records sent to the target in the batch in flight (a crash between the target's
+  commit and the ledger's cannot lose track of them);
+- ``phases`` and ``runs``: phase states and the journal of every run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
+from wizard.core.errors import CutoverError
+
+LEDGER_VERSION = 1
+OUTCOMES = ("loaded", "updated", "unchanged", "rejected", "merged")
+KEY_COLUMNS = ("k_email", "k_domain", "k_name")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def value_fields(ent: Entity) -> list[str]:
+    """Blueprint fields staged as values (everything but the source id and references)."""
+    return [f.name for f in ent.fields
+            if f.name != "source_id" and f.type != FieldType.REFERENCE]  # fmt: skip
+
+
+def ref_fields(ent: Entity) -> list[str]:
+    return [f.name for f in ent.references]
+
+
+def stage_table(entity: str) -> str:
+    return f"stage_{entity}"
+
+
+def _stage_sql(ent: Entity) -> str:
+    cols = [
+        "sid INTEGER PRIMARY KEY",
+        "fid INTEGER NOT NULL",
+        "row INTEGER NOT NULL",
+        "key TEXT NOT NULL",  # canonical source id (or a natural key when there is none)
+        "hash INTEGER NOT NULL",  # content hash, for delta loads
+        "reason TEXT",  # why the row cannot load (validation), NULL when it can
+        "raw TEXT",  # the original row (JSON) of rows rejected by validation
+        "note TEXT",  # what validation left out to load the row (an invalid email...)
+        "merge_key TEXT",  # the record this row was converted into (leads)
+        "dup_of TEXT",  # the key of the record this row is merged into
+        "k_email TEXT",
+        "k_domain TEXT",
+        "k_name TEXT",
+        *(f"f_{name} TEXT" for name in value_fields(ent)),
+        "properties TEXT NOT NULL DEFAULT '{}'",
+    ]
+    for name in ref_fields(ent):
+        # r_: the key as written, b_: matched by, v_: the value as written, p_: resolved parent
+        cols += [f"r_{name} TEXT", f"b_{name} TEXT", f"v_{name} TEXT", f"p_{name} TEXT"]
+    cols += ["active INTEGER NOT NULL DEFAULT 0", "phase TEXT", "ord INTEGER NOT NULL DEFAULT 0"]
+    return f"CREATE TABLE IF NOT EXISTS {stage_table(ent.name)} ({', '.join(cols)})"
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS files (
+  fid INTEGER PRIMARY KEY, path TEXT NOT NULL, sheet TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL, entity TEXT NOT NULL, fingerprint TEXT NOT NULL,
+  rows_read INTEGER, set_aside INTEGER, staged_at TEXT, complete INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (path, sheet)
+);
+CREATE TABLE IF NOT EXISTS crosswalk (
+  entity TEXT NOT NULL, source_id TEXT NOT NULL, target_id NOT NULL, hash INTEGER,
+  phase TEXT NOT NULL, created INTEGER NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (entity, source_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS crosswalk_phase ON crosswalk(phase, entity, seq);
+CREATE TABLE IF NOT EXISTS outcomes (
+  entity TEXT NOT NULL, sid INTEGER NOT NULL, fid INTEGER NOT NULL, phase TEXT NOT NULL,
+  outcome TEXT NOT NULL, reason TEXT, target_id, linked INTEGER NOT NULL DEFAULT 0,
+  note TEXT, run_id INTEGER,
+  PRIMARY KEY (entity, sid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outcomes_phase ON outcomes(phase, fid, outcome);
+CREATE TABLE IF NOT EXISTS inflight (
+  entity TEXT NOT NULL, source_id TEXT NOT NULL, phase TEXT NOT NULL,
+  PRIMARY KEY (entity, source_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS phases (
+  name TEXT PRIMARY KEY, state TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+  seconds REAL NOT NULL DEFAULT 0, summary TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY, action TEXT NOT NULL, phase TEXT, target TEXT,
+  started_at TEXT NOT NULL, ended_at TEXT, outcome TEXT, rows INTEGER, message TEXT
+);
+"""
+
+
+class Ledger:
+    """One SQLite file; one connection; explicit transactions (one per batch)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA temp_store=MEMORY")
+            self.db.execute("PRAGMA cache_size=-65536")  # 64 MB
+            version = self.meta("ledger_version")
+            if version is not None and int(version) > LEDGER_VERSION:
+                raise CutoverError(
+                    "This project was written by a newer Cutover Wizard.",
+                    "Update Cutover Wizard to open it.",
+                    self.path,
+                )
+            self.db.executescript(SCHEMA)
+            with self.transaction():
+                for name in LOAD_ORDER:
+                    self.db.execute(_stage_sql(ENTITIES[name]))
+                self.set_meta("ledger_version", str(LEDGER_VERSION))
+        except sqlite3.DatabaseError as exc:
+            raise CutoverError(
+                f"The project's ledger {self.path.name} could not be opened: {exc}.",
+                "If the file is damaged, restore it from a backup or start the project again.",
+                self.path,
+            ) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.db.in_transaction:  # nested: part of the outer one
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # a new ledger: no table yet
+            return None
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- the journal ---------------------------------------------------------------------
+    def start_run(self, action: str, phase: str | None, target: str) -> int:
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO runs(action, phase, target, started_at) VALUES (?,?,?,?)",
+                (action, phase, target, now()),
+            )
+        return int(cur.lastrowid or 0)
+
+    def end_run(self, run_id: int, outcome: str, rows: int, message: str = "") -> None:
+        with self.transaction():
+            self.db.execute(
+                "UPDATE runs SET ended_at=?, outcome=?, rows=?, message=? WHERE run_id=?",
+                (now(), outcome, rows, message, run_id),
+            )
+
+    def runs(self) -> list[dict[str, object]]:
+        cur = self.db.execute("SELECT * FROM runs ORDER BY run_id")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur]
+
+    def close_interrupted_runs(self) -> int:
+        """Runs that never ended (the process died): mark them, so the journal tells the truth."""
+        with self.transaction():
+            return self.db.execute(
+                "UPDATE runs SET ended_at=?, outcome='interrupted' WHERE ended_at IS NULL",
+                (now(),),
+            ).rowcount
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,228 @@
+"""One migration project on disk, driven the same way by the wizard and the command line.
+
+The project folder holds ``plan.json`` (the plan used), ``ledger.db`` (staging, crosswalk,
+outcomes, journal), ``sandbox.db`` (the sandbox CRM) and ``exports/`` (success and error files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wizard.core.blueprint import ENTITIES
+from wizard.core.errors import CutoverError, SourceError
+from wizard.core.exports import write_phase_files
+from wizard.core.ledger import Ledger
+from wizard.core.mapping import build_plan, plan_source
+from wizard.core.phases import COMPLETED, PhaseDef, find, phase_list
+from wizard.core.plan import Plan
+from wizard.core.runner import (
+    Accounting,
+    PhaseProgress,
+    PhaseResult,
+    accounting,
+    pending_rows,
+    phase_state,
+    reconcile,
+    run_phase,
+    stored_result,
+    undo_order,
+    undo_phase,
+)
+from wizard.core.sources import Source, discover, open_source
+from wizard.core.staging import Staged, StageProgress, stage
+from wizard.core.targets import SandboxTarget, Target
+
+PLAN_FILE, LEDGER_FILE, SANDBOX_FILE, EXPORTS = "plan.json", "ledger.db", "sandbox.db", "exports"
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    sources: dict[tuple[str, str | None], Source]
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Migration:
+    """Open (or create) the project in ``folder``."""
+
+    def __init__(self, folder: str | Path, target: Target | None = None) -> None:
+        self.folder = Path(folder).expanduser().resolve()
+        if self.folder.exists() and not self.folder.is_dir():
+            raise CutoverError(f"{self.folder} is a file, not a project folder.",
+                               "Pick a folder for the project.")  # fmt: skip
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ledger = Ledger(self.folder / LEDGER_FILE)
+        self.ledger.close_interrupted_runs()
+        self.target = target or SandboxTarget(self.folder / SANDBOX_FILE)
+        self.exports = self.folder / EXPORTS
+
+    @property
+    def plan_path(self) -> Path:
+        return self.folder / PLAN_FILE
+
+    def saved_plan(self) -> Plan | None:
+        return Plan.load(self.plan_path) if self.plan_path.exists() else None
+
+    def require_plan(self) -> Plan:
+        plan = self.saved_plan()
+        if plan is None:
+            raise CutoverError(
+                f"{self.folder} is not a Cutover Wizard project yet (it has no plan).",
+                "Run 'cutover-wizard migrate FILES --project DIR' first.",
+            )
+        return plan
+
+    # -- sources and plan ----------------------------------------------------------------
+    def prepare(self, inputs: list[str | Path], plan_path: Path | None = None) -> Prepared:
+        """Read the inputs and settle the plan: the given plan, else the project's own, else
+        a new automatic one. Inputs the plan does not know are planned automatically."""
+        inputs = [Path(i).expanduser().resolve() for i in inputs]
+        plan = Plan.load(plan_path) if plan_path else self.saved_plan()
+        sources: dict[tuple[str, str | None], Source] = {}
+        unreadable: list[tuple[str, str]] = []
+        found = discover(inputs)
+        for item in found:
+            if item.error:
+                unreadable.append((str(item.path), str(item.error)))
+            else:
+                src = item.source
+                sources[(str(src.path), src.sheet)] = src
+        if plan is None:
+            plan = build_plan(list(sources.values()))
+        else:
+            given = {(str(s.path), s.sheet) for s in sources.values()}
+            for splan in plan.sources:
+                key = (splan.file, splan.options.sheet)
+                if key in sources or not inputs:
+                    continue
+                # a plan entry for a file that was not among the inputs: open it only if it
+                # lives under one of them (a folder given again)
+                if any(Path(splan.file).is_relative_to(i) for i in inputs if i.is_dir()):
+                    try:
+                        sources[key] = open_source(splan.file, splan.options)
+                    except SourceError as exc:
+                        unreadable.append((splan.file, str(exc)))
+            known = {(s.file, s.options.sheet) for s in plan.sources}
+            for key in given - known:
+                plan.sources.append(plan_source(sources[key]))
+            # the plan's own read options (header row, delimiter...) win over detection
+            for splan in plan.sources:
+                key = (splan.file, splan.options.sheet)
+                if key in sources and sources[key].options != splan.options:
+                    try:
+                        sources[key] = open_source(splan.file, splan.options)
+                    except SourceError as exc:
+                        unreadable.append((splan.file, str(exc)))
+                        del sources[key]
+            plan.sources = [s for s in plan.sources if (s.file, s.options.sheet) in sources]
+        return Prepared(plan, sources, unreadable)
+
+    def save_plan(self, plan: Plan) -> Path:
+        return plan.save(self.plan_path)
+
+    def phases(self, plan: Plan | None = None) -> list[PhaseDef]:
+        return phase_list(plan or self.require_plan())
+
+    # -- the work ------------------------------------------------------------------------
+    def stage(self, prepared: Prepared,
+              should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+        self.save_plan(prepared.plan)
+        yield from stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop)
+
+    def run(self, phase: PhaseDef | str, plan: Plan | None = None,
+            should_stop: Callable[[], bool] = lambda: False) -> Iterator[PhaseProgress | PhaseResult]:  # fmt: skip
+        plan = plan or self.require_plan()
+        phases = self.phases(plan)
+        if isinstance(phase, str):
+            phase = find(phase, phases)
+
+        def export(p: PhaseDef) -> list[str]:
+            return write_phase_files(self.ledger, p, self.exports)
+
+        yield from run_phase(self.ledger, self.target, plan, phase, phases, should_stop, export)
+
+    def is_done(self, phase: PhaseDef) -> bool:
+        return phase_state(self.ledger, phase.name) == COMPLETED and not pending_rows(
+            self.ledger, phase
+        )
+
+    def undo_plan(self, phase: PhaseDef | str) -> list[PhaseDef]:
+        phases = self.phases()
+        if isinstance(phase, str):
+            phase = find(phase, phases)
+        return undo_order(self.ledger, phase, phases)
+
+    def undo(self, phases: list[PhaseDef]) -> dict[str, dict[str, int]]:
+        """Undo each phase in the order given (see :meth:`undo_plan`)."""
+        return {p.name: undo_phase(self.ledger, self.target, p) for p in phases}
+
+    # -- where it stands -----------------------------------------------------------------
+    def status(self) -> dict[str, object]:
+        plan = self.require_plan()
+        out_phases = []
+        for p in self.phases(plan):
+            state = phase_state(self.ledger, p.name)
+            stored = stored_result(self.ledger, p.name)
+            acc = accounting(self.ledger, p)
+            out_phases.append({
+                "name": p.name,
+                "label": p.label,
+                "state": state,
+                "pending_rows": pending_rows(self.ledger, p),
+                "accounting": [a.__dict__ | {"balanced": a.balanced} for a in acc],
+                "reconciliation": [r.__dict__ | {"ok": r.ok}
+                                   for r in reconcile(self.ledger, self.target, p)],
+                "seconds": stored.seconds if stored else 0.0,
+                "rows_per_s": round(stored.rows_per_s, 1) if stored else 0.0,
+                "reasons": stored.reasons if stored else [],
+                "exports": stored.exports if stored else [],
+                "message": stored.message if stored else "",
+            })  # fmt: skip
+        files = []
+        for fid, label, entity, rows_read, path in self.ledger.db.execute(
+            "SELECT fid, label, entity, rows_read, path FROM files ORDER BY fid"
+        ):
+            files.append({"label": label, "path": path, "entity": entity, "rows_read": rows_read,
+                          **self.file_outcomes(fid, entity)})  # fmt: skip
+        return {
+            "project": str(self.folder),
+            "target": self.target.label,
+            "method": plan.method,
+            "active_rule": plan.active_rule.describe(),
+            "as_of": self.ledger.meta("as_of"),
+            "phases": out_phases,
+            "files": files,
+            "journal": self.ledger.runs(),
+        }
+
+    def file_outcomes(self, fid: int, entity: str) -> dict[str, int]:
+        """A file's rows by final outcome; rows not decided yet are 'waiting'."""
+        counts = {"loaded": 0, "updated": 0, "unchanged": 0, "rejected": 0, "merged": 0,
+                  "waiting": 0}  # fmt: skip
+        for bucket, n in self.ledger.db.execute(
+            f"SELECT COALESCE(o.outcome, 'waiting'), COUNT(*) FROM stage_{entity} s LEFT JOIN "
+            "outcomes o ON o.entity=? AND o.sid=s.sid WHERE s.fid=? GROUP BY 1",
+            (entity, fid),
+        ):
+            counts[bucket] = n
+        return counts
+
+    def close(self) -> None:
+        self.target.close()
+        self.ledger.close()
+
+    def __enter__(self) -> Migration:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def accounting_lines(acc: list[Accounting]) -> list[str]:
+    return [a.line() for a in acc]
+
+
+def entity_label(name: str) -> str:
+    return ENTITIES[name].label

@@ -1,0 +1,548 @@
+"""Run a phase: a generator that loads batch by batch and yields progress after each one.
+
+Per batch: the staged rows are read with their references already resolved through the
+crosswalk; each row is decided (rejected, merged, unchanged, or sent to the target); the keys of
+new records are written to ``inflight`` and committed; the target writes the batch (an upsert on
+source id, committed); then the outcomes, crosswalk and inflight changes are committed in one
+ledger transaction. A crash at any instant loses at most the batch in flight, and running again
+re-sends it: the upsert keeps one record, and ``inflight`` says the records were ours.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+from wizard.core.blueprint import ENTITIES
+from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
+from wizard.core.phases import (
+    BY_NAME,
+    COMPLETED,
+    FAILED,
+    HOME,
+    PAUSED,
+    PENDING,
+    RUNNING,
+    PhaseDef,
+    RefusedError,
+)
+from wizard.core.plan import Plan
+from wizard.core.targets.base import Target
+
+BATCH_ROWS = 10_000
+BUCKETS = ("loaded", "updated", "unchanged", "rejected", "deferred", "merged")
+
+
+@dataclass
+class PhaseProgress:
+    phase: str
+    entity: str
+    rows_done: int
+    rows_total: int
+    rows_per_s: float
+    eta_s: float | None
+
+
+@dataclass
+class Accounting:
+    """One file's rows in one phase: read = loaded + updated + unchanged + rejected + deferred
+    + merged (+ pending while the phase is not finished)."""
+
+    label: str
+    entity: str
+    read: int = 0
+    loaded: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deferred: int = 0
+    merged: int = 0
+    pending: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return sum(getattr(self, b) for b in BUCKETS) + self.pending
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.accounted
+
+    def line(self) -> str:
+        parts = [f"{getattr(self, b)} {b}" for b in BUCKETS if getattr(self, b)]
+        if self.pending:
+            parts.append(f"{self.pending} not yet run")
+        return (f"{self.label}: {self.read} read = " + (" + ".join(parts) or "0")
+                + ("" if self.balanced else "  (DOES NOT ADD UP)"))  # fmt: skip
+
+
+@dataclass
+class Reconciliation:
+    entity: str
+    target_count: int
+    expected_count: int
+    links: dict[str, list[int]] = field(default_factory=dict)  # field -> [in target, expected]
+    dangling: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return (self.target_count == self.expected_count
+                and all(a == b for a, b in self.links.values())
+                and not any(self.dangling.values()))  # fmt: skip
+
+    def lines(self) -> list[str]:
+        label = ENTITIES[self.entity].label
+        out = [f"{label}: {self.target_count} in the target, {self.expected_count} expected "
+               "from the ledger" + ("" if self.target_count == self.expected_count
+                                    else "  (MISMATCH)")]  # fmt: skip
+        for name, (have, want) in self.links.items():
+            bad = self.dangling.get(name, 0)
+            out.append(f"  links to {name}: {have} in the target, {want} expected"
+                       + ("" if have == want else "  (MISMATCH)")
+                       + (f", {bad} point to nothing" if bad else ""))  # fmt: skip
+        return out
+
+
+@dataclass
+class PhaseResult:
+    phase: str
+    label: str
+    state: str
+    accounting: list[Accounting] = field(default_factory=list)
+    reconciliation: list[Reconciliation] = field(default_factory=list)
+    seconds: float = 0.0
+    rows: int = 0  # rows decided in this run
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # top rejection reasons
+    exports: list[str] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def reconciled(self) -> bool:
+        return all(r.ok for r in self.reconciliation)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["reconciled"] = self.reconciled
+        data["rows_per_s"] = round(self.rows_per_s, 1)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PhaseResult:
+        return cls(
+            phase=data["phase"], label=data["label"], state=data["state"],
+            accounting=[Accounting(**a) for a in data.get("accounting", [])],
+            reconciliation=[Reconciliation(**r) for r in data.get("reconciliation", [])],
+            seconds=data.get("seconds", 0.0), rows=data.get("rows", 0),
+            reasons=[tuple(r) for r in data.get("reasons", [])],  # type: ignore[misc]
+            exports=data.get("exports", []), message=data.get("message", ""),
+        )  # fmt: skip
+
+
+def phase_state(ledger: Ledger, name: str) -> str:
+    row = ledger.db.execute("SELECT state FROM phases WHERE name=?", (name,)).fetchone()
+    return row[0] if row else PENDING
+
+
+def pending_rows(ledger: Ledger, phase: PhaseDef) -> int:
+    total = 0
+    for entity in phase.entities:
+        total += ledger.db.execute(
+            f"SELECT COUNT(*) FROM {stage_table(entity)} s WHERE s.phase=? AND NOT EXISTS "
+            "(SELECT 1 FROM outcomes o WHERE o.entity=? AND o.sid=s.sid)",
+            (phase.name, entity),
+        ).fetchone()[0]
+    return total
+
+
+def is_done(ledger: Ledger, phase: PhaseDef) -> bool:
+    return phase_state(ledger, phase.name) == COMPLETED and pending_rows(ledger, phase) == 0
+
+
+def check_order(ledger: Ledger, phase: PhaseDef, phases: list[PhaseDef]) -> None:
+    """Refuse to start a phase before every phase before it has completed."""
+    for before in phases:
+        if before.name == phase.name:
+            return
+        if not is_done(ledger, before):
+            raise RefusedError(
+                f"The phase '{phase.label}' cannot start yet: '{before.label}' has not completed.",
+                f"Run '{before.label}' first. Records load in order, parents before children.",
+            )
+    raise RefusedError(f"The phase '{phase.label}' is not part of this plan.")
+
+
+def _set_state(ledger: Ledger, name: str, state: str, **extra: object) -> None:
+    db = ledger.db
+    db.execute("INSERT OR IGNORE INTO phases(name, state) VALUES (?, ?)", (name, PENDING))
+    sets = ", ".join(["state=?", *(f"{k}=?" for k in extra)])
+    db.execute(f"UPDATE phases SET {sets} WHERE name=?", (state, *extra.values(), name))
+
+
+class _Batch:
+    """Decides and loads one batch of one entity."""
+
+    def __init__(self, ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
+                 entity: str, run_id: int) -> None:  # fmt: skip
+        self.ledger, self.target, self.plan = ledger, target, plan
+        self.phase, self.entity, self.run_id = phase, entity, run_id
+        ent = ENTITIES[entity]
+        self.ent = ent
+        self.values = value_fields(ent)
+        self.refs = ref_fields(ent)
+        self.ref_targets = [ent.field(n).ref or "" for n in self.refs]
+        self.policies = [plan.policy(entity, n) for n in self.refs]
+        t = stage_table(entity)
+        cols = ["s.sid", "s.fid", "s.note", "s.key", "s.hash", "s.reason", "s.dup_of",
+                "xo.target_id", "xo.hash", "xd.target_id",
+                *(f"s.f_{n}" for n in self.values), "s.properties"]  # fmt: skip
+        joins = [
+            f"LEFT JOIN crosswalk xo ON xo.entity='{entity}' AND xo.source_id=s.key",
+            f"LEFT JOIN crosswalk xd ON xd.entity='{entity}' AND xd.source_id=s.dup_of",
+        ]
+        for i, (name, parent) in enumerate(zip(self.refs, self.ref_targets, strict=True)):
+            cols += [f"s.r_{name}", f"s.p_{name}", f"s.v_{name}", f"x{i}.target_id"]
+            joins.append(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{parent}' AND "
+                         f"x{i}.source_id=s.p_{name}")  # fmt: skip
+        self.select = (
+            f"SELECT {', '.join(cols)} FROM {t} s {' '.join(joins)} "
+            "WHERE s.phase=? AND s.ord=? AND s.sid>? AND NOT EXISTS (SELECT 1 FROM outcomes o "
+            f"WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid LIMIT ?"
+        )
+        self.columns = ["source_id", *self.values, "properties", *self.refs]
+        self.nv = len(self.values)
+        self.reasons: Counter[str] = Counter()
+
+    def fetch(self, ord_: int, after: int, limit: int) -> list[tuple]:
+        return self.ledger.db.execute(self.select, (self.phase.name, ord_, after, limit)).fetchall()
+
+    def _orphan_text(self, i: int, value: str, parent_key: str | None) -> str:
+        parent = ENTITIES[self.ref_targets[i]]
+        what = self.ent.field(self.refs[i]).label.lower()
+        if parent_key is None:
+            return (f"its {what} '{value}' is not among the {parent.label.lower()} in your "
+                    "files")  # fmt: skip
+        return (f"its {what} '{value}' was not loaded (that record was rejected or is not "
+                "loaded yet)")  # fmt: skip
+
+    def run(self, rows: list[tuple], ord_: int) -> int:
+        """Decide and load ``rows``; returns how many were decided."""
+        entity, phase, nv = self.entity, self.phase.name, self.nv
+        outcomes: list[tuple] = []
+        xw_new: list[tuple] = []  # crosswalk rows for new records
+        xw_alias: list[tuple] = []  # crosswalk aliases of merged duplicates
+        xw_update: list[tuple] = []
+        to_write: list[tuple] = []
+        meta: list[tuple] = []  # (sid, fid, key, hash, linked, note, existing target id)
+        links: list[tuple] = []
+        local: dict[str, object] = {}  # aliases made in this batch
+        base = 10 + nv + 1
+        for r in rows:
+            sid, fid, vnote, key, hsh, reason, dup_of, xo_id, xo_hash, xd_id = r[:10]
+            seq = ord_ * 10_000_000_000 + sid
+            if reason:
+                outcomes.append((entity, sid, fid, phase, "rejected", reason, None, 0, None))
+                continue
+            resolved: list[object] = []
+            linked, refuse = 0, None
+            notes = [vnote] if vnote else []
+            for i in range(len(self.refs)):
+                rkey, pkey, value, tid = r[base + 4 * i : base + 4 * i + 4]
+                if rkey is None:
+                    resolved.append(None)
+                    continue
+                if tid is None and pkey is not None and pkey in local:
+                    tid = local[pkey]
+                if tid is not None:
+                    resolved.append(tid)
+                    linked |= 1 << i
+                    continue
+                text = self._orphan_text(i, value, pkey)
+                if self.policies[i] == "reject":
+                    refuse = f"Not loaded: {text}."
+                    break
+                resolved.append(None)
+                notes.append(f"Loaded without its link: {text}.")
+            if refuse:
+                outcomes.append((entity, sid, fid, phase, "rejected", refuse, None, 0, None))
+                continue
+            note = " ".join(notes) or None
+            if dup_of is not None:
+                survivor = xd_id if xd_id is not None else local.get(dup_of)
+                if survivor is None:
+                    outcomes.append((entity, sid, fid, phase, "rejected",
+                                     "Not loaded: it duplicates a record that could not be "
+                                     "loaded.", None, 0, None))  # fmt: skip
+                    continue
+                local[key] = survivor
+                xw_alias.append((entity, key, survivor, hsh, phase, 0, seq))
+                outcomes.append((entity, sid, fid, phase, "merged", None, survivor, linked,
+                                 f"Merged into {dup_of}."))  # fmt: skip
+                for i, tid in enumerate(resolved):
+                    if tid is not None:
+                        links.append((entity, survivor, self.ref_targets[i], tid,
+                                      f"{self.refs[i]} of a merged duplicate"))  # fmt: skip
+                continue
+            if xo_id is not None and xo_hash == hsh:
+                outcomes.append((entity, sid, fid, phase, "unchanged", None, xo_id, linked, note))
+                continue
+            props = r[10 + nv]
+            if notes:
+                data = json.loads(props)
+                data["cutover_flag"] = " ".join(notes)
+                props = json.dumps(data, ensure_ascii=False)
+            to_write.append((key, *r[10 : 10 + nv], props, *resolved))
+            meta.append((sid, fid, key, hsh, linked, note, xo_id, seq))
+        db = self.ledger.db
+        if to_write:
+            fresh = [(entity, m[2], phase) for m in meta if m[6] is None]
+            if fresh:
+                with self.ledger.transaction():
+                    db.executemany("INSERT OR IGNORE INTO inflight VALUES (?,?,?)", fresh)
+            results = self.target.write_batch(entity, self.columns, to_write)
+            for (sid, fid, key, hsh, linked, note, existing, seq), res in zip(
+                meta, results, strict=True
+            ):
+                if res.target_id is None:
+                    reason = f"Not loaded: {res.error or 'the target refused it'}."
+                    outcomes.append((entity, sid, fid, phase, "rejected", reason, None, 0, None))
+                elif existing is None:
+                    outcomes.append((entity, sid, fid, phase, "loaded", None, res.target_id,
+                                     linked, note))  # fmt: skip
+                    xw_new.append((entity, key, res.target_id, hsh, phase, 1, seq))
+                    local[key] = res.target_id
+                else:
+                    outcomes.append((entity, sid, fid, phase, "updated", None, res.target_id,
+                                     linked, note))  # fmt: skip
+                    xw_update.append((res.target_id, hsh, entity, key))
+        if links:
+            self.target.associate(links)
+        for o in outcomes:
+            if o[4] == "rejected":
+                self.reasons[_reason_kind(o[5])] += 1
+        with self.ledger.transaction():
+            db.executemany(
+                "INSERT OR REPLACE INTO outcomes(entity, sid, fid, phase, outcome, reason, "
+                f"target_id, linked, note, run_id) VALUES (?,?,?,?,?,?,?,?,?,{self.run_id})",
+                outcomes,
+            )
+            db.executemany("INSERT OR REPLACE INTO crosswalk VALUES (?,?,?,?,?,?,?)", xw_new)
+            db.executemany("INSERT OR IGNORE INTO crosswalk VALUES (?,?,?,?,?,?,?)", xw_alias)
+            db.executemany(
+                "UPDATE crosswalk SET target_id=?, hash=? WHERE entity=? AND source_id=?",
+                xw_update,
+            )
+            db.execute("DELETE FROM inflight WHERE entity=? AND phase=?", (entity, phase))
+        return len(outcomes)
+
+
+def _reason_kind(reason: str) -> str:
+    """Group rejection reasons: drop the row number and the value, keep the rule."""
+    text = reason
+    if text.startswith("Row ") and ": " in text:
+        text = text.split(": ", 1)[1]
+    for quote in ("'",):
+        parts = text.split(quote)
+        if len(parts) >= 3:
+            text = quote.join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
+    return text[:160]
+
+
+def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
+              phases: list[PhaseDef], should_stop: Callable[[], bool] = lambda: False,
+              exporter: Callable[[PhaseDef], list[str]] | None = None,
+              batch_rows: int = BATCH_ROWS) -> Iterator[PhaseProgress | PhaseResult]:  # fmt: skip
+    """Load one phase. Yields :class:`PhaseProgress` after every batch and the
+    :class:`PhaseResult` last. Stops cleanly between batches when ``should_stop()`` is true or
+    when the caller closes the generator; the next run resumes where it stopped."""
+    check_order(ledger, phase, phases)
+    total = pending_rows(ledger, phase)
+    run_id = ledger.start_run("run", phase.name, target.kind)
+    with ledger.transaction():
+        _set_state(ledger, phase.name, RUNNING, started_at=now())
+    start = time.perf_counter()
+    done = 0
+    reasons: Counter[str] = Counter()
+    finished = False
+    try:
+        for entity in phase.entities:
+            batch = _Batch(ledger, target, plan, phase, entity, run_id)
+            ords = [o for (o,) in ledger.db.execute(
+                f"SELECT DISTINCT ord FROM {stage_table(entity)} WHERE phase=? ORDER BY ord",
+                (phase.name,))]  # fmt: skip
+            for ord_ in ords:
+                after = -1
+                while True:
+                    rows = batch.fetch(ord_, after, batch_rows)
+                    if not rows:
+                        break
+                    after = rows[-1][0]
+                    done += batch.run(rows, ord_)
+                    elapsed = time.perf_counter() - start
+                    rate = done / elapsed if elapsed > 0 else 0.0
+                    eta = (total - done) / rate if rate > 0 else None
+                    yield PhaseProgress(phase.name, entity, done, total, rate, eta)
+                    if should_stop():
+                        return
+            reasons.update(batch.reasons)
+        finished = True
+    finally:
+        seconds = time.perf_counter() - start
+        if not finished:
+            with ledger.transaction():
+                _set_state(ledger, phase.name, PAUSED)
+                ledger.db.execute("UPDATE phases SET seconds=seconds+? WHERE name=?",
+                                  (seconds, phase.name))  # fmt: skip
+            ledger.end_run(run_id, "stopped", done, "Stopped between batches; run again to go on.")
+    result = complete_phase(ledger, target, phase, seconds, done, reasons, exporter)
+    ledger.end_run(run_id, result.state, done, result.message)
+    yield result
+
+
+def accounting(ledger: Ledger, phase: PhaseDef) -> list[Accounting]:
+    """Per file, every row of this phase's entities: its outcome, or deferred, or pending."""
+    db = ledger.db
+    out = []
+    for entity in phase.entities:
+        home = HOME[entity] == phase.name
+        t = stage_table(entity)
+        files = db.execute("SELECT fid, label, rows_read FROM files WHERE entity=? ORDER BY fid",
+                           (entity,)).fetchall()  # fmt: skip
+        for fid, label, rows_read in files:
+            acc = Accounting(label, entity)
+            where = "s.fid=?" if home else "s.fid=? AND s.phase=?"
+            args: tuple = (fid,) if home else (fid, phase.name)
+            for bucket, n in db.execute(
+                f"SELECT CASE WHEN s.phase != ? THEN 'deferred' ELSE COALESCE(o.outcome, "
+                f"'pending') END AS b, COUNT(*) FROM {t} s LEFT JOIN outcomes o ON "
+                f"o.entity=? AND o.sid=s.sid WHERE {where} GROUP BY b",
+                (phase.name, entity, *args),
+            ):
+                setattr(acc, bucket, n)
+            # the reader's own count, so a row lost between reading and loading shows
+            acc.read = (rows_read or 0) if home else acc.accounted
+            if home or acc.read:
+                out.append(acc)
+    return out
+
+
+def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconciliation]:
+    db = ledger.db
+    out = []
+    for entity in dict.fromkeys(phase.entities):
+        refs = ref_fields(ENTITIES[entity])
+        expected = db.execute("SELECT COUNT(*) FROM crosswalk WHERE entity=? AND created=1",
+                              (entity,)).fetchone()[0]  # fmt: skip
+        rec = Reconciliation(entity, target.count(entity), expected)
+        have = target.link_counts(entity)
+        for i, name in enumerate(refs):
+            want = db.execute(
+                "SELECT COUNT(*) FROM outcomes WHERE entity=? AND outcome IN "
+                "('loaded','updated','unchanged') AND (linked & ?) != 0",
+                (entity, 1 << i),
+            ).fetchone()[0]
+            if want or have.get(name):
+                rec.links[name] = [have.get(name, 0), want]
+        rec.dangling = {k: v for k, v in target.dangling(entity).items() if v}
+        out.append(rec)
+    return out
+
+
+def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
+                   reasons: Counter[str],
+                   exporter: Callable[[PhaseDef], list[str]] | None) -> PhaseResult:  # fmt: skip
+    acc = accounting(ledger, phase)
+    rec = reconcile(ledger, target, phase)
+    result = PhaseResult(phase.name, phase.label, COMPLETED, acc, rec, seconds, rows)
+    result.reasons = reasons.most_common(10)
+    unbalanced = [a for a in acc if not a.balanced or a.pending]
+    if unbalanced:
+        result.state = FAILED
+        result.message = ("Some rows are not accounted for: "
+                          + "; ".join(a.line() for a in unbalanced))  # fmt: skip
+    elif not result.reconciled:
+        result.message = "Loaded, but the target does not match the ledger: see reconciliation."
+    else:
+        result.message = "Completed and reconciled."
+    if exporter is not None:
+        result.exports = exporter(phase)
+    previous = ledger.db.execute("SELECT seconds FROM phases WHERE name=?",
+                                 (phase.name,)).fetchone()  # fmt: skip
+    result.seconds = seconds + (previous[0] if previous and previous[0] else 0.0)
+    with ledger.transaction():
+        _set_state(ledger, phase.name, result.state, finished_at=now(), seconds=result.seconds,
+                   summary=json.dumps(result.to_dict()))  # fmt: skip
+    return result
+
+
+def stored_result(ledger: Ledger, name: str) -> PhaseResult | None:
+    row = ledger.db.execute("SELECT summary FROM phases WHERE name=?", (name,)).fetchone()
+    if not row or not row[0]:
+        return None
+    return PhaseResult.from_dict(json.loads(row[0]))
+
+
+def undo_order(ledger: Ledger, phase: PhaseDef, phases: list[PhaseDef]) -> list[PhaseDef]:
+    """The phases an undo of ``phase`` removes: the later ones that loaded anything (they
+    depend on it) first, then ``phase`` itself."""
+    names = [p.name for p in phases]
+    later = phases[names.index(phase.name) + 1 :]
+    touched = [p for p in later if ledger.db.execute(
+        "SELECT 1 FROM outcomes WHERE phase=? LIMIT 1", (p.name,)).fetchone()
+        or phase_state(ledger, p.name) != PENDING]  # fmt: skip
+    return [*reversed(touched), phase]
+
+
+def undo_phase(ledger: Ledger, target: Target, phase: PhaseDef) -> dict[str, int]:
+    """Delete what this project created in ``phase``, children before parents; the ledger
+    forgets the phase's outcomes and the phase is pending again. Returns deleted per entity."""
+    db = ledger.db
+    run_id = ledger.start_run("undo", phase.name, target.kind)
+    deleted: dict[str, int] = {}
+    # records sent in a batch that crashed before the ledger knew their ids
+    for entity, keys in _group(db.execute(
+            "SELECT entity, source_id FROM inflight WHERE phase=?", (phase.name,))):  # fmt: skip
+        ids = list(target.lookup(entity, keys).values())
+        deleted[entity] = deleted.get(entity, 0) + target.delete(entity, ids)
+    for entity in reversed(dict.fromkeys(phase.entities)):
+        ids = [tid for (tid,) in db.execute(
+            "SELECT target_id FROM crosswalk WHERE phase=? AND entity=? AND created=1 "
+            "ORDER BY seq DESC", (phase.name, entity))]  # fmt: skip
+        for i in range(0, len(ids), BATCH_ROWS):
+            deleted[entity] = deleted.get(entity, 0) + target.delete(
+                entity, ids[i : i + BATCH_ROWS]
+            )
+    with ledger.transaction():
+        db.execute("DELETE FROM crosswalk WHERE phase=?", (phase.name,))
+        db.execute("DELETE FROM outcomes WHERE phase=?", (phase.name,))
+        db.execute("DELETE FROM inflight WHERE phase=?", (phase.name,))
+        _set_state(ledger, phase.name, PENDING, started_at=None, finished_at=None, seconds=0,
+                   summary=None)  # fmt: skip
+    ledger.end_run(run_id, "undone", sum(deleted.values()),
+                   f"Deleted {sum(deleted.values())} records created by '{phase.label}'.")  # fmt: skip
+    return deleted
+
+
+def _group(rows: object) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for entity, key in rows:  # type: ignore[attr-defined]
+        groups.setdefault(entity, []).append(key)
+    return list(groups.items())
+
+
+__all__ = [
+    "BY_NAME",
+    "Accounting",
+    "PhaseProgress",
+    "PhaseResult",
+    "Reconciliation",
+    "accounting",
+    "check_order",
+    "run_phase",
+    "undo_phase",
+]

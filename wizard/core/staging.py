@@ -1,0 +1,447 @@
+"""Staging: every source row, mapped and checked once, written to the ledger.
+
+Each chunk goes through the same mapping and checks as validation, and lands in the ledger's
+``stage_<entity>`` table with its canonical key, content hash and reference keys. A file whose
+fingerprint (size, modification time, and its part of the plan) has not changed is not staged
+again, so a resumed ``migrate`` starts where it was. ``finalize`` then works on the whole
+staged data set in SQL: duplicates to merge, references resolved to the records they point to,
+active sales contacts, the phase of every row, and parents before children.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
+from wizard.core.plan import Plan, SourcePlan
+from wizard.core.sources import Source
+from wizard.core.validate import Checker, Findings, Mapped
+
+_JSON_PAIRS = 60  # key/value pairs per json_object() call (SQLite allows 127 arguments)
+
+
+@dataclass
+class StageProgress:
+    file: str
+    rows_done: int
+    rows_per_s: float
+
+
+@dataclass
+class StagedFile:
+    label: str
+    entity: str
+    rows_read: int
+    set_aside: int
+    rejected: int  # rows validation found unloadable
+    restaged: bool  # False when the file had not changed since it was last staged
+
+
+@dataclass
+class Staged:
+    files: list[StagedFile] = field(default_factory=list)
+    findings: Findings | None = None
+    orphans: Counter[str] = field(default_factory=Counter)  # relation -> rows, before the run
+    links: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)  # entity -> rows merged
+    active_contacts: int = 0
+    as_of: str = ""
+
+
+def fingerprint(source: Source, splan: SourcePlan, plan: Plan) -> str:
+    st = source.path.stat()
+    data = [splan.to_dict(), plan.phone_region, st.st_size, st.st_mtime_ns]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _none_if_empty(s: pd.Series) -> list[object]:
+    return s.where(s != "", None).tolist()
+
+
+class _Inserter:
+    """Turns mapped chunks of one source into rows of its staging table."""
+
+    def __init__(self, ledger: Ledger, splan: SourcePlan, fid: int) -> None:
+        self.ledger, self.splan, self.fid = ledger, splan, fid
+        self.ent = ENTITIES[splan.entity or ""]
+        self.values = value_fields(self.ent)
+        self.refs = ref_fields(self.ent)
+        self.booleans = {f.name for f in self.ent.fields if f.type == FieldType.BOOLEAN}
+        self.custom = list(splan.custom.items())
+        cols = ["fid", "row", "key", "hash", "reason", "raw", "note", "merge_key", "k_email",
+                "k_domain", "k_name", *(f"f_{n}" for n in self.values)]  # fmt: skip
+        for name in self.refs:
+            cols += [f"r_{name}", f"b_{name}", f"v_{name}"]
+        marks = ["?"] * len(cols)
+        if self.custom:
+            cols.append("properties")
+            expr = "'{}'"
+            for i in range(0, len(self.custom), _JSON_PAIRS):
+                pairs = self.custom[i : i + _JSON_PAIRS]
+                args = ", ".join(["?, NULLIF(?, '')"] * len(pairs))
+                expr = f"json_patch({expr}, json_object({args}))"
+            marks.append(expr)
+        self.sql = (f"INSERT INTO {stage_table(self.ent.name)} ({', '.join(cols)}) "
+                    f"VALUES ({', '.join(marks)})")  # fmt: skip
+        self.rejected = 0
+
+    def key(self, mapped: Mapped, hashes: pd.Series) -> pd.Series:
+        """The canonical source key: the record id; without one, a natural key (email for
+        people, domain for companies); without that, the row's content."""
+        blank = pd.Series("", index=mapped.index, dtype=object)
+        key = mapped.keys.get("source_id", blank)
+        natural = None
+        if self.ent.name in ("contact", "owner") and "email" in mapped.keys:
+            natural = "email:" + mapped.keys["email"]
+            natural = natural.where(mapped.keys["email"] != "", "")
+        elif self.ent.name == "company" and "domain" in mapped.keys:
+            natural = "domain:" + mapped.keys["domain"]
+            natural = natural.where(mapped.keys["domain"] != "", "")
+        content = "row:" + hashes.map(lambda h: f"{h & 0xFFFFFFFFFFFFFFFF:016x}")
+        if natural is not None:
+            content = natural.where(natural != "", content)
+        return key.where(key != "", content)
+
+    def insert(self, frame: pd.DataFrame, mapped: Mapped) -> None:
+        n = len(frame)
+        idx = frame.index
+        cols: dict[str, pd.Series] = {}
+        for name in self.values:
+            s = mapped.values.get(name)
+            if s is None:
+                continue
+            if name in self.booleans:
+                s = s.map({"TRUE": "1", "FALSE": "0"}).fillna("")
+            cols[name] = s
+        for name in self.refs:
+            if name in mapped.refs:
+                key, _, raw, _ = mapped.refs[name]
+                cols[f"r_{name}"] = key.reindex(idx, fill_value="")
+                cols[f"v_{name}"] = raw.reindex(idx, fill_value="")
+        for column, _ in self.custom:
+            cols[f"c_{column}"] = frame[column] if column in frame.columns else ""
+        content = pd.DataFrame(cols, index=idx) if cols else pd.DataFrame(index=idx)
+        hashes = (pd.util.hash_pandas_object(content, index=False).astype("uint64")
+                  .to_numpy().view("int64"))  # fmt: skip
+        hashes = pd.Series(hashes, index=idx)
+        key = self.key(mapped, hashes)
+        errors = mapped.errors
+        raw = pd.Series(None, index=idx, dtype=object)
+        if errors.any():
+            bad = frame[errors]
+            raw[errors] = [json.dumps(r, ensure_ascii=False)
+                           for r in bad.to_dict("records")]  # fmt: skip
+            self.rejected += int(errors.sum())
+        none = [None] * n
+        merge = _none_if_empty(mapped.merge_to) if mapped.merge_to is not None else none
+        arrays: list[list[object]] = [
+            [self.fid] * n,
+            idx.tolist(),
+            key.tolist(),
+            hashes.tolist(),
+            _none_if_empty(mapped.reasons),
+            raw.tolist(),
+            _none_if_empty(mapped.notes),
+            merge,
+        ]
+        for kind in ("email", "domain", "name"):
+            s = mapped.keys.get(kind)
+            arrays.append(_none_if_empty(s) if s is not None else none)
+        for name in self.values:
+            s = cols.get(name)
+            arrays.append(_none_if_empty(s) if s is not None else none)
+        for name in self.refs:
+            if name in mapped.refs:
+                fm = self.splan.field_map(name)
+                match_by = (fm.match_by if fm else None) or "source_id"
+                arrays += [_none_if_empty(cols[f"r_{name}"]), [match_by] * n,
+                           _none_if_empty(cols[f"v_{name}"])]  # fmt: skip
+            else:
+                arrays += [none, none, none]
+        for column, prop in self.custom:
+            values = frame[column].tolist() if column in frame.columns else [""] * n
+            arrays += [[prop] * n, values]
+        with self.ledger.transaction() as db:
+            db.executemany(self.sql, zip(*arrays, strict=True))
+
+    def insert_set_aside(self, source: Source, label: str) -> None:
+        rows = []
+        for aside in source.set_aside:
+            rows.append((self.fid, aside.row, f"unreadable:{self.fid}:{aside.row}", 0,
+                         aside.reason, json.dumps(aside.fields, ensure_ascii=False)))  # fmt: skip
+        if rows:
+            with self.ledger.transaction() as db:
+                db.executemany(
+                    f"INSERT INTO {stage_table(self.ent.name)} (fid, row, key, hash, reason, raw) "
+                    "VALUES (?,?,?,?,?,?)",
+                    rows,
+                )
+        self.rejected += len(rows)
+
+
+def stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Ledger,
+          findings: Findings | None = None,
+          should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+    """Stage every mapped source that changed since it was last staged, then finalize.
+
+    Yields progress after each chunk, and the :class:`Staged` summary last."""
+    findings = findings or Findings()
+    result = Staged(findings=findings)
+    db = ledger.db
+    changed = False
+    keep = set()
+    for splan in plan.sources:
+        source = sources.get((splan.file, splan.options.sheet))
+        if source is None or splan.entity is None:
+            continue
+        ent = ENTITIES[splan.entity]
+        label = source.label
+        fp = fingerprint(source, splan, plan)
+        sheet = splan.options.sheet or ""
+        row = db.execute(
+            "SELECT fid, fingerprint, complete, entity, rows_read, set_aside FROM files "
+            "WHERE path=? AND sheet=?",
+            (splan.file, sheet),
+        ).fetchone()
+        if row and row[1] == fp and row[2]:
+            keep.add(row[0])
+            rejected = db.execute(
+                f"SELECT COUNT(*) FROM {stage_table(ent.name)} WHERE fid=? AND reason IS NOT NULL",
+                (row[0],),
+            ).fetchone()[0]
+            result.files.append(StagedFile(label, ent.name, row[4], row[5], rejected, False))
+            continue
+        changed = True
+        with ledger.transaction():
+            if row:
+                fid = row[0]
+                old = ENTITIES[row[3]]
+                db.execute(f"DELETE FROM {stage_table(old.name)} WHERE fid=?", (fid,))
+                db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (old.name, fid))
+                db.execute(
+                    "UPDATE files SET label=?, entity=?, fingerprint=?, complete=0, "
+                    "staged_at=? WHERE fid=?",
+                    (label, ent.name, fp, now(), fid),
+                )
+            else:
+                fid = int(db.execute(
+                    "INSERT INTO files(path, sheet, label, entity, fingerprint, staged_at) "
+                    "VALUES (?,?,?,?,?,?)", (splan.file, sheet, label, ent.name, fp, now()),
+                ).lastrowid or 0)  # fmt: skip
+        keep.add(fid)
+        checker = Checker(plan, splan, label, findings, _NoIndex())
+        inserter = _Inserter(ledger, splan, fid)
+        start, done = time.perf_counter(), 0
+        for frame in source.chunks():
+            inserter.insert(frame, checker.check(frame))
+            done += len(frame)
+            yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
+            if should_stop():
+                return
+        inserter.insert_set_aside(source, label)
+        rows_read = source.rows_read or 0
+        with ledger.transaction():
+            db.execute(
+                "UPDATE files SET rows_read=?, set_aside=?, complete=1 WHERE fid=?",
+                (rows_read, len(source.set_aside), fid),
+            )
+        result.files.append(StagedFile(label, ent.name, rows_read, len(source.set_aside),
+                                       inserter.rejected, True))  # fmt: skip
+    # tables no longer in the plan leave the staging area (what they loaded stays loaded)
+    gone = [fid for (fid,) in db.execute("SELECT fid FROM files") if fid not in keep]
+    if gone:
+        changed = True
+        with ledger.transaction():
+            for fid in gone:
+                (entity,) = db.execute("SELECT entity FROM files WHERE fid=?", (fid,)).fetchone()
+                db.execute(f"DELETE FROM {stage_table(entity)} WHERE fid=?", (fid,))
+                db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+                db.execute("DELETE FROM files WHERE fid=?", (fid,))
+    signature = hashlib.sha256(json.dumps(
+        [plan.active_rule.to_dict(), sorted(db.execute("SELECT fid, fingerprint FROM files"))]
+    ).encode()).hexdigest()  # fmt: skip
+    if changed or ledger.meta("as_of") is None:
+        with ledger.transaction():
+            ledger.set_meta("as_of", date.today().isoformat())
+    if changed or ledger.meta("finalized") != signature:
+        finalize(ledger, plan)
+        with ledger.transaction():
+            ledger.set_meta("finalized", signature)
+    summarize(ledger, result)
+    yield result
+
+
+class _NoIndex:
+    """Staging resolves keys in the ledger, not in validation's temporary index."""
+
+    def add_keys(self, rows: list[tuple]) -> None:
+        pass
+
+    def add_refs(self, rows: list[tuple]) -> None:
+        pass
+
+
+_KEY_INDEXES = {
+    "owner": ("key", "k_email", "k_name"),
+    "company": ("key", "k_domain", "k_name"),
+    "contact": ("key", "k_email", "k_name"),
+    "deal": ("key", "k_name"),
+    "activity": ("key",),
+}
+_MATCH_COLUMN = {"source_id": "key", "email": "k_email", "domain": "k_domain", "name": "k_name"}
+CLOSED_STAGES = ("Closed won", "Closed lost")
+DUP_ORD = 1_000_000  # merged duplicates go after every record they could be merged into
+MAX_DEPTH = 50  # parent-company levels; deeper chains are loops
+
+
+def finalize(ledger: Ledger, plan: Plan) -> None:
+    """Merges, links, the active rule, phases and load order, over the whole staged set."""
+    db = ledger.db
+    with ledger.transaction():
+        for name, cols in _KEY_INDEXES.items():
+            t = stage_table(name)
+            for col in cols:
+                db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col})")
+            db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
+            db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
+        for name in ENTITIES:
+            _merge_duplicates(db, name)
+        for name in ENTITIES:
+            _resolve_links(db, name)
+        _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
+        _phases(db)
+
+
+def _merge_duplicates(db, entity: str) -> None:
+    t = stage_table(entity)
+    db.execute(f"UPDATE {t} SET dup_of=NULL WHERE dup_of IS NOT NULL")
+    # converted leads into the contact they became
+    db.execute(
+        f"UPDATE {t} SET dup_of=merge_key WHERE merge_key IS NOT NULL AND reason IS NULL AND "
+        f"EXISTS (SELECT 1 FROM {t} o WHERE o.key={t}.merge_key AND o.reason IS NULL AND "
+        f"o.sid != {t}.sid)"
+    )
+    kinds = ["key"] + [c for c in ("k_email", "k_domain")
+                       if c in _KEY_INDEXES[entity]]  # fmt: skip
+    for col in kinds:
+        first = (f"SELECT o.key FROM {t} o WHERE o.{col}={t}.{col} AND o.reason IS NULL AND "
+                 f"o.sid < {t}.sid ORDER BY o.sid LIMIT 1")  # fmt: skip
+        db.execute(
+            f"UPDATE {t} SET dup_of=({first}) WHERE dup_of IS NULL AND reason IS NULL AND "
+            f"{col} IS NOT NULL AND EXISTS ({first})"
+        )
+
+
+def _resolve_links(db, entity: str) -> None:
+    t = stage_table(entity)
+    ent = ENTITIES[entity]
+    for f in ent.references:
+        parent = stage_table(f.ref or "")
+        db.execute(f"UPDATE {t} SET p_{f.name}=NULL WHERE p_{f.name} IS NOT NULL")
+        kinds = [k for (k,) in db.execute(
+            f"SELECT DISTINCT b_{f.name} FROM {t} WHERE b_{f.name} IS NOT NULL")]  # fmt: skip
+        for kind in kinds:
+            col = _MATCH_COLUMN.get(kind)
+            if col is None or col not in _KEY_INDEXES[f.ref or ""]:
+                continue
+            # prefer a loadable parent; a rejected one still tells the orphan's reason
+            db.execute(
+                f"UPDATE {t} SET p_{f.name}=(SELECT o.key FROM {parent} o WHERE "
+                f"o.{col}={t}.r_{f.name} ORDER BY o.reason IS NOT NULL, o.sid LIMIT 1) "
+                f"WHERE r_{f.name} IS NOT NULL AND b_{f.name}=?",
+                (kind,),
+            )
+
+
+def _active(db, plan: Plan, as_of: date) -> None:
+    rule = plan.active_rule
+    c = stage_table("contact")
+    db.execute(f"UPDATE {c} SET active=0 WHERE active != 0")
+    if rule.lifecycle:
+        marks = ",".join("?" * len(rule.lifecycle))
+        db.execute(f"UPDATE {c} SET active=1 WHERE f_lifecycle_stage IN ({marks})",
+                   rule.lifecycle)  # fmt: skip
+    if rule.lead_status:
+        marks = ",".join("?" * len(rule.lead_status))
+        db.execute(f"UPDATE {c} SET active=1 WHERE f_lead_status IN ({marks})",
+                   rule.lead_status)  # fmt: skip
+    if rule.recent_days:
+        cutoff = (as_of - timedelta(days=rule.recent_days)).isoformat()
+        db.execute(f"UPDATE {c} SET active=1 WHERE substr(f_last_activity_at, 1, 10) >= ?",
+                   (cutoff,))  # fmt: skip
+        db.execute(
+            f"UPDATE {c} SET active=1 WHERE key IN (SELECT p_contact FROM stage_activity WHERE "
+            "p_contact IS NOT NULL AND reason IS NULL AND substr(f_occurred_at, 1, 10) >= ?)",
+            (cutoff,),
+        )
+    if rule.open_deal:
+        marks = ",".join("?" * len(CLOSED_STAGES))
+        db.execute(
+            f"UPDATE {c} SET active=1 WHERE key IN (SELECT p_contact FROM stage_deal WHERE "
+            "p_contact IS NOT NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' "
+            f"AND COALESCE(f_stage, '') NOT IN ({marks}))",
+            CLOSED_STAGES,
+        )
+    # a person is active or not as a whole: duplicates and converted leads follow
+    for _ in range(2):
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND dup_of IN "
+                   f"(SELECT key FROM {c} WHERE active=1)")  # fmt: skip
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND key IN "
+                   f"(SELECT dup_of FROM {c} WHERE active=1 AND dup_of IS NOT NULL)")  # fmt: skip
+
+
+def _phases(db) -> None:
+    db.execute("UPDATE stage_owner SET phase='owners', ord=0")
+    db.execute("UPDATE stage_contact SET phase=CASE WHEN active THEN 'active' ELSE 'contacts' "
+               "END, ord=0")  # fmt: skip
+    active = "SELECT key FROM stage_contact WHERE active=1"
+    db.execute(f"UPDATE stage_deal SET phase=CASE WHEN p_contact IN ({active}) THEN 'active' "
+               "ELSE 'deals' END, ord=0")  # fmt: skip
+    db.execute(
+        f"UPDATE stage_activity SET phase=CASE WHEN p_contact IN ({active}) OR p_deal IN "
+        "(SELECT key FROM stage_deal WHERE phase='active') THEN 'active' ELSE 'activities' END, "
+        "ord=0"
+    )
+    # parents before children: each company one level below the company it belongs to
+    db.execute("UPDATE stage_company SET phase='companies', ord=0")
+    for level in range(MAX_DEPTH):
+        moved = db.execute(
+            "UPDATE stage_company SET ord=? WHERE p_parent_company IN "
+            "(SELECT key FROM stage_company WHERE ord=?) AND p_parent_company != key",
+            (level + 1, level),
+        ).rowcount
+        if not moved:
+            break
+    for name in ENTITIES:
+        db.execute(f"UPDATE {stage_table(name)} SET ord=? WHERE dup_of IS NOT NULL", (DUP_ORD,))
+
+
+def summarize(ledger: Ledger, result: Staged) -> None:
+    """Links, orphans, merges and active contacts as the staged data stands."""
+    db = ledger.db
+    for name, ent in ENTITIES.items():
+        t = stage_table(name)
+        for f in ent.references:
+            linked, orphans = db.execute(
+                f"SELECT COUNT(p_{f.name}), COUNT(r_{f.name}) - COUNT(p_{f.name}) FROM {t} "
+                f"WHERE r_{f.name} IS NOT NULL"
+            ).fetchone()
+            if linked or orphans:
+                result.links[f"{name}.{f.name}"] = linked
+                result.orphans[f"{name}.{f.name}"] = orphans
+        dups = db.execute(f"SELECT COUNT(*) FROM {t} WHERE dup_of IS NOT NULL").fetchone()[0]
+        if dups:
+            result.duplicates[name] = dups
+    result.active_contacts = db.execute(
+        "SELECT COUNT(*) FROM stage_contact WHERE active=1 AND reason IS NULL"
+    ).fetchone()[0]
+    result.as_of = ledger.meta("as_of") or ""

@@ -1,0 +1,75 @@
+"""The small interface every destination implements, so the runner never knows which it is.
+
+A batch is columnar: ``columns`` names what each tuple holds, in the blueprint's words:
+``source_id``, standard field names, ``properties`` (a JSON object of custom fields) and, for
+references, the field name (``company``, ``owner``, ...) holding the *target's* id of the parent
+(or None). Writing is an upsert on ``source_id``: sending the same record twice leaves one
+record, which is what makes a resumed run safe.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, NamedTuple
+
+from wizard.core.blueprint import ENTITIES, FieldType
+
+
+class WriteResult(NamedTuple):
+    target_id: int | str | None  # None when the record was refused
+    error: str | None = None  # why, in plain words
+
+
+def column_for(entity: str, field: str) -> str:
+    """The sandbox column of a blueprint field: references end in ``_id``."""
+    f = ENTITIES[entity].field(field)
+    return f"{field}_id" if f.type == FieldType.REFERENCE else field
+
+
+class Target(ABC):
+    """A destination for migrated records."""
+
+    kind = "target"
+    label = "Target"
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """The blueprint as this target holds it: entity -> table, fields and references."""
+
+    @abstractmethod
+    def write_batch(self, entity: str, columns: list[str],
+                    rows: list[tuple]) -> list[WriteResult]:  # fmt: skip
+        """Upsert records on ``source_id``; one result per row, in order. A refused record
+        does not stop the others."""
+
+    @abstractmethod
+    def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
+        """Target ids of the records that carry these source ids (those that exist)."""
+
+    @abstractmethod
+    def delete(self, entity: str, ids: list[int | str]) -> int:
+        """Delete records by target id (for undo); returns how many were deleted."""
+
+    @abstractmethod
+    def count(self, entity: str) -> int:
+        """How many records of the entity the target holds."""
+
+    @abstractmethod
+    def link_counts(self, entity: str) -> dict[str, int]:
+        """Per reference field: records whose link is set."""
+
+    @abstractmethod
+    def dangling(self, entity: str) -> dict[str, int]:
+        """Per reference field: links that point to no record (must be zero)."""
+
+    def associate(self, links: list[tuple[str, int | str, str, int | str, str]]) -> None:  # noqa: B027
+        """Extra links (from_entity, from_id, to_entity, to_id, label); optional."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release connections."""
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

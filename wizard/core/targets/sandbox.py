@@ -1,0 +1,234 @@
+"""The sandbox CRM: a SQLite database with the blueprint's tables and enforced foreign keys.
+
+Table and column names are a public contract (the report, the tests and admins' own SQL rely on
+them): tables ``owners``, ``companies``, ``contacts``, ``deals``, ``activities``, each with
+``id INTEGER PRIMARY KEY``, ``source_id TEXT NOT NULL UNIQUE``, the standard fields, a JSON
+``properties`` column for custom fields, and reference columns ending in ``_id`` that are real
+foreign keys; plus ``associations(from_table, from_id, to_table, to_id, label)``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
+from wizard.core.errors import CutoverError
+from wizard.core.targets.base import Target, WriteResult, column_for
+
+_SQL_TYPES = {
+    FieldType.NUMBER: "REAL",
+    FieldType.MONEY: "REAL",
+    FieldType.BOOLEAN: "INTEGER",
+}
+_IN = 500  # ids per IN (...) query
+
+
+def table_sql(ent: Entity) -> list[str]:
+    """CREATE statements of one entity's table and the indexes its links need."""
+    cols = ["id INTEGER PRIMARY KEY", "source_id TEXT NOT NULL UNIQUE"]
+    indexes = []
+    for f in ent.fields:
+        if f.name == "source_id":
+            continue
+        if f.type == FieldType.REFERENCE:
+            parent = ENTITIES[f.ref or ""].table
+            cols.append(f"{f.name}_id INTEGER REFERENCES {parent}(id)")
+            indexes.append(
+                f"CREATE INDEX IF NOT EXISTS {ent.table}_{f.name}_id ON {ent.table}({f.name}_id)"
+            )
+        else:
+            cols.append(f"{f.name} {_SQL_TYPES.get(f.type, 'TEXT')}")
+    cols.append("properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))")
+    body = ",\n  ".join(cols)
+    return [f"CREATE TABLE IF NOT EXISTS {ent.table} (\n  {body}\n)", *indexes]
+
+
+SCHEMA_TAIL = """
+CREATE TABLE IF NOT EXISTS associations (
+  id INTEGER PRIMARY KEY,
+  from_table TEXT NOT NULL,
+  from_id INTEGER NOT NULL,
+  to_table TEXT NOT NULL,
+  to_id INTEGER NOT NULL,
+  label TEXT NOT NULL DEFAULT '',
+  UNIQUE (from_table, from_id, to_table, to_id, label)
+);
+CREATE INDEX IF NOT EXISTS associations_to ON associations(to_table, to_id);
+"""
+
+
+def _plain_error(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "FOREIGN KEY" in text:
+        return "it links to a record that does not exist in the sandbox"
+    if "NOT NULL" in text:
+        return f"a required value is missing ({text.split(':')[-1].strip()})"
+    if "UNIQUE" in text:
+        return f"another record already has the same {text.split('.')[-1].strip()}"
+    if "CHECK" in text:
+        return "its custom fields could not be stored"
+    return f"the sandbox refused it ({text})"
+
+
+class SandboxTarget(Target):
+    """The built-in, local target."""
+
+    kind = "sandbox"
+    label = "Sandbox CRM"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("BEGIN")
+            for name in LOAD_ORDER:
+                for stmt in table_sql(ENTITIES[name]):
+                    self.db.execute(stmt)
+            self.db.executescript(SCHEMA_TAIL)  # commits
+        except sqlite3.DatabaseError as exc:
+            raise CutoverError(
+                f"The sandbox database {self.path.name} could not be opened: {exc}.",
+                "If it is damaged, undo the phases (or delete the file) and run them again.",
+                self.path,
+            ) from exc
+        self._sql: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    # -- writing -------------------------------------------------------------------------
+    def _upsert(self, entity: str, columns: list[str]) -> str:
+        key = (entity, tuple(columns))
+        if key not in self._sql:
+            table = ENTITIES[entity].table
+            cols = [c if c in ("source_id", "properties") else column_for(entity, c)
+                    for c in columns]  # fmt: skip
+            sets = ", ".join(f"{c}=excluded.{c}" for c in cols if c != "source_id")
+            self._sql[key] = (
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                f"ON CONFLICT(source_id) DO UPDATE SET {sets}"
+            )
+        return self._sql[key]
+
+    def write_batch(self, entity: str, columns: list[str],
+                    rows: list[tuple]) -> list[WriteResult]:  # fmt: skip
+        if not rows:
+            return []
+        sql = self._upsert(entity, columns)
+        at = columns.index("source_id")
+        errors: dict[int, str] = {}
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("SAVEPOINT batch")
+            try:
+                self.db.executemany(sql, rows)
+            except sqlite3.IntegrityError:
+                # one bad record must not stop the others: find it, row by row
+                self.db.execute("ROLLBACK TO batch")
+                for i, row in enumerate(rows):
+                    try:
+                        self.db.execute(sql, row)
+                    except sqlite3.IntegrityError as exc:
+                        errors[i] = _plain_error(exc)
+            self.db.execute("RELEASE batch")
+            ids = self.lookup(entity, [r[at] for r in rows])
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        return [
+            WriteResult(None, errors[i]) if i in errors else WriteResult(ids.get(r[at]))
+            for i, r in enumerate(rows)
+        ]
+
+    def associate(self, links: list[tuple[str, int | str, str, int | str, str]]) -> None:
+        if not links:
+            return
+        rows = [(ENTITIES[a].table, ai, ENTITIES[b].table, bi, label)
+                for a, ai, b, bi, label in links]  # fmt: skip
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR IGNORE INTO associations(from_table, from_id, to_table, to_id, label) "
+                "VALUES (?,?,?,?,?)",
+                rows,
+            )
+
+    # -- reading -------------------------------------------------------------------------
+    def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
+        table = ENTITIES[entity].table
+        out: dict[str, int | str] = {}
+        for i in range(0, len(source_ids), _IN):
+            part = source_ids[i : i + _IN]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(
+                f"SELECT source_id, id FROM {table} WHERE source_id IN ({marks})", part
+            ).fetchall())  # fmt: skip
+        return out
+
+    def delete(self, entity: str, ids: list[int | str]) -> int:
+        table = ENTITIES[entity].table
+        deleted = 0
+        self.db.execute("BEGIN")
+        try:
+            for i in range(0, len(ids), _IN):
+                part = list(ids[i : i + _IN])
+                marks = ",".join("?" * len(part))
+                self.db.execute(
+                    f"DELETE FROM associations WHERE (from_table=? AND from_id IN ({marks})) "
+                    f"OR (to_table=? AND to_id IN ({marks}))",
+                    [table, *part, table, *part],
+                )
+                deleted += self.db.execute(
+                    f"DELETE FROM {table} WHERE id IN ({marks})", part
+                ).rowcount
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return deleted
+
+    def count(self, entity: str) -> int:
+        return self.db.execute(f"SELECT COUNT(*) FROM {ENTITIES[entity].table}").fetchone()[0]
+
+    def link_counts(self, entity: str) -> dict[str, int]:
+        ent = ENTITIES[entity]
+        return {
+            f.name: self.db.execute(
+                f"SELECT COUNT(*) FROM {ent.table} WHERE {f.name}_id IS NOT NULL"
+            ).fetchone()[0]
+            for f in ent.references
+        }
+
+    def dangling(self, entity: str) -> dict[str, int]:
+        ent = ENTITIES[entity]
+        out = {}
+        for f in ent.references:
+            parent = ENTITIES[f.ref or ""].table
+            out[f.name] = self.db.execute(
+                f"SELECT COUNT(*) FROM {ent.table} c WHERE c.{f.name}_id IS NOT NULL AND NOT "
+                f"EXISTS (SELECT 1 FROM {parent} p WHERE p.id = c.{f.name}_id)"
+            ).fetchone()[0]
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in LOAD_ORDER:
+            ent = ENTITIES[name]
+            cols = [r[1] for r in self.db.execute(f"PRAGMA table_info({ent.table})")]
+            out[name] = {
+                "table": ent.table,
+                "columns": cols,
+                "references": {
+                    f.name: f"{f.name}_id -> {ENTITIES[f.ref or ''].table}(id)"
+                    for f in ent.references
+                },
+            }
+        return out
+
+    def close(self) -> None:
+        self.db.close()
