@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         help="use this plan (default: the project's plan, else an automatic one)",
     )
     p.add_argument("--through", metavar="PHASE", help="stop after this phase")
+    p.add_argument(
+        "--batch-rows",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="records per batch (each batch is committed on its own)",
+    )
     p.add_argument("--json", action="store_true", help="print the final status as JSON")
 
     p = sub.add_parser("status", help="phases, states, accounting and reconciliation")
@@ -196,7 +203,7 @@ def _migrate(args: argparse.Namespace) -> int:
             if mig.is_done(phase):
                 _say(f"== {phase.label}: already completed")
             else:
-                for item in mig.run(phase, prepared.plan, should_stop=stop):
+                for item in mig.run(phase, prepared.plan, stop, max(1, args.batch_rows)):
                     if isinstance(item, PhaseProgress):
                         eta = f", about {item.eta_s:.0f} s left" if item.eta_s else ""
                         ticker.show(f"{phase.label}: {item.rows_done:,} of {item.rows_total:,} "

@@ -70,6 +70,11 @@ class Entity:
         return name in self._index
 
     @property
+    def record(self) -> str:
+        """One record, in words: 'company', 'activity'."""
+        return self.name
+
+    @property
     def references(self) -> list[Field]:
         return [f for f in self.fields if f.type == FieldType.REFERENCE]
 

@@ -21,7 +21,7 @@ from wizard.core.phases import PHASES, PhaseDef
 from wizard.core.textsafe import neutralise
 
 XLSX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header row
-XLSX_SUCCESS_LIMIT = 100_000  # above this, the success list is CSV only (Excel opens it)
+XLSX_SUCCESS_LIMIT = 50_000  # above this the success list is CSV only (XLSX writing is slow)
 SUCCESS_HEADER = ["File", "Row", "Entity", "Record ID", "New ID", "Outcome", "Note"]
 ERROR_HEADER = ["File", "Row", "Entity", "Record ID", "Reason", "Values"]
 

@@ -18,6 +18,7 @@ from wizard.core.mapping import build_plan, plan_source
 from wizard.core.phases import COMPLETED, PhaseDef, find, phase_list
 from wizard.core.plan import Plan
 from wizard.core.runner import (
+    BATCH_ROWS,
     Accounting,
     PhaseProgress,
     PhaseResult,
@@ -132,7 +133,8 @@ class Migration:
         yield from stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop)
 
     def run(self, phase: PhaseDef | str, plan: Plan | None = None,
-            should_stop: Callable[[], bool] = lambda: False) -> Iterator[PhaseProgress | PhaseResult]:  # fmt: skip
+            should_stop: Callable[[], bool] = lambda: False,
+            batch_rows: int = BATCH_ROWS) -> Iterator[PhaseProgress | PhaseResult]:  # fmt: skip
         plan = plan or self.require_plan()
         phases = self.phases(plan)
         if isinstance(phase, str):
@@ -141,7 +143,31 @@ class Migration:
         def export(p: PhaseDef) -> list[str]:
             return write_phase_files(self.ledger, p, self.exports)
 
-        yield from run_phase(self.ledger, self.target, plan, phase, phases, should_stop, export)
+        yield from run_phase(self.ledger, self.target, plan, phase, phases, should_stop, export,
+                             batch_rows)  # fmt: skip
+
+    def migrate(self, inputs: list[str | Path], plan_path: Path | None = None,
+                through: str | None = None, batch_rows: int = BATCH_ROWS,
+                should_stop: Callable[[], bool] = lambda: False) -> list[PhaseResult]:  # fmt: skip
+        """Stage and run every phase not yet done (up to ``through``); what the CLI's
+        ``migrate`` does, without the printing. Returns the results of the phases it ran."""
+        prepared = self.prepare(inputs, plan_path)
+        if prepared.unreadable:
+            path, message = prepared.unreadable[0]
+            raise SourceError(f"{Path(path).name}: {message}")
+        for _ in self.stage(prepared, should_stop):
+            pass
+        results = []
+        for phase in self.phases(prepared.plan):
+            if should_stop():
+                break
+            if not self.is_done(phase):
+                for item in self.run(phase, prepared.plan, should_stop, batch_rows):
+                    if isinstance(item, PhaseResult):
+                        results.append(item)
+            if through and phase.name == find(through).name:
+                break
+        return results
 
     def is_done(self, phase: PhaseDef) -> bool:
         return phase_state(self.ledger, phase.name) == COMPLETED and not pending_rows(

@@ -11,6 +11,7 @@ re-sends it: the upsert keeps one record, and ``inflight`` says the records were
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -341,16 +342,14 @@ class _Batch:
         return len(outcomes)
 
 
+_ROW_PREFIX = re.compile(r"^Row \d+ of .+?(?:: | (?=has ))")
+_QUOTED = re.compile(r"'[^']*'")
+
+
 def _reason_kind(reason: str) -> str:
     """Group rejection reasons: drop the row number and the value, keep the rule."""
-    text = reason
-    if text.startswith("Row ") and ": " in text:
-        text = text.split(": ", 1)[1]
-    for quote in ("'",):
-        parts = text.split(quote)
-        if len(parts) >= 3:
-            text = quote.join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
-    return text[:160]
+    text = _QUOTED.sub("'…'", _ROW_PREFIX.sub("", reason))
+    return (text[:1].upper() + text[1:])[:160]
 
 
 def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,

@@ -252,6 +252,7 @@ class Checker:
         reasons = pd.Series("", index=frame.index, dtype=object)
         notes = pd.Series("", index=frame.index, dtype=object)
         values: dict[str, pd.Series] = {}
+        invalid: dict[str, pd.Series] = {}  # field -> rows whose value was flagged as invalid
         refs: dict[str, tuple[pd.Series, str, pd.Series, str]] = {}
         merge_to = None
         if splan.merge_into and splan.merge_into["column"] in frame.columns:
@@ -302,16 +303,19 @@ class Checker:
             if bad is not None:
                 self.flag(bad, raw, col, f, rule, severity, _MESSAGES[rule](where, f, col),
                           _FIXES[rule], errors, reasons, notes)  # fmt: skip
+                invalid[f.name] = bad
             values[f.name] = out.where(~bad, "") if bad is not None else out
         for name, constant in splan.constants.items():
             values[name] = pd.Series(constant, index=frame.index, dtype=object)
         for f in ent.fields:
             if f.required and f.type != FieldType.REFERENCE:
                 missing = values.get(f.name, pd.Series("", index=frame.index)) == ""
+                if f.name in invalid:  # already reported as invalid, not as missing
+                    missing &= ~invalid[f.name]
                 if missing.any():
                     for row in missing[missing].index:
                         text = (f"Row {row} of {where} has no {f.label.lower()}, which every "
-                                f"{ent.label.lower().rstrip('s')} needs.")  # fmt: skip
+                                f"{ent.record} needs.")  # fmt: skip
                         self.findings.add(Finding(
                             where, int(row), None, "", "required", "error", text,
                             f"Fill in the {f.label.lower()} in the file, or map the column "
