@@ -44,3 +44,48 @@ def test_missing_file_and_bad_plan_exit_2(tmp_path: Path) -> None:
 
 def test_bad_usage_exits_2() -> None:
     assert _run("inspect").returncode == 2
+
+
+def test_migrate_status_undo_and_exit_codes(tmp_path: Path) -> None:
+    from tests.test_pipeline import crm
+
+    src = crm(tmp_path / "export")
+    project = tmp_path / "project"
+    # a phase before its turn is refused (3)
+    first = _run("migrate", str(src), "--project", str(project), "--through", "contacts")
+    assert first.returncode == 0, first.stderr
+    assert "== Contacts (not active): completed" in first.stdout
+    assert "contacts.csv: 7 read = 2 loaded + 1 rejected + 3 deferred + 1 merged" in first.stdout
+    assert "Deals" not in first.stdout
+    assert (project / "plan.json").exists()
+    done = _run("migrate", str(src), "--project", str(project), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "== Companies: already completed" in done.stdout
+    status = _run("status", "--project", str(project), "--json")
+    data = json.loads(status.stdout)
+    assert [p["state"] for p in data["phases"]] == ["completed"] * 5
+    refused = _run("undo", "contacts", "--project", str(project))
+    assert refused.returncode == 3 and "--yes" in refused.stderr
+    undone = _run("undo", "contacts", "--project", str(project), "--yes")
+    assert undone.returncode == 0, undone.stderr
+    assert "Warning" in undone.stdout
+    text = _run("status", "--project", str(project)).stdout
+    assert "== Contacts (not active): pending" in text and "== Companies: completed" in text
+    assert _run("undo", "nonsense", "--project", str(project)).returncode == 2
+    assert _run("status", "--project", str(tmp_path / "nowhere")).returncode == 2
+
+
+def test_migrate_refuses_unreadable_input_before_loading(tmp_path: Path) -> None:
+    from tests.test_pipeline import crm
+
+    src = crm(tmp_path / "export")
+    result = _run("migrate", str(src), str(BAD / "corrupt.xlsx"), "--project", str(tmp_path / "p"))
+    assert result.returncode == 2
+    assert "Nothing was migrated" in result.stderr and "Traceback" not in result.stderr
+    sandbox = tmp_path / "p" / "sandbox.db"
+    if sandbox.exists():
+        import sqlite3
+
+        con = sqlite3.connect(sandbox)
+        assert con.execute("SELECT COUNT(*) FROM companies").fetchone() == (0,)
+        con.close()

@@ -165,6 +165,8 @@ class Migration:
                 for item in self.run(phase, prepared.plan, should_stop, batch_rows):
                     if isinstance(item, PhaseResult):
                         results.append(item)
+                if not self.is_done(phase):  # stopped (or failed): the next run goes on
+                    break
             if through and phase.name == find(through).name:
                 break
         return results

@@ -11,7 +11,9 @@ re-sends it: the upsert keeps one record, and ``inflight`` says the records were
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,6 +36,22 @@ from wizard.core.plan import Plan
 from wizard.core.targets.base import Target
 
 BATCH_ROWS = 10_000
+# Crash tests only: "point:n" kills this process (SIGKILL) the n-th time a batch reaches
+# ``point`` (inflight, target or ledger: after that step's commit). Unset in normal use.
+_KILL_AT = os.environ.get("CUTOVER_WIZARD_TEST_KILL", "")
+_kill_counts: Counter[str] = Counter()
+
+
+def _crash_point(point: str) -> None:
+    if not _KILL_AT:
+        return
+    where, _, n = _KILL_AT.partition(":")
+    if where == point:
+        _kill_counts[point] += 1
+        if _kill_counts[point] == int(n or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
 BUCKETS = ("loaded", "updated", "unchanged", "rejected", "deferred", "merged")
 
 
@@ -305,7 +323,9 @@ class _Batch:
             if fresh:
                 with self.ledger.transaction():
                     db.executemany("INSERT OR IGNORE INTO inflight VALUES (?,?,?)", fresh)
+            _crash_point("inflight")
             results = self.target.write_batch(entity, self.columns, to_write)
+            _crash_point("target")
             for (sid, fid, key, hsh, linked, note, existing, seq), res in zip(
                 meta, results, strict=True
             ):
@@ -339,6 +359,7 @@ class _Batch:
                 xw_update,
             )
             db.execute("DELETE FROM inflight WHERE entity=? AND phase=?", (entity, phase))
+        _crash_point("ledger")
         return len(outcomes)
 
 

@@ -305,6 +305,10 @@ class Checker:
                           _FIXES[rule], errors, reasons, notes)  # fmt: skip
                 invalid[f.name] = bad
             values[f.name] = out.where(~bad, "") if bad is not None else out
+        if ent.name == "company" and "domain" not in values and "website" in values:
+            # like the big CRMs: a company's domain comes from its website when not given
+            domain, bad = check_domains(values["website"])
+            values["domain"] = domain.where(~bad, "")
         for name, constant in splan.constants.items():
             values[name] = pd.Series(constant, index=frame.index, dtype=object)
         for f in ent.fields:

@@ -1,0 +1,288 @@
+"""The ingestion pipeline: sandbox contract, phase order, active contacts last, accounting,
+orphans, parents first, resume, undo, delta and the success/error files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from wizard.core.blueprint import ENTITIES, LOAD_ORDER
+from wizard.core.migration import Migration
+from wizard.core.phases import RefusedError
+from wizard.core.runner import PhaseResult
+from wizard.core.targets import SandboxTarget
+
+TODAY = date.today()
+RECENT = (TODAY - timedelta(days=10)).isoformat()
+OLD = (TODAY - timedelta(days=400)).isoformat()
+
+
+def write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def crm(folder: Path) -> Path:
+    """A small relational export with one of everything worth testing."""
+    write(folder / "companies.csv", ["Company ID", "Company Name", "Website", "Parent Company ID"], [
+        ["A3", "Grandchild Ltd", "grandchild.com", "A2"],  # listed before its parents
+        ["A2", "Child GmbH", "child.de", "A1"],
+        ["A1", "Parent Inc", "parent.com", ""],
+        ["A4", "", "noname.com", ""],  # no name: rejected
+        ["A5", "Parent Inc (again)", "parent.com", ""],  # same domain as A1: merged
+    ])  # fmt: skip
+    write(folder / "contacts.csv", ["Contact ID", "First Name", "Last Name", "Email", "Company ID",
+                                    "Lifecycle Stage", "Last Activity Date", "Shoe Size"], [
+        ["C1", "Ann", "Lee", "ann@parent.com", "A1", "Customer", OLD, "38"],
+        ["C2", "Bob", "Roy", "bob@child.de", "A2", "Lead", OLD, "44"],  # has an open deal
+        ["C3", "Eve", "Stone", "eve@grandchild.com", "A3", "Subscriber", OLD, ""],  # recent act.
+        ["C4", "Sam", "Hill", "sam@x.com", "A1", "Opportunity", OLD, ""],  # lifecycle: active
+        ["C5", "Zoe", "Kay", "not an email", "A9", "Lead", OLD, "=HYPERLINK(\"x\")"],  # orphan
+        ["C6", "Ann", "Lee", "ann@parent.com", "A1", "Customer", OLD, ""],  # duplicate of C1
+        ["C7", "", "", "", "A1", "Lead", OLD, ""],  # nothing to tell it apart: rejected
+    ])  # fmt: skip
+    write(folder / "deals.csv", ["Deal ID", "Deal Name", "Amount", "Stage", "Company ID",
+                                 "Contact ID", "Close Date"], [
+        ["D1", "Big deal", "1000", "Negotiation", "A2", "C2", "2030-01-01"],  # open: C2 active
+        ["D2", "Old deal", "500", "Closed won", "A1", "C1", "2020-01-01"],
+        ["D3", "Bad amount", "lots", "Proposal", "A1", "C1", "2030-01-01"],  # rejected
+        ["D4", "Lost one", "10", "Closed lost", "A9", "C1", "2020-01-01"],  # company orphan
+    ])  # fmt: skip
+    write(folder / "activities.csv", ["Activity ID", "Activity Type", "Subject", "Activity Date",
+                                      "Contact ID", "Deal ID"], [
+        ["T1", "Call", "Hello", RECENT, "C3", ""],  # recent: C3 active
+        ["T2", "Email", "Quote", OLD, "C1", "D2"],
+        ["T3", "Meeting", "Kickoff", OLD, "C2", "D1"],  # hangs on an active contact
+        ["T4", "Carrier pigeon", "Coo", OLD, "C1", ""],  # not a type: rejected
+        ["T5", "Note", "About D1", OLD, "C1", "D1"],  # hangs on a deferred deal
+    ])  # fmt: skip
+    return folder
+
+
+def table(db: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def by_phase(results: list[PhaseResult]) -> dict[str, PhaseResult]:
+    return {r.phase: r for r in results}
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> tuple[Migration, dict[str, PhaseResult], Path]:
+    src = crm(tmp_path / "export")
+    mig = Migration(tmp_path / "project")
+    results = by_phase(mig.migrate([src], batch_rows=2))
+    yield mig, results, tmp_path / "project"
+    mig.close()
+
+
+def test_sandbox_schema_is_the_public_contract(tmp_path: Path) -> None:
+    target = SandboxTarget(tmp_path / "sandbox.db")
+    target.close()
+    con = sqlite3.connect(tmp_path / "sandbox.db")
+    fks = {}
+    for name in LOAD_ORDER:
+        t = ENTITIES[name].table
+        cols = {r[1]: r for r in con.execute(f"PRAGMA table_info({t})")}
+        assert cols["id"][2] == "INTEGER" and cols["id"][5] == 1  # primary key
+        assert cols["source_id"][3] == 1  # NOT NULL
+        assert "properties" in cols
+        unique = [r for r in con.execute(f"PRAGMA index_list({t})") if r[2]]
+        assert any(con.execute(f"PRAGMA index_info({u[1]})").fetchone()[2] == "source_id"
+                   for u in unique)  # fmt: skip
+        fks[t] = {r[3]: r[2] for r in con.execute(f"PRAGMA foreign_key_list({t})")}
+    assert fks["contacts"] == {"company_id": "companies", "owner_id": "owners"}
+    assert fks["deals"] == {"company_id": "companies", "contact_id": "contacts",
+                            "owner_id": "owners"}  # fmt: skip
+    assert fks["activities"] == {"company_id": "companies", "contact_id": "contacts",
+                                 "deal_id": "deals", "owner_id": "owners"}  # fmt: skip
+    assert fks["companies"]["parent_company_id"] == "companies"
+    cols = [r[1] for r in con.execute("PRAGMA table_info(associations)")]
+    assert cols[1:] == ["from_table", "from_id", "to_table", "to_id", "label"]
+    con.close()
+
+
+def test_target_contract_upsert_refusal_delete_count_links(tmp_path: Path) -> None:
+    t = SandboxTarget(tmp_path / "sandbox.db")
+    cols = ["source_id", "name", "properties", "parent_company"]
+    first = t.write_batch("company", cols, [("A1", "Acme", "{}", None), ("A2", "Beta", "{}", None)])
+    assert [r.error for r in first] == [None, None]
+    a1 = first[0].target_id
+    again = t.write_batch("company", cols, [("A1", "Acme Inc", "{}", None)])  # upsert
+    assert again[0].target_id == a1 and t.count("company") == 2
+    assert table(tmp_path / "sandbox.db", "SELECT name FROM companies WHERE id=1") == [
+        ("Acme Inc",)
+    ]
+    # a record pointing to nothing is refused on its own; the others load
+    mixed = t.write_batch("company", cols, [("A3", "Child", "{}", a1), ("A4", "Bad", "{}", 999)])
+    assert mixed[0].target_id is not None and mixed[1].target_id is None
+    assert "does not exist" in (mixed[1].error or "")
+    assert t.link_counts("company") == {"owner": 0, "parent_company": 1}
+    assert t.dangling("company") == {"owner": 0, "parent_company": 0}
+    assert t.lookup("company", ["A1", "A3", "nope"]) == {"A1": a1, "A3": mixed[0].target_id}
+    assert t.delete("company", [mixed[0].target_id]) == 1 and t.count("company") == 2
+    t.close()
+
+
+def test_phases_load_in_order_with_active_contacts_last(migrated) -> None:
+    _mig, results, project = migrated
+    assert list(results) == ["companies", "contacts", "deals", "activities", "active"]
+    db = project / "sandbox.db"
+    # active: C2 (open deal D1), C3 (recent activity), C4 (lifecycle Opportunity)
+    contacts = results["contacts"].accounting[0]
+    assert (contacts.read, contacts.loaded, contacts.rejected, contacts.merged,
+            contacts.deferred) == (7, 2, 1, 1, 3)  # fmt: skip
+    deals = results["deals"].accounting[0]
+    assert (deals.loaded, deals.rejected, deals.deferred) == (2, 1, 1)  # D1 hangs on C2
+    acts = results["activities"].accounting[0]
+    assert (acts.loaded, acts.rejected, acts.deferred) == (1, 1, 3)  # T1, T3, T5 wait
+    active = {a.entity: a for a in results["active"].accounting}
+    assert (active["contact"].read, active["contact"].loaded) == (3, 3)
+    assert (active["deal"].read, active["deal"].loaded) == (1, 1)
+    assert (active["activity"].read, active["activity"].loaded) == (3, 3)
+    # the active contacts really were written after everything else
+    ids = dict(table(db, "SELECT source_id, id FROM contacts"))
+    assert max(ids["C1"], ids["C5"]) < min(ids["C2"], ids["C3"], ids["C4"])
+    for r in results.values():
+        assert r.state == "completed" and r.reconciled, r.message
+        assert all(a.balanced for a in r.accounting)
+
+
+def test_links_parents_first_merges_and_orphans(migrated) -> None:
+    _mig, _results, project = migrated
+    db = project / "sandbox.db"
+    parents = dict(table(db, "SELECT c.source_id, p.source_id FROM companies c LEFT JOIN "
+                             "companies p ON p.id = c.parent_company_id"))  # fmt: skip
+    assert parents == {"A1": None, "A2": "A1", "A3": "A2"}  # A4 rejected, A5 merged into A1
+    ids = dict(table(db, "SELECT source_id, id FROM companies"))
+    assert ids["A1"] < ids["A2"] < ids["A3"]  # parents before children, whatever the file order
+    # the duplicate contact C6 was merged into C1; a deal on C1 links to the one record
+    assert table(db, "SELECT COUNT(*) FROM contacts WHERE email='ann@parent.com'") == [(1,)]
+    # orphans: loaded without the link and flagged (the default policy)
+    row = table(db, "SELECT company_id, email, properties FROM contacts WHERE source_id='C5'")[0]
+    assert row[0] is None and row[1] is None
+    flag = json.loads(row[2])["cutover_flag"]
+    assert "'A9' is not among the companies" in flag and "not an email" in flag
+    assert json.loads(row[2])["shoe_size"] == '=HYPERLINK("x")'  # stored as text, as written
+    d4 = table(db, "SELECT company_id, contact_id FROM deals WHERE source_id='D4'")[0]
+    assert (
+        d4[0] is None and d4[1] == table(db, "SELECT id FROM contacts WHERE source_id='C1'")[0][0]
+    )
+    assert table(db, "PRAGMA foreign_key_check") == []
+
+
+def test_orphan_policy_reject(tmp_path: Path) -> None:
+    src = crm(tmp_path / "export")
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare([src])
+        prepared.plan.orphan_policy["contact.company"] = "reject"
+        plan_path = mig.save_plan(prepared.plan)
+        results = by_phase(mig.migrate([src], plan_path=plan_path))
+    contacts = results["contacts"].accounting[0]
+    assert contacts.rejected == 2  # C7 (no name) and C5 (company A9 missing)
+    assert any("not among the companies" in reason for reason, _ in results["contacts"].reasons)
+
+
+def test_phase_order_is_enforced_and_undo_cascades(migrated) -> None:
+    mig, _results, project = migrated
+    db = project / "sandbox.db"
+    order = [p.name for p in mig.undo_plan("deals")]
+    assert order == ["active", "activities", "deals"]  # later phases first
+    mig.undo(mig.undo_plan("deals"))
+    assert table(db, "SELECT COUNT(*) FROM deals") == [(0,)]
+    assert table(db, "SELECT COUNT(*) FROM activities") == [(0,)]
+    # contacts of the active phase are gone, the others stay
+    assert sorted(r[0] for r in table(db, "SELECT source_id FROM contacts")) == ["C1", "C5"]
+    with pytest.raises(RefusedError):
+        for _ in mig.run("activities"):
+            pass
+    again = by_phase(mig.migrate([project.parent / "export"]))
+    assert list(again) == ["deals", "activities", "active"]
+    assert table(db, "SELECT COUNT(*) FROM activities") == [(4,)]
+    assert table(db, "PRAGMA foreign_key_check") == []
+
+
+def test_stop_between_batches_then_resume_gives_the_same_sandbox(tmp_path: Path) -> None:
+    src = crm(tmp_path / "export")
+    with Migration(tmp_path / "once") as mig:
+        mig.migrate([src], batch_rows=2)
+    rnd = random.Random(5)
+
+    def stop_soon() -> bool:
+        return rnd.random() < 0.3  # asked after every batch (and every chunk read)
+
+    with Migration(tmp_path / "stops") as mig:
+        for _ in range(100):
+            mig.migrate([src], batch_rows=2, should_stop=stop_soon)
+            if all(mig.is_done(p) for p in mig.phases()):
+                break
+        states = [p["state"] for p in mig.status()["phases"]]
+        runs = [r["outcome"] for r in mig.ledger.runs()]
+    assert states == ["completed"] * 5 and "stopped" in runs
+    for t in ("companies", "contacts", "deals", "activities", "associations"):
+        q = f"SELECT * FROM {t} ORDER BY id"
+        assert table(tmp_path / "once" / "sandbox.db", q) == table(
+            tmp_path / "stops" / "sandbox.db", q
+        )
+
+
+def test_delta_loads_new_updates_changed_leaves_the_rest(migrated, tmp_path: Path) -> None:
+    mig, _results, project = migrated
+    src = tmp_path / "export" / "companies.csv"
+    rows = list(csv.reader(src.open(encoding="utf-8")))
+    rows[3][1] = "Parent Incorporated"  # A1 renamed
+    rows.append(["A6", "Newco", "newco.com", ""])
+    write(src, rows[0], rows[1:])
+    again = by_phase(mig.migrate([tmp_path / "export"]))
+    acc = again["companies"].accounting[0]
+    assert (acc.read, acc.loaded, acc.updated, acc.unchanged, acc.merged, acc.rejected) == (
+        6, 1, 1, 2, 1, 1)  # fmt: skip
+    db = project / "sandbox.db"
+    assert table(db, "SELECT name FROM companies WHERE source_id='A1'") == [
+        ("Parent Incorporated",)
+    ]
+    assert table(db, "SELECT COUNT(*) FROM companies") == [(4,)]
+    assert list(again) == ["companies"]  # nothing else changed
+
+
+def test_success_and_error_files(migrated) -> None:
+    _mig, results, project = migrated
+    exports = project / "exports"
+    with (exports / "03-contacts-rejected.csv").open(encoding="utf-8-sig") as f:
+        rejected = list(csv.DictReader(f))
+    assert [r["Row"] for r in rejected] == ["8"]
+    assert "has no first name" in rejected[0]["Reason"] or "no " in rejected[0]["Reason"]
+    with (exports / "03-contacts-loaded.csv").open(encoding="utf-8-sig") as f:
+        loaded = {r["Record ID"]: r for r in csv.DictReader(f)}
+    assert loaded["C6"]["Outcome"] == "merged" and loaded["C6"]["New ID"] == loaded["C1"]["New ID"]
+    wb = openpyxl.load_workbook(exports / "06-active-loaded.xlsx", read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][:6] == ("File", "Row", "Entity", "Record ID", "New ID", "Outcome")
+    assert isinstance(rows[1][1], int) and len(rows) == 1 + 7
+    wb.close()
+    assert all(Path(p).exists() for p in results["active"].exports)
+
+
+def test_status_reports_phases_files_and_journal(migrated) -> None:
+    mig, _results, _project = migrated
+    status = mig.status()
+    assert [p["state"] for p in status["phases"]] == ["completed"] * 5
+    files = {f["label"]: f for f in status["files"]}
+    c = files["contacts.csv"]
+    assert c["rows_read"] == 7 == c["loaded"] + c["rejected"] + c["merged"]
+    assert any(r["action"] == "run" and r["outcome"] == "completed" for r in status["journal"])
