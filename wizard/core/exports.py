@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import xlsxwriter
@@ -34,17 +34,25 @@ def _values_text(raw: str | None, fields: list[str], values: tuple) -> str:
     return "; ".join(f"{k}: {v}" for k, v in zip(fields, values, strict=True) if v)
 
 
-def _success_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
+def safe_sql(expr: str) -> str:
+    """SQL for :func:`neutralise`, so big files are made safe inside SQLite: text starting
+    with = + - @ or a control character gets a leading ', except plain signed numbers."""
+    first = f"substr({expr}, 1, 1)"
+    return (
+        f"CASE WHEN {first} IN ('=', '+', '-', '@', char(9), char(13), char(10)) "
+        f"AND NOT ({first} IN ('+', '-') AND length({expr}) > 1 "
+        f"AND substr({expr}, 2) NOT GLOB '*[^0-9.,]*') THEN char(39) || {expr} ELSE {expr} END"
+    )
+
+
+def _success_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[tuple]:
     for entity in dict.fromkeys(phase.entities):
-        label = ENTITIES[entity].label
-        yield from (
-            [f, r, label, k, t, o, n or ""]
-            for f, r, k, t, o, n in ledger.db.execute(
-                f"SELECT f.label, s.row, s.key, o.target_id, o.outcome, o.note FROM outcomes o "
-                f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
-                "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.fid, s.row",
-                (entity, phase.name),
-            )
+        yield from ledger.db.execute(
+            f"SELECT {safe_sql('f.label')}, s.row, ?, {safe_sql('s.key')}, o.target_id, "
+            f"o.outcome, COALESCE({safe_sql('o.note')}, '') FROM outcomes o "
+            f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
+            "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.fid, s.row",
+            (ENTITIES[entity].label, entity, phase.name),
         )
 
 
@@ -60,23 +68,34 @@ def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
             (entity, phase.name),
         ):
             key = row[2] if not row[2].startswith("unreadable:") else ""
-            yield [row[0], row[1], label, key, row[3], _values_text(row[4], fields, row[5:])]
+            values = [row[0], row[1], label, key, row[3],
+                      _values_text(row[4], fields, row[5:])]  # fmt: skip
+            yield [neutralise(v) for v in values]
 
 
-def _write_csv(path: Path, header: list[str], rows: Iterator[list[object]]) -> int:
-    n = 0
+class _Counter:
+    def __init__(self, rows: Iterator[Sequence[object]]) -> None:
+        self.rows, self.n = rows, 0
+
+    def __iter__(self) -> Iterator[Sequence[object]]:
+        for row in self.rows:
+            self.n += 1
+            yield row
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterator[Sequence[object]]) -> int:
+    """Rows arrive neutralised and are written as they come."""
+    counter = _Counter(rows)
     tmp = path.with_suffix(".csv.part")
     with tmp.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
-        for row in rows:
-            w.writerow([neutralise(v) for v in row])
-            n += 1
+        w.writerows(counter)
     tmp.replace(path)
-    return n
+    return counter.n
 
 
-def _write_xlsx(path: Path, header: list[str], rows: Iterator[list[object]]) -> None:
+def _write_xlsx(path: Path, header: list[str], rows: Iterator[Sequence[object]]) -> None:
     tmp = path.with_name(path.name + ".part")
     wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False})  # fmt: skip
@@ -93,7 +112,7 @@ def _write_xlsx(path: Path, header: list[str], rows: Iterator[list[object]]) -> 
             if isinstance(v, int | float) and not isinstance(v, bool):
                 ws.write_number(r, c, v)
             elif v is not None and v != "":
-                ws.write_string(r, c, str(neutralise(str(v))))
+                ws.write_string(r, c, str(v))  # already neutralised
         r += 1
     if ws is None:
         ws = wb.add_worksheet("Rows")

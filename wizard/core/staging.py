@@ -22,6 +22,7 @@ import pandas as pd
 
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
+from wizard.core.phases import HOME
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
 from wizard.core.validate import Checker, Findings, Mapped
@@ -77,101 +78,108 @@ class _Inserter:
         self.refs = ref_fields(self.ent)
         self.booleans = {f.name for f in self.ent.fields if f.type == FieldType.BOOLEAN}
         self.custom = list(splan.custom.items())
-        cols = ["fid", "row", "key", "hash", "reason", "raw", "note", "merge_key", "k_email",
-                "k_domain", "k_name", *(f"f_{n}" for n in self.values)]  # fmt: skip
-        for name in self.refs:
-            cols += [f"r_{name}", f"b_{name}", f"v_{name}"]
-        marks = ["?"] * len(cols)
-        if self.custom:
-            cols.append("properties")
-            expr = "'{}'"
-            for i in range(0, len(self.custom), _JSON_PAIRS):
-                pairs = self.custom[i : i + _JSON_PAIRS]
-                args = ", ".join(["?, NULLIF(?, '')"] * len(pairs))
-                expr = f"json_patch({expr}, json_object({args}))"
-            marks.append(expr)
-        self.sql = (f"INSERT INTO {stage_table(self.ent.name)} ({', '.join(cols)}) "
-                    f"VALUES ({', '.join(marks)})")  # fmt: skip
         self.rejected = 0
+        self._sql: dict[tuple[str, ...], str] = {}
+
+    def sql(self, columns: tuple[str, ...]) -> str:
+        """The INSERT for the columns this source fills (the others stay NULL)."""
+        if columns not in self._sql:
+            cols, marks = list(columns), ["?"] * len(columns)
+            if self.custom:
+                cols.append("properties")
+                expr = "'{}'"
+                for i in range(0, len(self.custom), _JSON_PAIRS):
+                    pairs = self.custom[i : i + _JSON_PAIRS]
+                    args = ", ".join(["?, NULLIF(?, '')"] * len(pairs))
+                    expr = f"json_patch({expr}, json_object({args}))"
+                marks.append(expr)
+            self._sql[columns] = (f"INSERT INTO {stage_table(self.ent.name)} ({', '.join(cols)}) "
+                                  f"VALUES ({', '.join(marks)})")  # fmt: skip
+        return self._sql[columns]
 
     def key(self, mapped: Mapped, hashes: pd.Series) -> pd.Series:
         """The canonical source key: the record id; without one, a natural key (email for
         people, domain for companies); without that, the row's content."""
-        blank = pd.Series("", index=mapped.index, dtype=object)
-        key = mapped.keys.get("source_id", blank)
+        key = mapped.keys.get("source_id")
+        key = key.copy() if key is not None else pd.Series("", index=mapped.index, dtype=object)
+        missing = key == ""
+        if not missing.any():
+            return key
         natural = None
         if self.ent.name in ("contact", "owner") and "email" in mapped.keys:
-            natural = "email:" + mapped.keys["email"]
-            natural = natural.where(mapped.keys["email"] != "", "")
+            natural = mapped.keys["email"], "email:"
         elif self.ent.name == "company" and "domain" in mapped.keys:
-            natural = "domain:" + mapped.keys["domain"]
-            natural = natural.where(mapped.keys["domain"] != "", "")
-        content = "row:" + hashes.map(lambda h: f"{h & 0xFFFFFFFFFFFFFFFF:016x}")
+            natural = mapped.keys["domain"], "domain:"
         if natural is not None:
-            content = natural.where(natural != "", content)
-        return key.where(key != "", content)
+            use = missing & (natural[0] != "")
+            key[use] = natural[1] + natural[0][use]
+            missing &= ~use
+        if missing.any():
+            key[missing] = [f"row:{h & 0xFFFFFFFFFFFFFFFF:016x}" for h in hashes[missing]]
+        return key
 
     def insert(self, frame: pd.DataFrame, mapped: Mapped) -> None:
         n = len(frame)
         idx = frame.index
-        cols: dict[str, pd.Series] = {}
+        content: dict[str, pd.Series] = {}
         for name in self.values:
             s = mapped.values.get(name)
             if s is None:
                 continue
             if name in self.booleans:
                 s = s.map({"TRUE": "1", "FALSE": "0"}).fillna("")
-            cols[name] = s
+            content[f"f_{name}"] = s
         for name in self.refs:
             if name in mapped.refs:
                 key, _, raw, _ = mapped.refs[name]
-                cols[f"r_{name}"] = key.reindex(idx, fill_value="")
-                cols[f"v_{name}"] = raw.reindex(idx, fill_value="")
+                content[f"r_{name}"] = key.reindex(idx, fill_value="")
+                content[f"v_{name}"] = raw.reindex(idx, fill_value="")
         for column, _ in self.custom:
-            cols[f"c_{column}"] = frame[column] if column in frame.columns else ""
-        content = pd.DataFrame(cols, index=idx) if cols else pd.DataFrame(index=idx)
-        hashes = (pd.util.hash_pandas_object(content, index=False).astype("uint64")
-                  .to_numpy().view("int64"))  # fmt: skip
-        hashes = pd.Series(hashes, index=idx)
+            content[f"c_{column}"] = frame[column] if column in frame.columns else ""
+        hashed = pd.DataFrame(content, index=idx) if content else pd.DataFrame(index=idx)
+        hashes = pd.Series(pd.util.hash_pandas_object(hashed, index=False).to_numpy()
+                           .view("int64"), index=idx)  # fmt: skip
         key = self.key(mapped, hashes)
         errors = mapped.errors
-        raw = pd.Series(None, index=idx, dtype=object)
+        raw = [None] * n
         if errors.any():
             bad = frame[errors]
-            raw[errors] = [json.dumps(r, ensure_ascii=False)
-                           for r in bad.to_dict("records")]  # fmt: skip
+            positions = [idx.get_loc(r) for r in bad.index]
+            for pos, record in zip(positions, bad.to_dict("records"), strict=True):
+                raw[pos] = json.dumps(record, ensure_ascii=False)
             self.rejected += int(errors.sum())
-        none = [None] * n
-        merge = _none_if_empty(mapped.merge_to) if mapped.merge_to is not None else none
+        columns = ["fid", "row", "key", "hash", "reason", "raw", "note", "phase"]
         arrays: list[list[object]] = [
             [self.fid] * n,
             idx.tolist(),
             key.tolist(),
             hashes.tolist(),
             _none_if_empty(mapped.reasons),
-            raw.tolist(),
+            raw,
             _none_if_empty(mapped.notes),
-            merge,
+            [HOME[self.ent.name]] * n,  # finalize moves the active ones
         ]
+        if mapped.merge_to is not None:
+            columns.append("merge_key")
+            arrays.append(_none_if_empty(mapped.merge_to))
         for kind in ("email", "domain", "name"):
-            s = mapped.keys.get(kind)
-            arrays.append(_none_if_empty(s) if s is not None else none)
-        for name in self.values:
-            s = cols.get(name)
-            arrays.append(_none_if_empty(s) if s is not None else none)
+            if kind in mapped.keys:
+                columns.append(f"k_{kind}")
+                arrays.append(_none_if_empty(mapped.keys[kind]))
+        for name, s in content.items():
+            if name.startswith(("f_", "r_", "v_")):
+                columns.append(name)
+                arrays.append(_none_if_empty(s))
         for name in self.refs:
             if name in mapped.refs:
                 fm = self.splan.field_map(name)
-                match_by = (fm.match_by if fm else None) or "source_id"
-                arrays += [_none_if_empty(cols[f"r_{name}"]), [match_by] * n,
-                           _none_if_empty(cols[f"v_{name}"])]  # fmt: skip
-            else:
-                arrays += [none, none, none]
+                columns.append(f"b_{name}")
+                arrays.append([(fm.match_by if fm else None) or "source_id"] * n)
         for column, prop in self.custom:
             values = frame[column].tolist() if column in frame.columns else [""] * n
             arrays += [[prop] * n, values]
         with self.ledger.transaction() as db:
-            db.executemany(self.sql, zip(*arrays, strict=True))
+            db.executemany(self.sql(tuple(columns)), zip(*arrays, strict=True))
 
     def insert_set_aside(self, source: Source, label: str) -> None:
         rows = []
@@ -181,8 +189,8 @@ class _Inserter:
         if rows:
             with self.ledger.transaction() as db:
                 db.executemany(
-                    f"INSERT INTO {stage_table(self.ent.name)} (fid, row, key, hash, reason, raw) "
-                    "VALUES (?,?,?,?,?,?)",
+                    f"INSERT INTO {stage_table(self.ent.name)} (fid, row, key, hash, reason, raw, "
+                    f"phase) VALUES (?,?,?,?,?,?,'{HOME[self.ent.name]}')",
                     rows,
                 )
         self.rejected += len(rows)
@@ -335,9 +343,10 @@ def _merge_duplicates(db, entity: str) -> None:
     for col in kinds:
         first = (f"SELECT o.key FROM {t} o WHERE o.{col}={t}.{col} AND o.reason IS NULL AND "
                  f"o.sid < {t}.sid ORDER BY o.sid LIMIT 1")  # fmt: skip
+        shared = f"SELECT {col} FROM {t} WHERE {col} IS NOT NULL GROUP BY {col} HAVING COUNT(*) > 1"
         db.execute(
-            f"UPDATE {t} SET dup_of=({first}) WHERE dup_of IS NULL AND reason IS NULL AND "
-            f"{col} IS NOT NULL AND EXISTS ({first})"
+            f"UPDATE {t} SET dup_of=({first}) WHERE {col} IN ({shared}) AND dup_of IS NULL AND "
+            f"reason IS NULL AND EXISTS ({first})"
         )
 
 
@@ -352,6 +361,13 @@ def _resolve_links(db, entity: str) -> None:
         for kind in kinds:
             col = _MATCH_COLUMN.get(kind)
             if col is None or col not in _KEY_INDEXES[f.ref or ""]:
+                continue
+            if col == "key":  # by record id: the key itself, when a staged row has it
+                db.execute(
+                    f"UPDATE {t} SET p_{f.name}=r_{f.name} WHERE b_{f.name}=? AND "
+                    f"r_{f.name} IN (SELECT key FROM {parent})",
+                    (kind,),
+                )
                 continue
             # prefer a loadable parent; a rejected one still tells the orphan's reason
             db.execute(
@@ -400,19 +416,22 @@ def _active(db, plan: Plan, as_of: date) -> None:
 
 
 def _phases(db) -> None:
-    db.execute("UPDATE stage_owner SET phase='owners', ord=0")
-    db.execute("UPDATE stage_contact SET phase=CASE WHEN active THEN 'active' ELSE 'contacts' "
-               "END, ord=0")  # fmt: skip
-    active = "SELECT key FROM stage_contact WHERE active=1"
-    db.execute(f"UPDATE stage_deal SET phase=CASE WHEN p_contact IN ({active}) THEN 'active' "
-               "ELSE 'deals' END, ord=0")  # fmt: skip
-    db.execute(
-        f"UPDATE stage_activity SET phase=CASE WHEN p_contact IN ({active}) OR p_deal IN "
-        "(SELECT key FROM stage_deal WHERE phase='active') THEN 'active' ELSE 'activities' END, "
-        "ord=0"
-    )
+    """Rows were staged in their entity's own phase; move what the active rule holds back
+    (and back again when the rule or the data changed), and set the load order."""
+    c, d, a = stage_table("contact"), stage_table("deal"), stage_table("activity")
+    db.execute(f"UPDATE {c} SET phase='active' WHERE active=1 AND phase != 'active'")
+    db.execute(f"UPDATE {c} SET phase='contacts' WHERE active=0 AND phase='active'")
+    active = f"SELECT key FROM {c} WHERE active=1"
+    db.execute(f"UPDATE {d} SET phase='active' WHERE phase != 'active' AND p_contact IN ({active})")
+    db.execute(f"UPDATE {d} SET phase='deals' WHERE phase='active' AND (p_contact IS NULL OR "
+               f"p_contact NOT IN ({active}))")  # fmt: skip
+    held = f"p_contact IN ({active}) OR p_deal IN (SELECT key FROM {d} WHERE phase='active')"
+    db.execute(f"UPDATE {a} SET phase='active' WHERE phase != 'active' AND ({held})")
+    db.execute(f"UPDATE {a} SET phase='activities' WHERE phase='active' AND NOT "
+               f"(COALESCE({held}, 0))")  # fmt: skip
+    for name in ENTITIES:
+        db.execute(f"UPDATE {stage_table(name)} SET ord=0 WHERE ord != 0")
     # parents before children: each company one level below the company it belongs to
-    db.execute("UPDATE stage_company SET phase='companies', ord=0")
     for level in range(MAX_DEPTH):
         moved = db.execute(
             "UPDATE stage_company SET ord=? WHERE p_parent_company IN "

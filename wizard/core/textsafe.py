@@ -15,7 +15,7 @@ def neutralise(value: object) -> object:
     if not isinstance(value, str) or not value or not value.startswith(_TRIGGERS):
         return value
     if value[0] in "+-":
-        body = value[1:].replace(".", "", 1).replace(",", "")
+        body = value[1:].replace(".", "").replace(",", "")
         if body.isdigit():
             return value
     return "'" + value

@@ -37,7 +37,8 @@ from wizard.core.transforms import (
     parse_numbers,
 )
 
-_FORMULA = re.compile(r"^\s*[=+\-@]\s*[A-Za-z(]|^\s*=")
+# '=' and one more character, or + - @ before a letter or '(' ('-5' and '+44 20...' are not)
+_FORMULA = re.compile(r"^\s*(?:=.|[+\-@]\s*[A-Za-z(])")
 _LEGAL = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|llp|plc|corp|corporation|co|company|gmbh|ag|sa|sas|"
     r"sarl|bv|nv|srl|spa|oy|ab|as|kg|pty|the)\b"
@@ -206,6 +207,12 @@ class Checker:
         self.ent: Entity = ENTITIES[splan.entity or ""]
         self.findings, self.index = findings, index
         self.salesforce = splan.preset == "salesforce"
+        # name keys cost a Python call per row: only made when some link matches by name
+        self.name_keys = any(
+            fm.match_by == "name" and ENTITIES[s.entity].has(fm.field)
+            and ENTITIES[s.entity].field(fm.field).ref == self.ent.name
+            for s in plan.sources if s.entity for fm in s.fields
+        )  # fmt: skip
         self.column_notes: set[tuple[str, str]] = set()
         self.error_rows = 0
 
@@ -382,6 +389,8 @@ class Checker:
             out["email"] = values["email"].str.lower()
         if "domain" in values:
             out["domain"] = values["domain"].str.lower()
+        if not self.name_keys:
+            return out
         if (ent == "company" and "name" in values) or (ent == "deal" and "name" in values):
             out["name"] = _name_key(ent, values["name"])
         elif ent in ("contact", "owner"):
@@ -399,13 +408,15 @@ class Checker:
         vmap = self.splan.value_maps.get(f.name, {})
         by_norm = {norm(o): o for o in f.options}
         stripped = raw.str.strip()
-        out = stripped.map(lambda v: vmap.get(v) or by_norm.get(norm(v), "") if v else "")
+        # few distinct values: decide each once
+        lookup = {v: (vmap.get(v) or by_norm.get(norm(v), "")) if v else ""
+                  for v in stripped.unique()}  # fmt: skip
+        out = stripped.map(lookup)
         bad = (stripped != "") & (out == "")
         return out.astype(object), bad
 
     def _formulas(self, raw: pd.Series, col: str, f: Field) -> None:
-        hits = raw.str.match(_FORMULA) & (raw.str.len() > 1)
-        hits &= ~raw.str.match(r"^\s*[-+]?\d")  # '-5' and '+44 20...' are not formulas
+        hits = raw.str.match(_FORMULA)
         if hits.any():
             for row, value in raw[hits].items():
                 self.findings.add(Finding(

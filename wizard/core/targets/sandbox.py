@@ -86,6 +86,7 @@ class SandboxTarget(Target):
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA cache_size=-65536")  # 64 MB: big indexes stay in memory
             self.db.execute("BEGIN")
             for name in LOAD_ORDER:
                 for stmt in table_sql(ENTITIES[name]):
@@ -123,34 +124,61 @@ class SandboxTarget(Target):
             return []
         insert, update = self._statements(entity, columns)
         at = columns.index("source_id")
-        errors: dict[int, str] = {}
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            existing = self.lookup(entity, [r[at] for r in rows])
-            fresh = [(i, r) for i, r in enumerate(rows) if r[at] not in existing]
-            old = [(i, (*r[:at], *r[at + 1 :], r[at])) for i, r in enumerate(rows)
-                   if r[at] in existing]  # fmt: skip
-            for sql, part in ((insert, fresh), (update, old)):
-                if not part:
-                    continue
-                self.db.execute("SAVEPOINT part")
-                try:
-                    self.db.executemany(sql, [r for _, r in part])
-                except sqlite3.IntegrityError:
-                    # one bad record must not stop the others: find it, row by row
-                    self.db.execute("ROLLBACK TO part")
-                    for i, row in part:
-                        try:
-                            self.db.execute(sql, row)
-                        except sqlite3.IntegrityError as exc:
-                            errors[i] = _plain_error(exc)
-                self.db.execute("RELEASE part")
-            ids = existing | self.lookup(entity, [r[at] for _, r in fresh])
+            results = self._insert_all(entity, insert, rows, at)
+            if results is None:  # some records exist already (a resumed batch) or are refused
+                results = self._write_each(entity, insert, update, rows, at)
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+        return results
+
+    def _insert_all(self, entity: str, insert: str, rows: list[tuple],
+                    at: int) -> list[WriteResult] | None:  # fmt: skip
+        """The usual case, all new: one INSERT; the new ids follow the largest id before it
+        (SQLite gives each new row max(id)+1), which one query confirms."""
+        table = ENTITIES[entity].table
+        (before,) = self.db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
+        self.db.execute("SAVEPOINT bulk")
+        try:
+            self.db.executemany(insert, rows)
+        except sqlite3.IntegrityError:
+            self.db.execute("ROLLBACK TO bulk")
+            self.db.execute("RELEASE bulk")
+            return None
+        self.db.execute("RELEASE bulk")
+        (after,) = self.db.execute(f"SELECT MAX(id) FROM {table}").fetchone()
+        if after == before + len(rows):
+            return [WriteResult(before + 1 + i) for i in range(len(rows))]
+        ids = self.lookup(entity, [r[at] for r in rows])
+        return [WriteResult(ids.get(r[at])) for r in rows]
+
+    def _write_each(self, entity: str, insert: str, update: str, rows: list[tuple],
+                    at: int) -> list[WriteResult]:  # fmt: skip
+        errors: dict[int, str] = {}
+        existing = self.lookup(entity, [r[at] for r in rows])
+        fresh = [(i, r) for i, r in enumerate(rows) if r[at] not in existing]
+        old = [(i, (*r[:at], *r[at + 1 :], r[at])) for i, r in enumerate(rows)
+               if r[at] in existing]  # fmt: skip
+        for sql, part in ((insert, fresh), (update, old)):
+            if not part:
+                continue
+            self.db.execute("SAVEPOINT part")
+            try:
+                self.db.executemany(sql, [r for _, r in part])
+            except sqlite3.IntegrityError:
+                # one bad record must not stop the others: find it, row by row
+                self.db.execute("ROLLBACK TO part")
+                for i, row in part:
+                    try:
+                        self.db.execute(sql, row)
+                    except sqlite3.IntegrityError as exc:
+                        errors[i] = _plain_error(exc)
+            self.db.execute("RELEASE part")
+        ids = existing | self.lookup(entity, [r[at] for _, r in fresh])
         return [
             WriteResult(None, errors[i]) if i in errors else WriteResult(ids.get(r[at]))
             for i, r in enumerate(rows)
