@@ -286,3 +286,21 @@ def test_status_reports_phases_files_and_journal(migrated) -> None:
     c = files["contacts.csv"]
     assert c["rows_read"] == 7 == c["loaded"] + c["rejected"] + c["merged"]
     assert any(r["action"] == "run" and r["outcome"] == "completed" for r in status["journal"])
+
+
+def test_one_process_at_a_time_and_fresh_exports_keep_the_plan(tmp_path: Path) -> None:
+    src = crm(tmp_path / "export")
+    with Migration(tmp_path / "p") as mig:
+        with pytest.raises(RefusedError, match="open in another"):
+            Migration(tmp_path / "p")
+        prepared = mig.prepare([src])
+        contacts = next(s for s in prepared.plan.sources if s.file.endswith("contacts.csv"))
+        contacts.custom["Shoe Size"] = "shoe_size_eu"  # the admin's own name for it
+        mig.save_plan(prepared.plan)
+        mig.migrate([src])
+        fresh = crm(tmp_path / "export-monday")  # the same exports, in a new folder
+        again = mig.prepare([fresh])
+    mine = next(s for s in again.plan.sources if s.file.endswith("contacts.csv"))
+    assert mine.file == str(fresh / "contacts.csv")
+    assert mine.custom["Shoe Size"] == "shoe_size_eu"
+    assert len(again.plan.sources) == 4

@@ -189,6 +189,9 @@ def _migrate(args: argparse.Namespace) -> int:
             _say("Stopped while reading the files; run the same command again to go on.")
             return EXIT_STOPPED
         _say(f"Plan saved to {mig.plan_path}")
+        for splan in prepared.plan.sources:
+            if splan.entity is None:
+                _say(f"   {Path(splan.file).name}: not imported: {splan.note or 'no entity'}")
         for f in staged.files:
             how = "read" if f.restaged else "unchanged since last time"
             _say(f"   {f.label}: {f.rows_read:,} rows -> {f.entity} ({how}; "

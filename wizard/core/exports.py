@@ -51,7 +51,7 @@ def _success_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[tuple]:
             f"SELECT {safe_sql('f.label')}, s.row, ?, {safe_sql('s.key')}, o.target_id, "
             f"o.outcome, COALESCE({safe_sql('o.note')}, '') FROM outcomes o "
             f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
-            "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.fid, s.row",
+            "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.sid",
             (ENTITIES[entity].label, entity, phase.name),
         )
 
@@ -64,7 +64,7 @@ def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
         for row in ledger.db.execute(
             f"SELECT f.label, s.row, s.key, o.reason, s.raw, {cols} FROM outcomes o "
             f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
-            "WHERE o.entity=? AND o.phase=? AND o.outcome='rejected' ORDER BY o.fid, s.row",
+            "WHERE o.entity=? AND o.phase=? AND o.outcome='rejected' ORDER BY o.sid",
             (entity, phase.name),
         ):
             key = row[2] if not row[2].startswith("unreadable:") else ""

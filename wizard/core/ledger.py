@@ -117,8 +117,7 @@ class Ledger:
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA temp_store=MEMORY")
-            self.db.execute("PRAGMA cache_size=-65536")  # 64 MB
+            self.db.execute("PRAGMA cache_size=-32768")  # 32 MB; sorts spill to disk
             version = self.meta("ledger_version")
             if version is not None and int(version) > LEDGER_VERSION:
                 raise CutoverError(

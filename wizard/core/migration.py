@@ -6,6 +6,7 @@ outcomes, journal), ``sandbox.db`` (the sandbox CRM) and ``exports/`` (success a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.ledger import Ledger
 from wizard.core.mapping import build_plan, plan_source
-from wizard.core.phases import COMPLETED, PhaseDef, find, phase_list
+from wizard.core.phases import COMPLETED, PhaseDef, RefusedError, find, phase_list
 from wizard.core.plan import Plan
 from wizard.core.runner import (
     BATCH_ROWS,
@@ -54,6 +55,7 @@ class Migration:
             raise CutoverError(f"{self.folder} is a file, not a project folder.",
                                "Pick a folder for the project.")  # fmt: skip
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(self.folder / ".lock")
         self.ledger = Ledger(self.folder / LEDGER_FILE)
         self.ledger.close_interrupted_runs()
         self.target = target or SandboxTarget(self.folder / SANDBOX_FILE)
@@ -106,8 +108,15 @@ class Migration:
                     except SourceError as exc:
                         unreadable.append((splan.file, str(exc)))
             known = {(s.file, s.options.sheet) for s in plan.sources}
-            for key in given - known:
-                plan.sources.append(plan_source(sources[key]))
+            for key in sorted(given - known, key=str):
+                # fresh exports in another folder: the plan of the file with the same name
+                # (and sheet) applies, with the admin's mapping
+                same = [s for s in plan.sources if Path(s.file).name == Path(key[0]).name
+                        and s.options.sheet == key[1] and (s.file, s.options.sheet) not in sources]  # fmt: skip
+                if len(same) == 1:
+                    same[0].file = key[0]
+                else:
+                    plan.sources.append(plan_source(sources[key]))
             # the plan's own read options (header row, delimiter...) win over detection
             for splan in plan.sources:
                 key = (splan.file, splan.options.sheet)
@@ -240,12 +249,34 @@ class Migration:
     def close(self) -> None:
         self.target.close()
         self.ledger.close()
+        self._lock.close()  # releases the lock
 
     def __enter__(self) -> Migration:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _lock(path: Path) -> object:
+    """One process at a time on a project (the wizard and the command line alike)."""
+    handle = path.open("a+b")
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RefusedError(
+            "This project is open in another Cutover Wizard window or command.",
+            "Close it there first, or wait for its run to finish.",
+        ) from None
+    return handle
 
 
 def accounting_lines(acc: list[Accounting]) -> list[str]:

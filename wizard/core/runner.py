@@ -33,6 +33,7 @@ from wizard.core.phases import (
     RefusedError,
 )
 from wizard.core.plan import Plan
+from wizard.core.staging import parent_key
 from wizard.core.targets.base import Target
 
 BATCH_ROWS = 10_000
@@ -225,9 +226,9 @@ class _Batch:
             f"LEFT JOIN crosswalk xd ON xd.entity='{entity}' AND xd.source_id=s.dup_of",
         ]
         for i, (name, parent) in enumerate(zip(self.refs, self.ref_targets, strict=True)):
-            cols += [f"s.r_{name}", f"s.p_{name}", f"s.v_{name}", f"x{i}.target_id"]
+            cols += [f"s.r_{name}", parent_key(name, "s"), f"s.v_{name}", f"x{i}.target_id"]
             joins.append(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{parent}' AND "
-                         f"x{i}.source_id=s.p_{name}")  # fmt: skip
+                         f"x{i}.source_id={parent_key(name, 's')}")  # fmt: skip
         self.select = (
             f"SELECT {', '.join(cols)} FROM {t} s {' '.join(joins)} "
             "WHERE s.phase=? AND s.ord=? AND s.sid>? AND NOT EXISTS (SELECT 1 FROM outcomes o "
@@ -240,10 +241,17 @@ class _Batch:
     def fetch(self, ord_: int, after: int, limit: int) -> list[tuple]:
         return self.ledger.db.execute(self.select, (self.phase.name, ord_, after, limit)).fetchall()
 
-    def _orphan_text(self, i: int, value: str, parent_key: str | None) -> str:
+    def _orphan_text(self, i: int, value: str, pkey: str | None) -> str:
         parent = ENTITIES[self.ref_targets[i]]
         what = self.ent.field(self.refs[i]).label.lower()
-        if parent_key is None:
+        if (
+            pkey is not None
+            and not self.ledger.db.execute(
+                f"SELECT 1 FROM {stage_table(parent.name)} WHERE key=? LIMIT 1", (pkey,)
+            ).fetchone()
+        ):
+            pkey = None  # a record id that no file holds
+        if pkey is None:
             return (f"its {what} '{value}' is not among the {parent.label.lower()} in your "
                     "files")  # fmt: skip
         return (f"its {what} '{value}' was not loaded (that record was rejected or is not "
@@ -389,6 +397,7 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
     done = 0
     reasons: Counter[str] = Counter()
     finished = False
+    target.begin_load(phase.entities)
     try:
         for entity in phase.entities:
             batch = _Batch(ledger, target, plan, phase, entity, run_id)
@@ -412,6 +421,7 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
             reasons.update(batch.reasons)
         finished = True
     finally:
+        target.end_load(phase.entities)
         seconds = time.perf_counter() - start
         if not finished:
             with ledger.transaction():

@@ -311,6 +311,13 @@ DUP_ORD = 1_000_000  # merged duplicates go after every record they could be mer
 MAX_DEPTH = 50  # parent-company levels; deeper chains are loops
 
 
+def parent_key(field: str, alias: str = "") -> str:
+    """SQL for the key of the record a reference points to: the id as written when it is
+    matched by record id (no copy is stored), else the key finalize resolved."""
+    a = f"{alias}." if alias else ""
+    return f"(CASE WHEN {a}b_{field}='source_id' THEN {a}r_{field} ELSE {a}p_{field} END)"
+
+
 def finalize(ledger: Ledger, plan: Plan) -> None:
     """Merges, links, the active rule, phases and load order, over the whole staged set."""
     db = ledger.db
@@ -362,12 +369,7 @@ def _resolve_links(db, entity: str) -> None:
             col = _MATCH_COLUMN.get(kind)
             if col is None or col not in _KEY_INDEXES[f.ref or ""]:
                 continue
-            if col == "key":  # by record id: the key itself, when a staged row has it
-                db.execute(
-                    f"UPDATE {t} SET p_{f.name}=r_{f.name} WHERE b_{f.name}=? AND "
-                    f"r_{f.name} IN (SELECT key FROM {parent})",
-                    (kind,),
-                )
+            if col == "key":  # by record id: parent_key() reads r_ itself, nothing to store
                 continue
             # prefer a loadable parent; a rejected one still tells the orphan's reason
             db.execute(
@@ -395,15 +397,16 @@ def _active(db, plan: Plan, as_of: date) -> None:
         db.execute(f"UPDATE {c} SET active=1 WHERE substr(f_last_activity_at, 1, 10) >= ?",
                    (cutoff,))  # fmt: skip
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE key IN (SELECT p_contact FROM stage_activity WHERE "
-            "p_contact IS NOT NULL AND reason IS NULL AND substr(f_occurred_at, 1, 10) >= ?)",
+            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact')} FROM "
+            "stage_activity WHERE r_contact IS NOT NULL AND reason IS NULL AND "
+            "substr(f_occurred_at, 1, 10) >= ?)",
             (cutoff,),
         )
     if rule.open_deal:
         marks = ",".join("?" * len(CLOSED_STAGES))
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE key IN (SELECT p_contact FROM stage_deal WHERE "
-            "p_contact IS NOT NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' "
+            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact')} FROM stage_deal "
+            "WHERE r_contact IS NOT NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' "
             f"AND COALESCE(f_stage, '') NOT IN ({marks}))",
             CLOSED_STAGES,
         )
@@ -422,10 +425,11 @@ def _phases(db) -> None:
     db.execute(f"UPDATE {c} SET phase='active' WHERE active=1 AND phase != 'active'")
     db.execute(f"UPDATE {c} SET phase='contacts' WHERE active=0 AND phase='active'")
     active = f"SELECT key FROM {c} WHERE active=1"
-    db.execute(f"UPDATE {d} SET phase='active' WHERE phase != 'active' AND p_contact IN ({active})")
-    db.execute(f"UPDATE {d} SET phase='deals' WHERE phase='active' AND (p_contact IS NULL OR "
-               f"p_contact NOT IN ({active}))")  # fmt: skip
-    held = f"p_contact IN ({active}) OR p_deal IN (SELECT key FROM {d} WHERE phase='active')"
+    contact, deal = parent_key("contact"), parent_key("deal")
+    db.execute(f"UPDATE {d} SET phase='active' WHERE phase != 'active' AND {contact} IN ({active})")
+    db.execute(f"UPDATE {d} SET phase='deals' WHERE phase='active' AND ({contact} IS NULL OR "
+               f"{contact} NOT IN ({active}))")  # fmt: skip
+    held = f"{contact} IN ({active}) OR {deal} IN (SELECT key FROM {d} WHERE phase='active')"
     db.execute(f"UPDATE {a} SET phase='active' WHERE phase != 'active' AND ({held})")
     db.execute(f"UPDATE {a} SET phase='activities' WHERE phase='active' AND NOT "
                f"(COALESCE({held}, 0))")  # fmt: skip
@@ -434,8 +438,8 @@ def _phases(db) -> None:
     # parents before children: each company one level below the company it belongs to
     for level in range(MAX_DEPTH):
         moved = db.execute(
-            "UPDATE stage_company SET ord=? WHERE p_parent_company IN "
-            "(SELECT key FROM stage_company WHERE ord=?) AND p_parent_company != key",
+            f"UPDATE stage_company SET ord=? WHERE {parent_key('parent_company')} IN "
+            f"(SELECT key FROM stage_company WHERE ord=?) AND {parent_key('parent_company')} != key",
             (level + 1, level),
         ).rowcount
         if not moved:
@@ -451,8 +455,10 @@ def summarize(ledger: Ledger, result: Staged) -> None:
         t = stage_table(name)
         for f in ent.references:
             linked, orphans = db.execute(
-                f"SELECT COUNT(p_{f.name}), COUNT(r_{f.name}) - COUNT(p_{f.name}) FROM {t} "
-                f"WHERE r_{f.name} IS NOT NULL"
+                f"SELECT SUM(found), COUNT(*) - SUM(found) FROM (SELECT CASE WHEN "
+                f"b_{f.name}='source_id' THEN r_{f.name} IN (SELECT key FROM "
+                f"{stage_table(f.ref or '')}) ELSE p_{f.name} IS NOT NULL END AS found FROM {t} "
+                f"WHERE r_{f.name} IS NOT NULL)"
             ).fetchone()
             if linked or orphans:
                 result.links[f"{name}.{f.name}"] = linked

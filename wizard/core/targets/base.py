@@ -62,6 +62,12 @@ class Target(ABC):
     def dangling(self, entity: str) -> dict[str, int]:
         """Per reference field: links that point to no record (must be zero)."""
 
+    def begin_load(self, entities: tuple[str, ...]) -> None:  # noqa: B027
+        """A phase is about to write these entities (a target may prepare for bulk writes)."""
+
+    def end_load(self, entities: tuple[str, ...]) -> None:  # noqa: B027
+        """The phase stopped or finished writing them (undo what ``begin_load`` did)."""
+
     def associate(self, links: list[tuple[str, int | str, str, int | str, str]]) -> None:  # noqa: B027
         """Extra links (from_entity, from_id, to_entity, to_id, label); optional."""
 
