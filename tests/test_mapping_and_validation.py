@@ -216,3 +216,21 @@ def test_preview_of_a_large_file_reads_only_the_start(tmp_path: Path) -> None:
     assert len(head) == 100 and head.index[0] == 2 and head.index[-1] == 101
     chunks = list(source.chunks(size=50_000))
     assert [len(c) for c in chunks] == [50_000] * 4 and source.rows_read == 200_000
+
+
+def test_iso_date_fast_path_agrees_with_the_general_reader() -> None:
+    import pandas as pd
+
+    from wizard.core.transforms import _parse_dates, parse_dates
+
+    values = pd.Series(["2024-05-01", "2024-02-30", "2024-05-01 10:30:00", "2024-05-01T23:59:59",
+                        "2024-05-01 00:00:00", "2024-05-01 24:00:00", "05/01/2024", "", "45123",
+                        "1 March 2024", "2024-13-01", "2024-05-01 10:61:00", "1999-12-31"])  # fmt: skip
+    for order in ("MDY", "DMY"):
+        for with_time in (False, True):
+            fast, slow = (
+                parse_dates(values, order, with_time),
+                _parse_dates(values, order, with_time),
+            )
+            assert fast[0].tolist() == slow[0].tolist()
+            assert fast[1].tolist() == slow[1].tolist() and fast[2] == slow[2]

@@ -164,9 +164,40 @@ def _two_digit(year: pd.Series) -> pd.Series:
     return full
 
 
+_CANON = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}:\d{2})?$")
+
+
 def parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, pd.Series, int]:
-    """Parse to ISO text. Returns (values, bad mask, count of Excel serial numbers read)."""
+    """Parse to ISO text. Returns (values, bad mask, count of Excel serial numbers read).
+
+    Dates already written as ISO text (most exports) are checked in one vectorised pass; the
+    rest go through the general reader."""
     s = s.astype(object)
+    canon = s.str.match(_CANON)
+    if not canon.any():
+        return _parse_dates(s, order, with_time)
+    text = s[canon].str.replace("T", " ", regex=False)
+    full = text.where(text.str.len() > 10, text + " 00:00:00")
+    stamp = pd.to_datetime(full, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    ok = stamp.notna()
+    out = pd.Series("", index=s.index, dtype=object)
+    fast = ok[ok].index
+    if with_time:
+        out[fast] = full[ok].str.replace(" 00:00:00", "", regex=False)
+    else:
+        out[fast] = full[ok].str[:10]
+    bad = pd.Series(False, index=s.index)
+    serials = 0
+    rest = pd.Series(True, index=s.index)
+    rest[fast] = False
+    if rest.any():  # anything else, and ISO-looking text that is not a real date: in full
+        r_out, r_bad, serials = _parse_dates(s[rest], order, with_time)
+        out[rest] = r_out
+        bad[rest] = r_bad
+    return out, bad, serials
+
+
+def _parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, pd.Series, int]:
     out = pd.Series("", index=s.index, dtype=object)
     filled = s.str.strip() != ""
     # day/month/year and month/day/year with an optional time
