@@ -201,7 +201,28 @@ def stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Led
           should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
     """Stage every mapped source that changed since it was last staged, then finalize.
 
-    Yields progress after each chunk, and the :class:`Staged` summary last."""
+    Yields progress after each chunk, and the :class:`Staged` summary last. The run is in the
+    journal (completed, stopped or failed)."""
+    run_id = ledger.start_run("stage", None, "ledger")
+    outcome, rows, message = "stopped", 0, "Stopped while reading; run again to go on."
+    try:
+        for item in _stage(plan, sources, ledger, findings, should_stop):
+            if isinstance(item, Staged):
+                outcome = "completed"
+                rows = sum(f.rows_read for f in item.files if f.restaged)
+                message = (f"{len(item.files)} files, {rows} rows read again"
+                           if rows else f"{len(item.files)} files, none changed")  # fmt: skip
+            yield item
+    except Exception as exc:
+        outcome, message = "failed", str(exc)
+        raise
+    finally:
+        ledger.end_run(run_id, outcome, rows, message)
+
+
+def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Ledger,
+           findings: Findings | None,
+           should_stop: Callable[[], bool]) -> Iterator[StageProgress | Staged]:  # fmt: skip
     findings = findings or Findings()
     result = Staged(findings=findings)
     db = ledger.db
@@ -325,7 +346,9 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
         for name, cols in _KEY_INDEXES.items():
             t = stage_table(name)
             for col in cols:
-                db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col})")
+                # email, domain and name keys are often empty: index only the rows that have one
+                where = f" WHERE {col} IS NOT NULL" if col != "key" else ""
+                db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col}){where}")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
         for name in ENTITIES:
