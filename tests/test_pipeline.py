@@ -286,7 +286,7 @@ def test_status_reports_phases_files_and_journal(migrated) -> None:
     c = files["contacts.csv"]
     assert c["rows_read"] == 7 == c["loaded"] + c["rejected"] + c["merged"]
     assert any(r["action"] == "run" and r["outcome"] == "completed" for r in status["journal"])
-    assert status["journal"][0]["action"] == "stage" and status["journal"][0]["rows"] == 23
+    assert status["journal"][0]["action"] == "stage" and status["journal"][0]["rows"] == 21
 
 
 def test_one_process_at_a_time_and_fresh_exports_keep_the_plan(tmp_path: Path) -> None:
