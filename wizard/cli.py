@@ -229,13 +229,18 @@ def _migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _status(args: argparse.Namespace) -> int:
-    from wizard.core.migration import Migration
+def _project(folder: Path) -> object:
+    """An existing project, or a plain error (exit 2)."""
+    from wizard.core.migration import LEDGER_FILE, Migration
 
-    if not (args.project / "ledger.db").exists():
-        print(f"Error: {args.project} is not a Cutover Wizard project.", file=sys.stderr)
-        return EXIT_INPUT
-    with Migration(args.project) as mig:
+    if not (folder / LEDGER_FILE).exists():
+        raise CutoverError(f"{folder} is not a Cutover Wizard project.",
+                           "Give the folder you used with 'migrate --project'.")  # fmt: skip
+    return Migration(folder)
+
+
+def _status(args: argparse.Namespace) -> int:
+    with _project(args.project) as mig:  # type: ignore[attr-defined]
         status = mig.status()
     if args.json:
         print(json.dumps(status, indent=2, ensure_ascii=False, default=str))
@@ -254,12 +259,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from wizard.core.migration import Migration
-
-    if not (args.project / "ledger.db").exists():
-        print(f"Error: {args.project} is not a Cutover Wizard project.", file=sys.stderr)
-        return EXIT_INPUT
-    with Migration(args.project) as mig:
+    with _project(args.project) as mig:  # type: ignore[attr-defined]
         order = mig.undo_plan(args.phase)
         if len(order) > 1 and not args.yes:
             later = ", ".join(f"'{p.label}'" for p in order[:-1])

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
+from wizard.core.dbfile import connect
 from wizard.core.errors import CutoverError
 
 LEDGER_VERSION = 1
@@ -112,12 +113,8 @@ class Ledger:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA cache_size=-32768")  # 32 MB; sorts spill to disk
+            self.db = connect(self.path, cache_mb=32)
             version = self.meta("ledger_version")
             if version is not None and int(version) > LEDGER_VERSION:
                 raise CutoverError(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
+from wizard.core.dbfile import connect
 from wizard.core.errors import CutoverError
 from wizard.core.targets.base import Target, WriteResult, column_for
 
@@ -80,13 +81,9 @@ class SandboxTarget(Target):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db = connect(self.path, cache_mb=64)  # big link indexes stay in memory
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("PRAGMA cache_size=-65536")  # 64 MB: big indexes stay in memory
             self.db.execute("BEGIN")
             for name in LOAD_ORDER:
                 for stmt in table_sql(ENTITIES[name]):

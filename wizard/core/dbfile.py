@@ -1,0 +1,18 @@
+"""How every SQLite file of a project is opened (the ledger, the sandbox)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def connect(path: Path, cache_mb: int) -> sqlite3.Connection:
+    """Autocommit mode (transactions are explicit), write-ahead log, and a commit that
+    survives a killed process (``synchronous=NORMAL`` with WAL). ``cache_mb`` bounds memory;
+    sorts bigger than it spill to temporary files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
+    return db
