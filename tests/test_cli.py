@@ -70,7 +70,8 @@ def test_migrate_status_undo_and_exit_codes(tmp_path: Path) -> None:
     assert undone.returncode == 0, undone.stderr
     assert "Warning" in undone.stdout
     text = _run("status", "--project", str(project)).stdout
-    assert "== Contacts (not active): pending" in text and "== Companies: completed" in text
+    assert "== Contacts (not active): ready" in text and "== Companies: completed" in text
+    assert "== Deals: pending" in text
     assert _run("undo", "nonsense", "--project", str(project)).returncode == 2
     assert _run("status", "--project", str(tmp_path / "nowhere")).returncode == 2
 

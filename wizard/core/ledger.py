@@ -179,8 +179,10 @@ class Ledger:
         return [dict(zip(names, r, strict=True)) for r in cur]
 
     def close_interrupted_runs(self) -> int:
-        """Runs that never ended (the process died): mark them, so the journal tells the truth."""
+        """Runs that never ended (the process died): mark them, so the journal tells the truth,
+        and a phase left 'running' is 'paused' (the next run resumes it)."""
         with self.transaction():
+            self.db.execute("UPDATE phases SET state='paused' WHERE state='running'")
             return self.db.execute(
                 "UPDATE runs SET ended_at=?, outcome='interrupted' WHERE ended_at IS NULL",
                 (now(),),

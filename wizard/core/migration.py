@@ -16,7 +16,15 @@ from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.ledger import Ledger
 from wizard.core.mapping import build_plan, plan_source
-from wizard.core.phases import COMPLETED, PhaseDef, RefusedError, find, phase_list
+from wizard.core.phases import (
+    COMPLETED,
+    PENDING,
+    READY,
+    PhaseDef,
+    RefusedError,
+    find,
+    phase_list,
+)
 from wizard.core.plan import Plan
 from wizard.core.runner import (
     BATCH_ROWS,
@@ -199,8 +207,13 @@ class Migration:
     def status(self) -> dict[str, object]:
         plan = self.require_plan()
         out_phases = []
+        before_done = True
         for p in self.phases(plan):
             state = phase_state(self.ledger, p.name)
+            done = self.is_done(p)
+            if state == PENDING and before_done:
+                state = READY  # derived: it may start now
+            before_done = before_done and done
             stored = stored_result(self.ledger, p.name)
             acc = accounting(self.ledger, p)
             out_phases.append({

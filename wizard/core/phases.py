@@ -13,7 +13,8 @@ from wizard.core.errors import CutoverError
 from wizard.core.plan import Plan
 
 PENDING, RUNNING, PAUSED, COMPLETED, FAILED = "pending", "running", "paused", "completed", "failed"
-STATES = (PENDING, RUNNING, PAUSED, COMPLETED, FAILED)
+READY = "ready"  # not stored: a pending phase whose earlier phases have all completed
+STATES = (PENDING, READY, RUNNING, PAUSED, COMPLETED, FAILED)
 
 
 @dataclass(frozen=True)
