@@ -83,6 +83,11 @@ class Source(ABC):
             yield frame
         self.rows_read = count + len(self.set_aside)
 
+    def stream(self, size: int) -> Iterator[pd.DataFrame]:
+        """An independent stream of frames (for a lazy preview): it does not touch the counts
+        and notices of the last full read."""
+        return self._iterate(size, None, [], [])
+
     def preview(self, n: int = 200) -> pd.DataFrame:
         """The first ``n`` data rows, without reading the rest of the file."""
         frames = list(self._iterate(n, n, [], []))
