@@ -1,6 +1,6 @@
 """Command line: the same core as the wizard, headless.
 
-``cutover-wizard`` with no arguments opens the wizard (once the GUI exists); ``inspect`` reads
+``cutover-wizard`` with no arguments opens the wizard; ``inspect`` reads
 files and folders and reports what the wizard would see; ``migrate`` stages, plans, validates
 and runs the phases into a project's sandbox; ``status`` and ``undo`` work on a project.
 
@@ -280,12 +280,12 @@ def _undo(args: argparse.Namespace) -> int:
 
 def _open_gui() -> int:
     try:
-        from wizard.gui.app import run  # type: ignore[import-not-found]
-    except ImportError:
-        _say("The wizard window is not part of this version yet. Use a command, for example:")
-        _say("  cutover-wizard inspect path/to/your/exports")
-        _say("Run 'cutover-wizard --help' for all commands.")
-        return EXIT_OK
+        from wizard.gui.app import run
+    except ImportError as exc:  # PySide6 or a system library Qt needs is missing
+        print(f"The wizard window could not start: {exc}.", file=sys.stderr)
+        print("Reinstall with 'pip install -e .', or use the commands: "
+              "cutover-wizard --help", file=sys.stderr)  # fmt: skip
+        return EXIT_INPUT
     return run()
 
 

@@ -1,0 +1,186 @@
+"""One page per phase: what it does, Run, progress with rows/s and ETA, Cancel (within a
+second: between batches), the row accounting and reconciliation when done, Undo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from wizard.core.errors import CutoverError
+from wizard.core.phases import PhaseDef
+from wizard.core.runner import PhaseProgress, PhaseResult, stored_result
+from wizard.gui.workers import GeneratorWorker
+
+
+class PhasePage(QWizardPage):
+    def __init__(self, phase: PhaseDef) -> None:
+        super().__init__()
+        self.phase = phase
+        self.running = False
+        self._watching = False
+        self.setTitle(phase.label)
+        self.setSubTitle(phase.about)
+        self.run_button = QPushButton(f"Run '{phase.label}'")
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.undo_button = QPushButton("Undo this phase…")
+        self.undo_button.clicked.connect(lambda: self.undo(confirmed=False))
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Progress")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.result_text = QPlainTextEdit()
+        self.result_text.setReadOnly(True)
+        self.result_text.setAccessibleName("Result of the phase")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addWidget(self.result_text, 1)
+
+    @property
+    def session(self):
+        return self.wizard().session  # type: ignore[attr-defined]
+
+    def initializePage(self) -> None:
+        if not self._watching:
+            # the page is idle again only when the job's thread has been joined
+            self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
+            self._watching = True
+        mig = self.session.migration
+        done = mig.is_done(self.phase)
+        stored = stored_result(mig.ledger, self.phase.name)
+        self.bar.setValue(100 if done else 0)
+        self.bar.setRange(0, 100)
+        self.status.setText("Completed." if done else "Ready to run.")
+        self.result_text.setPlainText(_describe(stored) if stored else "")
+        self.undo_button.setEnabled(stored is not None)
+
+    # -- running -------------------------------------------------------------------------
+    def start(self) -> None:
+        wizard, session = self.wizard(), self.session
+        if wizard.jobs.busy:  # type: ignore[attr-defined]
+            self.status.setText("Another step is still finishing; try again in a moment.")
+            return
+        worker = GeneratorWorker(
+            lambda stop: session.migration.run(self.phase, session.prepared.plan, stop),
+            lambda item: isinstance(item, PhaseResult),
+        )
+        worker.signals.progress.connect(self._progress)
+        worker.signals.result.connect(self._finished)
+        worker.signals.failed.connect(self._failed)
+        self.running = True
+        self.run_button.setEnabled(False)
+        self.undo_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText("Running…")
+        wizard.jobs.start(worker)  # type: ignore[attr-defined]
+
+    def cancel(self) -> None:
+        self.wizard().jobs.cancel()  # type: ignore[attr-defined]
+        self.status.setText("Stopping after the batch in progress…")
+
+    @Slot(object)
+    def _progress(self, item: object) -> None:
+        if not isinstance(item, PhaseProgress):
+            return
+        self.bar.setRange(0, max(item.rows_total, 1))
+        self.bar.setValue(item.rows_done)
+        eta = f", about {item.eta_s:.0f} s left" if item.eta_s else ""
+        self.status.setText(f"{item.rows_done:,} of {item.rows_total:,} rows "
+                            f"({item.rows_per_s:,.0f} rows/s{eta})")  # fmt: skip
+
+    @Slot(object)
+    def _finished(self, result: object) -> None:
+        assert isinstance(result, PhaseResult)
+        self.bar.setRange(0, 100)
+        self.bar.setValue(100)
+        self.status.setText(result.message)
+        self.result_text.setPlainText(_describe(result))
+
+    @Slot(str, str)
+    def _failed(self, message: str, details: str) -> None:
+        self.status.setText(message)
+
+    @Slot(bool)
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy and self.running:
+            self._idle()
+
+    def _idle(self) -> None:
+        self.running = False
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.undo_button.setEnabled(True)
+        if self.status.text().startswith("Stopping"):
+            self.status.setText("Stopped after a whole batch. Run again to go on.")
+        self.completeChanged.emit()
+        self.wizard().refresh_rail(self.phase.name)  # type: ignore[attr-defined]
+
+    # -- undo ----------------------------------------------------------------------------
+    def undo(self, confirmed: bool) -> bool:
+        mig = self.session.migration
+        order = mig.undo_plan(self.phase)
+        if not confirmed:
+            later = [p.label for p in order[:-1]]
+            text = f"Delete everything '{self.phase.label}' loaded into the sandbox?"
+            if later:
+                text += (" The later phases that depend on it are undone first: "
+                         + ", ".join(later) + ".")  # fmt: skip
+            answer = QMessageBox.question(self, "Undo", text)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        try:
+            deleted = mig.undo(order)
+        except CutoverError as exc:
+            self.status.setText(exc.message)
+            return False
+        total = sum(sum(d.values()) for d in deleted.values())
+        self.status.setText(f"Undone: {total:,} records deleted. The phase can run again.")
+        self.result_text.clear()
+        self.completeChanged.emit()
+        self.wizard().refresh_rail(self.phase.name)  # type: ignore[attr-defined]
+        return True
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        if wizard is None or wizard.session.migration is None:  # type: ignore[attr-defined]
+            return False
+        return not self.running and self.session.migration.is_done(self.phase)
+
+    def nextId(self) -> int:
+        wizard = self.wizard()
+        if wizard is None:
+            return -1
+        phases = [p.name for p in wizard.session.phases()]  # type: ignore[attr-defined]
+        if self.phase.name not in phases or phases[-1] == self.phase.name:
+            return -1
+        following = wizard.session.phases()[phases.index(self.phase.name) + 1]  # type: ignore[attr-defined]
+        return wizard.phase_page_id(following)  # type: ignore[attr-defined]
+
+
+def _describe(result: PhaseResult) -> str:
+    lines = [f"{result.label}: {result.state} in {result.seconds:.1f} s"]
+    lines += [a.line() for a in result.accounting]
+    for rec in result.reconciliation:
+        lines += rec.lines()
+    for reason, n in result.reasons[:5]:
+        lines.append(f"rejected {n}: {reason}")
+    lines += [f"file: {p}" for p in result.exports]
+    return "\n".join(lines)

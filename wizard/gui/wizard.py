@@ -1,0 +1,94 @@
+"""The QWizard: stable page ids, the session every page reads and writes, and the side rail.
+
+This is the first slice of the wizard: Welcome, Import method, Sources (read and check every
+row), then one page per phase. The mapping, relations and validation pages come next; until
+then the plan is the automatic one (what Integration Sync does for known exports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+from PySide6.QtWidgets import QWizard
+
+from wizard.core.migration import Migration, Prepared
+from wizard.core.phases import PHASES, PhaseDef
+from wizard.gui.rail import PhaseRail
+from wizard.gui.workers import JobRunner
+
+
+class PageId(IntEnum):
+    WELCOME = 0
+    METHOD = 1
+    SOURCES = 2
+    PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
+
+
+@dataclass
+class Session:
+    """What the pages share: the project, the plan and sources, the choices made."""
+
+    migration: Migration | None = None
+    prepared: Prepared | None = None
+    method: str = "integration_sync"
+    environment: str = "sandbox"
+
+    def phases(self) -> list[PhaseDef]:
+        if self.migration is None or self.prepared is None:
+            return list(PHASES)
+        return self.migration.phases(self.prepared.plan)
+
+    def close(self) -> None:
+        if self.migration is not None:
+            self.migration.close()
+            self.migration = None
+
+
+class CutoverWizard(QWizard):
+    def __init__(self) -> None:
+        super().__init__()
+        from wizard.gui.pages.method import MethodPage
+        from wizard.gui.pages.phase import PhasePage
+        from wizard.gui.pages.sources import SourcesPage
+        from wizard.gui.pages.welcome import WelcomePage
+
+        self.setWindowTitle("Cutover Wizard")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.session = Session()
+        self.jobs = JobRunner(self)
+        self.rail = PhaseRail()
+        self.setSideWidget(self.rail)
+        self.setPage(PageId.WELCOME, WelcomePage())
+        self.setPage(PageId.METHOD, MethodPage())
+        self.setPage(PageId.SOURCES, SourcesPage())
+        for i, phase in enumerate(PHASES):
+            self.setPage(PageId.PHASE + i, PhasePage(phase))
+        self.setStartId(PageId.WELCOME)
+        self.resize(1000, 680)
+        self.currentIdChanged.connect(self._page_changed)
+
+    def phase_page_id(self, phase: PhaseDef) -> int:
+        return PageId.PHASE + [p.name for p in PHASES].index(phase.name)
+
+    def refresh_rail(self, active: str | None = None) -> None:
+        session = self.session
+        self.rail.set_phases(session.phases())
+        states = {}
+        if session.migration is not None and session.prepared is not None:
+            for p in session.phases():
+                states[p.name] = "completed" if session.migration.is_done(p) else "pending"
+        self.rail.update_states(states, active)
+
+    def _page_changed(self, page_id: int) -> None:
+        active = None
+        if page_id >= PageId.PHASE:
+            active = PHASES[page_id - PageId.PHASE].name
+        self.refresh_rail(active)
+
+    def done(self, result: int) -> None:
+        if self.jobs.busy:
+            self.jobs.wait()  # stops after the batch in progress; the next start resumes
+        self.session.close()
+        super().done(result)
