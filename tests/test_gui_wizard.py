@@ -90,3 +90,40 @@ def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Pat
         page.run_button.click()
         qtbot.waitUntil(page.isComplete, timeout=20_000)
     assert page.isComplete()
+
+
+def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
+    """The welcome page's demo button, then every page through to the last phase; the
+    sandbox holds the demo's records with their links."""
+    welcome = wizard.currentPage()
+    welcome.demo.click()
+    assert wizard.session.demo and wizard.currentId() == PageId.METHOD
+    _next(wizard)
+    sources = wizard.currentPage()
+    assert sources.files.count() == 4  # the demo export was added by itself
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=30_000)
+    _next(wizard)
+    while True:
+        page = wizard.currentPage()
+        page.run_button.click()
+        qtbot.waitUntil(page.isComplete, timeout=30_000)
+        if page.nextId() == -1:
+            break
+        _next(wizard)
+    project = Path(welcome.folder.text())
+    status = wizard.session.migration.status()
+    for f in status["files"]:
+        decided = sum(f[k] for k in ("loaded", "updated", "unchanged", "rejected", "merged"))
+        assert f["rows_read"] == decided and f["waiting"] == 0
+    db = sqlite3.connect(project / "sandbox.db")
+    try:
+        counts = {t: db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                  for t in ("companies", "contacts", "deals", "activities")}  # fmt: skip
+        assert counts["companies"] > 40 and counts["contacts"] > 450
+        assert counts["deals"] > 200 and counts["activities"] > 900
+        linked = db.execute("SELECT COUNT(*) FROM deals WHERE company_id IS NOT NULL").fetchone()
+        assert linked[0] > 200
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()

@@ -33,6 +33,7 @@ class Session:
     prepared: Prepared | None = None
     method: str = "integration_sync"
     environment: str = "sandbox"
+    demo: bool = False  # walking the wizard with the bundled demo export
 
     def phases(self) -> list[PhaseDef]:
         if self.migration is None or self.prepared is None:

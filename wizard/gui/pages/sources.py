@@ -24,6 +24,7 @@ from wizard.core.errors import CutoverError
 from wizard.core.staging import Staged, StageProgress
 from wizard.gui.models.frame import FrameModel
 from wizard.gui.workers import GeneratorWorker
+from wizard.resources import demo_dir
 
 
 class SourcesPage(QWizardPage):
@@ -130,6 +131,8 @@ class SourcesPage(QWizardPage):
         if not self._watching:
             self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
             self._watching = True
+        if self.wizard().session.demo and not self.paths:  # type: ignore[attr-defined]
+            self.add_paths([demo_dir()])
 
     @Slot(bool)
     def _busy_changed(self, busy: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -33,6 +33,10 @@ class WelcomePage(QWizardPage):
         self.folder.textChanged.connect(self.completeChanged)
         browse = QPushButton("Choose folder…")
         browse.clicked.connect(self._browse)
+        self.demo = QPushButton("Try with demo data")
+        self.demo.setToolTip("Walk the whole wizard with a small sample CRM export, into a "
+                             "project of its own.")  # fmt: skip
+        self.demo.clicked.connect(self.try_demo)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #B3261E;")
@@ -48,11 +52,25 @@ class WelcomePage(QWizardPage):
         layout.addLayout(row)
         layout.addWidget(self.error)
         layout.addStretch(1)
+        first_time = QLabel("First time here? Try the wizard on a small sample export first:")
+        first_time.setWordWrap(True)
+        layout.addWidget(first_time)
+        demo_row = QHBoxLayout()
+        demo_row.addWidget(self.demo)
+        demo_row.addStretch(1)
+        layout.addLayout(demo_row)
 
     def _browse(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Project folder", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
+
+    def try_demo(self) -> None:
+        """A fresh demo project; the Sources page adds the demo export by itself."""
+        stamp = datetime.now().strftime("%Y-%m-%d-%H%M%S")
+        self.folder.setText(str(projects_dir() / f"demo-{stamp}"))
+        self.wizard().session.demo = True  # type: ignore[attr-defined]
+        self.wizard().next()
 
     def isComplete(self) -> bool:
         return bool(self.folder.text().strip())
