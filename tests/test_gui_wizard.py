@@ -47,6 +47,22 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
     assert "rows checked" in sources.status.text()
     _next(wizard)
+    checks = wizard.currentPage()
+    assert wizard.currentId() == PageId.VALIDATION
+    titles = [checks.tree.topLevelItem(i).text(0) for i in range(checks.tree.topLevelItemCount())]
+    assert (
+        "Required values missing" in titles
+        and "Links to records that are not in your files" not in titles
+    )
+    saved = checks.export_to(tmp_path / "findings.xlsx")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(saved, read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    wb.close()
+    assert rows[0][:2] == ("File", "Row") and len(rows) > 3
+    assert any(r[3] == "not an email" and r[1] == 6 for r in rows)
+    _next(wizard)
     names = []
     while True:
         page = wizard.currentPage()
@@ -80,6 +96,7 @@ def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Pat
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
     _next(wizard)
+    _next(wizard)  # validation
     page = wizard.currentPage()
     with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
                           check_params_cb=lambda busy: not busy):  # fmt: skip
@@ -103,6 +120,8 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
     assert sources.files.count() == 4  # the demo export was added by itself
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=30_000)
+    _next(wizard)
+    assert wizard.currentId() == PageId.VALIDATION
     _next(wizard)
     while True:
         page = wizard.currentPage()

@@ -19,6 +19,7 @@ from wizard.core.blueprint import ENTITIES
 from wizard.core.ledger import Ledger, stage_table, value_fields
 from wizard.core.phases import PHASES, PhaseDef
 from wizard.core.textsafe import neutralise
+from wizard.core.validate import RULE_TITLES, Findings
 
 XLSX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header row
 XLSX_SUCCESS_LIMIT = 50_000  # above this the success list is CSV only (XLSX writing is slow)
@@ -142,3 +143,20 @@ def write_phase_files(ledger: Ledger, phase: PhaseDef, folder: Path) -> list[str
     _write_xlsx(bad_xlsx, ERROR_HEADER, _error_rows(ledger, phase))
     out += [str(bad_csv), str(bad_xlsx)]
     return out
+
+
+FINDINGS_HEADER = ["File", "Row", "Column", "Value", "Problem", "Severity", "Message",
+                   "What to do"]  # fmt: skip
+
+
+def write_findings(findings: Findings, path: Path) -> Path:
+    """The validation findings as a spreadsheet (XLSX), every text cell neutralised. Counts
+    are exact; the examples are the first ones of each rule in each file (see ``Findings``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = (
+        [neutralise(v) for v in (f.file, f.row, f.column or "", f.value,
+                                 RULE_TITLES.get(f.rule, f.rule), f.severity, f.message, f.fix)]
+        for f in findings.items
+    )  # fmt: skip
+    _write_xlsx(path, FINDINGS_HEADER, rows)
+    return path

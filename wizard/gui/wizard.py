@@ -22,6 +22,7 @@ class PageId(IntEnum):
     WELCOME = 0
     METHOD = 1
     SOURCES = 2
+    VALIDATION = 5  # 3 (field mapping) and 4 (relations) come next
     PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
 
 
@@ -52,6 +53,7 @@ class CutoverWizard(QWizard):
         from wizard.gui.pages.method import MethodPage
         from wizard.gui.pages.phase import PhasePage
         from wizard.gui.pages.sources import SourcesPage
+        from wizard.gui.pages.validation import ValidationPage
         from wizard.gui.pages.welcome import WelcomePage
 
         self.setWindowTitle("Cutover Wizard")
@@ -64,11 +66,16 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.WELCOME, WelcomePage())
         self.setPage(PageId.METHOD, MethodPage())
         self.setPage(PageId.SOURCES, SourcesPage())
+        self.setPage(PageId.VALIDATION, ValidationPage())
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.PHASE + i, PhasePage(phase))
         self.setStartId(PageId.WELCOME)
         self.resize(1000, 680)
         self.currentIdChanged.connect(self._page_changed)
+
+    def page_staged(self):
+        """The result of reading and checking every row (from the Sources page)."""
+        return self.page(PageId.SOURCES).staged
 
     def phase_page_id(self, phase: PhaseDef) -> int:
         return PageId.PHASE + [p.name for p in PHASES].index(phase.name)

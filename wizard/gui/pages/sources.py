@@ -189,8 +189,6 @@ class SourcesPage(QWizardPage):
         return self.staged is not None and not busy
 
     def nextId(self) -> int:
-        wizard = self.wizard()
-        if wizard is None:
-            return -1
-        phases = wizard.session.phases()  # type: ignore[attr-defined]
-        return wizard.phase_page_id(phases[0]) if phases else -1  # type: ignore[attr-defined]
+        from wizard.gui.wizard import PageId
+
+        return PageId.VALIDATION

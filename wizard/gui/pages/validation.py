@@ -1,0 +1,102 @@
+"""Validation: what every row's check found, grouped by problem, with the rows behind each,
+and an export to a spreadsheet. Rows that cannot load are listed again, with their reason, in
+each phase's error file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from wizard.core.exports import write_findings
+from wizard.core.validate import RULE_TITLES
+
+SEVERITY_WORDS = {"error": "cannot load as is", "warning": "loads, worth a look",
+                  "info": "for your information"}  # fmt: skip
+
+
+class ValidationPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("What the check found")
+        self.setSubTitle("Every row was checked. Problems are grouped below; open one to see "
+                         "the rows behind it. Nothing is loaded yet.")  # fmt: skip
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Problem", "Rows", "Details"])
+        self.tree.setAccessibleName("Validation findings")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        export = QPushButton("Export to a spreadsheet…")
+        export.clicked.connect(self._export)
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        row.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.tree, 1)
+
+    def initializePage(self) -> None:
+        staged = self.wizard().page_staged()  # type: ignore[attr-defined]
+        self.tree.clear()
+        if staged is None or staged.findings is None:
+            self.summary.setText("Read and check your files first.")
+            return
+        findings = staged.findings
+        counts: dict[tuple[str, str], int] = {}
+        for (_file, rule, severity), n in findings.counts.items():
+            counts[(rule, severity)] = counts.get((rule, severity), 0) + n
+        by_rule = findings.by_rule()
+        order = {"error": 0, "warning": 1, "info": 2}
+        for (rule, severity), n in sorted(counts.items(), key=lambda kv: (order[kv[0][1]], -kv[1])):
+            title = RULE_TITLES.get(rule, rule)
+            item = QTreeWidgetItem([title, f"{n:,}", SEVERITY_WORDS.get(severity, severity)])
+            for f in by_rule.get(rule, []):
+                if f.severity != severity:
+                    continue
+                where = f"{f.file}, row {f.row}" if f.row else f.file
+                child = QTreeWidgetItem([where, "", f"{f.message} {f.fix}"])
+                child.setToolTip(2, f"{f.message}\n{f.fix}")
+                item.addChild(child)
+            self.tree.addTopLevelItem(item)
+        errors = sum(n for (_, s), n in counts.items() if s == "error")
+        warnings = sum(n for (_, s), n in counts.items() if s == "warning")
+        merged = sum(staged.duplicates.values())
+        self.summary.setText(
+            f"{errors:,} problems stop a row from loading (those rows are rejected with the "
+            f"reason and listed in the error files); {warnings:,} warnings; {merged:,} duplicate "
+            "rows will be merged into the record they repeat."
+        )
+        self.tree.resizeColumnToContents(0)
+
+    def _export(self) -> None:
+        staged = self.wizard().page_staged()  # type: ignore[attr-defined]
+        if staged is None or staged.findings is None:
+            return
+        folder = self.wizard().session.migration.exports  # type: ignore[attr-defined]
+        path, _ = QFileDialog.getSaveFileName(self, "Export findings",
+                                              str(folder / "validation.xlsx"),
+                                              "Excel workbook (*.xlsx)")  # fmt: skip
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> Path:
+        staged = self.wizard().page_staged()  # type: ignore[attr-defined]
+        written = write_findings(staged.findings, path)
+        self.summary.setText(f"{self.summary.text()}\nSaved to {written}.")
+        return written
+
+    def nextId(self) -> int:
+        wizard = self.wizard()
+        if wizard is None:
+            return -1
+        phases = wizard.session.phases()  # type: ignore[attr-defined]
+        return wizard.phase_page_id(phases[0]) if phases else -1  # type: ignore[attr-defined]
