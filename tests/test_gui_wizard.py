@@ -47,6 +47,19 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
     assert "rows checked" in sources.status.text()
     _next(wizard)
+    relations = wizard.currentPage()
+    assert wizard.currentId() == PageId.RELATIONS
+    assert "3 contacts are held back" in relations.held.text()
+    assert set(relations.policies) >= {"contact.company", "deal.contact", "activity.deal"}
+    relations.stages["Opportunity"].setChecked(False)  # C4 is active only by its stage
+    relations.apply.click()
+    qtbot.waitUntil(lambda: relations.isComplete() and "2 contacts" in relations.held.text(),
+                    timeout=20_000)  # fmt: skip
+    relations.stages["Opportunity"].setChecked(True)
+    relations.apply.click()
+    qtbot.waitUntil(lambda: relations.isComplete() and "3 contacts" in relations.held.text(),
+                    timeout=20_000)  # fmt: skip
+    _next(wizard)
     checks = wizard.currentPage()
     assert wizard.currentId() == PageId.VALIDATION
     titles = [checks.tree.topLevelItem(i).text(0) for i in range(checks.tree.topLevelItemCount())]
@@ -95,8 +108,9 @@ def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Pat
     sources.add_paths([src])
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
-    _next(wizard)
+    _next(wizard)  # relations
     _next(wizard)  # validation
+    _next(wizard)
     page = wizard.currentPage()
     with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
                           check_params_cb=lambda busy: not busy):  # fmt: skip
@@ -120,6 +134,8 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
     assert sources.files.count() == 4  # the demo export was added by itself
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=30_000)
+    _next(wizard)
+    assert wizard.currentId() == PageId.RELATIONS
     _next(wizard)
     assert wizard.currentId() == PageId.VALIDATION
     _next(wizard)

@@ -22,7 +22,8 @@ class PageId(IntEnum):
     WELCOME = 0
     METHOD = 1
     SOURCES = 2
-    VALIDATION = 5  # 3 (field mapping) and 4 (relations) come next
+    RELATIONS = 4
+    VALIDATION = 5  # 3 (field mapping) comes next
     PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
 
 
@@ -52,6 +53,7 @@ class CutoverWizard(QWizard):
         super().__init__()
         from wizard.gui.pages.method import MethodPage
         from wizard.gui.pages.phase import PhasePage
+        from wizard.gui.pages.relations import RelationsPage
         from wizard.gui.pages.sources import SourcesPage
         from wizard.gui.pages.validation import ValidationPage
         from wizard.gui.pages.welcome import WelcomePage
@@ -66,6 +68,7 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.WELCOME, WelcomePage())
         self.setPage(PageId.METHOD, MethodPage())
         self.setPage(PageId.SOURCES, SourcesPage())
+        self.setPage(PageId.RELATIONS, RelationsPage())
         self.setPage(PageId.VALIDATION, ValidationPage())
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.PHASE + i, PhasePage(phase))

@@ -1,0 +1,162 @@
+"""Relations and the active rule: how the files link (matched links and orphans per relation,
+and what to do with orphans), and which contacts are active sales contacts, held back to the
+last phase. Changing the rule re-decides the phases (in the worker; no file is read again)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from wizard.core.blueprint import ENTITIES, LIFECYCLE
+from wizard.core.staging import Staged
+from wizard.gui.workers import GeneratorWorker
+
+POLICIES = {"unlinked": "Load it without the link, and flag it", "reject": "Reject the row"}
+
+
+class RelationsPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Links and active sales contacts")
+        self.setSubTitle("Records are linked through the ids in your files. Active sales "
+                         "contacts wait for the last phase, after everything else is in place.")  # fmt: skip
+        self.links_box = QGroupBox("How your files link")
+        self.links_form = QFormLayout(self.links_box)
+        self.policies: dict[str, QComboBox] = {}
+        rule_box = QGroupBox("Who is an active sales contact")
+        rule = QVBoxLayout(rule_box)
+        self.open_deal = QCheckBox("has an open deal")
+        self.recent = QCheckBox("had an activity in the last")
+        self.days = QSpinBox()
+        self.days.setRange(1, 3650)
+        self.days.setSuffix(" days")
+        self.days.setAccessibleName("Days of recent activity")
+        recent_row = QHBoxLayout()
+        recent_row.addWidget(self.recent)
+        recent_row.addWidget(self.days)
+        recent_row.addStretch(1)
+        rule.addWidget(self.open_deal)
+        rule.addLayout(recent_row)
+        rule.addWidget(QLabel("or has one of these lifecycle stages:"))
+        self.stages: dict[str, QCheckBox] = {}
+        stages_row = QHBoxLayout()
+        for stage in LIFECYCLE:
+            box = QCheckBox(stage)
+            self.stages[stage] = box
+            stages_row.addWidget(box)
+        stages_row.addStretch(1)
+        rule.addLayout(stages_row)
+        self.apply = QPushButton("Apply the rule")
+        self.apply.clicked.connect(self.apply_rule)
+        self.held = QLabel()
+        self.held.setWordWrap(True)
+        apply_row = QHBoxLayout()
+        apply_row.addWidget(self.held, 1)
+        apply_row.addWidget(self.apply)
+        rule.addLayout(apply_row)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.links_box)
+        layout.addWidget(rule_box)
+        layout.addStretch(1)
+        self.busy = False
+
+    def initializePage(self) -> None:
+        session = self.wizard().session  # type: ignore[attr-defined]
+        plan = session.prepared.plan
+        staged: Staged = self.wizard().page_staged()  # type: ignore[attr-defined]
+        while self.links_form.rowCount():
+            self.links_form.removeRow(0)
+        self.policies = {}
+        for relation in sorted(staged.links):
+            entity, field = relation.split(".")
+            ent = ENTITIES[entity]
+            target = ENTITIES[ent.field(field).ref or ""].label.lower()
+            linked, orphans = staged.links[relation], staged.orphans[relation]
+            text = (f"{ent.label} → {ent.field(field).label.lower()}: {linked:,} linked to your "
+                    f"{target}, {orphans:,} point to records not in your files")  # fmt: skip
+            combo = QComboBox()
+            for key, words in POLICIES.items():
+                combo.addItem(words, key)
+            combo.setCurrentIndex(list(POLICIES).index(plan.policy(entity, field)))
+            combo.setEnabled(orphans > 0)
+            combo.setAccessibleName(f"What to do with orphans of {relation}")
+            self.policies[relation] = combo
+            self.links_form.addRow(QLabel(text), combo)
+        if not staged.links:
+            self.links_form.addRow(QLabel("Your files do not link to each other."))
+        rule = plan.active_rule
+        self.open_deal.setChecked(rule.open_deal)
+        self.recent.setChecked(bool(rule.recent_days))
+        self.days.setValue(rule.recent_days or 90)
+        for stage, box in self.stages.items():
+            box.setChecked(stage in rule.lifecycle)
+        self._show_held(staged)
+
+    def _show_held(self, staged: Staged) -> None:
+        plan = self.wizard().session.prepared.plan  # type: ignore[attr-defined]
+        self.held.setText(f"{plan.active_rule.describe()} {staged.active_contacts:,} contacts "
+                          "are held back to the last phase.")  # fmt: skip
+
+    def _read_choices(self) -> None:
+        session = self.wizard().session  # type: ignore[attr-defined]
+        plan = session.prepared.plan
+        for relation, combo in self.policies.items():
+            plan.orphan_policy[relation] = combo.currentData()
+        rule = plan.active_rule
+        rule.open_deal = self.open_deal.isChecked()
+        rule.recent_days = self.days.value() if self.recent.isChecked() else None
+        rule.lifecycle = [s for s, box in self.stages.items() if box.isChecked()]
+
+    def apply_rule(self) -> None:
+        wizard = self.wizard()
+        session = wizard.session  # type: ignore[attr-defined]
+        if wizard.jobs.busy:  # type: ignore[attr-defined]
+            return
+        self._read_choices()
+        worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop),
+                                 lambda item: isinstance(item, Staged))  # fmt: skip
+        worker.signals.result.connect(self._applied)
+        self.busy = True
+        self.apply.setEnabled(False)
+        self.completeChanged.emit()
+        wizard.jobs.start(worker)  # type: ignore[attr-defined]
+
+    @Slot(object)
+    def _applied(self, staged: object) -> None:
+        assert isinstance(staged, Staged)
+        from wizard.gui.wizard import PageId
+
+        sources = self.wizard().page(PageId.SOURCES)
+        if sources.staged is not None and not any(f.restaged for f in staged.files):
+            staged.findings = sources.staged.findings  # no file was read again: same findings
+        sources.staged = staged  # the latest result, for all pages
+        self.busy = False
+        self.apply.setEnabled(True)
+        self._show_held(staged)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        return not self.busy and not (wizard is not None and wizard.jobs.busy)  # type: ignore[attr-defined]
+
+    def nextId(self) -> int:
+        from wizard.gui.wizard import PageId
+
+        return PageId.VALIDATION
+
+    def validatePage(self) -> bool:
+        self._read_choices()
+        session = self.wizard().session  # type: ignore[attr-defined]
+        session.migration.save_plan(session.prepared.plan)
+        return True
