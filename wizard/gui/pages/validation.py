@@ -73,7 +73,8 @@ class ValidationPage(QWizardPage):
         self.summary.setText(
             f"{errors:,} problems stop a row from loading (those rows are rejected with the "
             f"reason and listed in the error files); {warnings:,} warnings; {merged:,} duplicate "
-            "rows will be merged into the record they repeat."
+            f"row{'s' if merged != 1 else ''} will be merged into the record "
+            f"{'they repeat' if merged != 1 else 'it repeats'}."
         )
         self.tree.resizeColumnToContents(0)
 
