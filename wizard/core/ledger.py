@@ -25,8 +25,6 @@ from wizard.core.dbfile import connect
 from wizard.core.errors import CutoverError
 
 LEDGER_VERSION = 1
-OUTCOMES = ("loaded", "updated", "unchanged", "rejected", "merged")
-KEY_COLUMNS = ("k_email", "k_domain", "k_name")
 
 
 def now() -> str:

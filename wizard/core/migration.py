@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.ledger import Ledger
@@ -28,7 +27,6 @@ from wizard.core.phases import (
 from wizard.core.plan import Plan
 from wizard.core.runner import (
     BATCH_ROWS,
-    Accounting,
     PhaseProgress,
     PhaseResult,
     accounting,
@@ -64,9 +62,13 @@ class Migration:
                                "Pick a folder for the project.")  # fmt: skip
         self.folder.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(self.folder / ".lock")
-        self.ledger = Ledger(self.folder / LEDGER_FILE)
-        self.ledger.close_interrupted_runs()
-        self.target = target or SandboxTarget(self.folder / SANDBOX_FILE)
+        try:
+            self.ledger = Ledger(self.folder / LEDGER_FILE)
+            self.ledger.close_interrupted_runs()
+            self.target = target or SandboxTarget(self.folder / SANDBOX_FILE)
+        except BaseException:
+            self._lock.close()  # a project that cannot open must not stay locked
+            raise
         self.exports = self.folder / EXPORTS
 
     @property
@@ -290,11 +292,3 @@ def _lock(path: Path) -> object:
             "Close it there first, or wait for its run to finish.",
         ) from None
     return handle
-
-
-def accounting_lines(acc: list[Accounting]) -> list[str]:
-    return [a.line() for a in acc]
-
-
-def entity_label(name: str) -> str:
-    return ENTITIES[name].label

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from wizard.core.blueprint import ENTITIES
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
 from wizard.core.phases import (
-    BY_NAME,
     COMPLETED,
     FAILED,
     HOME,
@@ -566,7 +565,6 @@ def _group(rows: object) -> list[tuple[str, list[str]]]:
 
 
 __all__ = [
-    "BY_NAME",
     "Accounting",
     "PhaseProgress",
     "PhaseResult",
