@@ -135,9 +135,17 @@ def build_plan(sources: list[Source], method: str | None = None) -> Plan:
 
 
 def remap(splan: SourcePlan, field: str, columns: list[str], **extra: object) -> None:
-    """The admin's decision: ``field`` comes from ``columns`` (an empty list unmaps it)."""
+    """The admin's decision: ``field`` comes from ``columns`` (an empty list unmaps it).
+
+    One column may feed several fields (a full name split into first and last). A column no
+    longer mapped anywhere becomes a custom field again, so nothing is dropped without a word."""
+    before = splan.mapped_columns()
     splan.fields = [m for m in splan.fields if m.field != field]
     for c in columns:
         splan.custom.pop(c, None)
     if columns:
         splan.fields.append(FieldMap(field, list(columns), origin="admin", **extra))  # type: ignore[arg-type]
+    used = splan.mapped_columns()
+    for c in before - used:
+        if c not in splan.skipped:
+            splan.custom.setdefault(c, custom_name(c))

@@ -1,0 +1,71 @@
+"""Drag and drop for the mapping lives in the models: a column's MIME payload dropped on a
+field maps it (through the core's remap), the keyboard alternative does the same, unmapped
+columns go back to custom fields, and both models pass Qt's model tester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QModelIndex, Qt
+
+from tests.test_pipeline import crm
+from wizard.core.mapping import plan_source
+from wizard.core.sources import open_source
+from wizard.gui.models.mapping import MIME, FieldMappingModel, SourceColumnsModel
+
+
+def _contacts(tmp_path: Path):
+    source = open_source(crm(tmp_path / "export") / "contacts.csv")
+    return source, plan_source(source)
+
+
+def test_drop_maps_a_column_onto_a_field(qtmodeltester, tmp_path: Path) -> None:
+    source, splan = _contacts(tmp_path)
+    columns = SourceColumnsModel(splan, source.columns, source.preview(50))
+    fields = FieldMappingModel(splan)
+    qtmodeltester.check(columns)
+    qtmodeltester.check(fields)
+    assert "shoe_size" in splan.custom.values()
+    shoe = columns.index(source.columns.index("Shoe Size"))
+    assert columns.flags(shoe) & Qt.ItemFlag.ItemIsDragEnabled
+    payload = columns.mimeData([shoe])
+    assert payload.hasFormat(MIME) and "e.g. 38" in columns.data(shoe, Qt.ItemDataRole.ToolTipRole)
+    title = [f.name for f in fields.fields].index("title")
+    target = fields.index(title, 0)
+    assert fields.canDropMimeData(payload, Qt.DropAction.CopyAction, -1, -1, target)
+    assert fields.dropMimeData(payload, Qt.DropAction.CopyAction, -1, -1, target)
+    assert splan.field_map("title").columns == ["Shoe Size"]
+    assert splan.field_map("title").origin == "admin"
+    assert "Shoe Size" not in splan.custom
+    assert fields.data(fields.index(title, 1)) == "Shoe Size"
+    assert "→ title" in columns.data(shoe)
+    # unmapping gives the column back as a custom field: nothing dropped without a word
+    fields.unmap(title)
+    assert splan.field_map("title") is None and splan.custom["Shoe Size"] == "shoe_size"
+    qtmodeltester.check(fields)
+
+
+def test_keyboard_alternative_accept_and_refusals(tmp_path: Path) -> None:
+    _source, splan = _contacts(tmp_path)
+    fields = FieldMappingModel(splan)
+    email = [f.name for f in fields.fields].index("email")
+    assert fields.data(fields.index(email, 3)) == "suggested"
+    fields.accept(email)
+    assert (
+        splan.field_map("email").origin == "admin" and fields.data(fields.index(email, 3)) == "you"
+    )
+    dept = [f.name for f in fields.fields].index("department")
+    assert fields.assign(dept, "Last Name") and splan.field_map("department").columns == [
+        "Last Name"
+    ]
+    assert splan.field_map("last_name").columns == ["Last Name"]  # one column, two fields
+    other = QMimeData()
+    other.setText("Shoe Size")  # not our payload
+    assert not fields.dropMimeData(other, Qt.DropAction.CopyAction, -1, -1, fields.index(0, 0))
+    deals = SourceColumnsModel(plan_source(open_source(tmp_path / "export" / "deals.csv")),
+                               ["Deal ID"])  # fmt: skip
+    foreign = deals.mimeData([deals.index(0)])
+    assert foreign.hasFormat(MIME)  # a column of another file does not map onto contacts
+    assert not fields.canDropMimeData(foreign, Qt.DropAction.CopyAction, -1, -1, fields.index(0, 0))
+    assert not deals.mimeData([QModelIndex()]).hasFormat(MIME)
+    assert fields.missing_required() == []

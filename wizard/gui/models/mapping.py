@@ -1,0 +1,200 @@
+"""Drag and drop for the field mapping, in the models (not the views), with our own MIME type.
+
+:class:`SourceColumnsModel` lists one source's columns (with sample values) and gives each as a
+drag payload; :class:`FieldMappingModel` lists the entity's fields and accepts a column dropped
+on a field. Both edit the core ``SourcePlan`` through ``mapping.remap``, so the wizard, the CLI
+and the tests share one rule. ``assign`` is the keyboard alternative to a drag.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.mapping import remap
+from wizard.core.plan import SourcePlan
+
+MIME = "application/x-cutover-wizard-column"
+Index = QModelIndex | QPersistentModelIndex
+
+
+def column_payload(splan: SourcePlan, column: str) -> QMimeData:
+    data = QMimeData()
+    payload = {"file": splan.file, "sheet": splan.options.sheet, "column": column}
+    data.setData(MIME, json.dumps(payload).encode("utf-8"))
+    data.setText(column)
+    return data
+
+
+def read_payload(data: QMimeData) -> dict[str, str] | None:
+    if not data.hasFormat(MIME):
+        return None
+    try:
+        payload = json.loads(bytes(data.data(MIME).data()).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) and "column" in payload else None
+
+
+class SourceColumnsModel(QAbstractListModel):
+    """The columns of one source, each draggable onto a field."""
+
+    def __init__(self, splan: SourcePlan, columns: list[str],
+                 sample: pd.DataFrame | None = None, parent=None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.splan, self.columns = splan, list(columns)
+        self.samples = {}
+        if sample is not None:
+            for c in self.columns:
+                if c in sample.columns:
+                    values = [v for v in sample[c].tolist() if str(v).strip()][:3]
+                    self.samples[c] = ", ".join(str(v) for v in values)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.columns):
+            return None
+        column = self.columns[index.row()]
+        mapped = [m.field for m in self.splan.fields if column in m.columns]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column + (f"  → {', '.join(mapped)}" if mapped else "")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"e.g. {self.samples[column]}" if self.samples.get(column) else column
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled)  # fmt: skip
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        rows = [i.row() for i in indexes if i.isValid()]
+        return column_payload(self.splan, self.columns[rows[0]]) if rows else QMimeData()
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def refresh(self) -> None:
+        if self.columns:
+            self.dataChanged.emit(self.index(0), self.index(len(self.columns) - 1))
+
+
+class FieldMappingModel(QAbstractTableModel):
+    """The entity's fields: which column fills each, how sure the suggestion is, who decided.
+    A column dropped on a field maps it there."""
+
+    HEADERS = ("Field", "From column", "Confidence", "Decided by")
+    changed = Signal()
+
+    def __init__(self, splan: SourcePlan, parent=None) -> None:
+        super().__init__(parent)
+        self.splan = splan
+        ent = ENTITIES[splan.entity or ""]
+        self.fields = [f for f in ent.fields]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.fields)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:  # fmt: skip
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):  # fmt: skip
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.fields):
+            return None
+        f = self.fields[index.row()]
+        fm = self.splan.field_map(f.name)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                return f.label + (" *" if f.required else "")
+            if index.column() == 1:
+                return " + ".join(fm.columns) if fm else ""
+            if index.column() == 2:
+                return f"{fm.confidence:.0%}" if fm and fm.origin == "auto" else ""
+            if index.column() == 3:
+                return {"auto": "suggested", "admin": "you", "preset": "the CRM's export"}.get(
+                    fm.origin, fm.origin) if fm else ""  # fmt: skip
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            needs = "Required. " if f.required else ""
+            kind = "a link to another record" if f.type == FieldType.REFERENCE else str(f.type)
+            return f"{needs}{f.label}: {kind}. Drop a column here, or select both and press Map."
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDropEnabled)  # fmt: skip
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                        parent: Index) -> bool:  # fmt: skip
+        payload = read_payload(data)
+        return (payload is not None and payload.get("file") == self.splan.file
+                and (parent.isValid() or 0 <= row < len(self.fields)))  # fmt: skip
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: Index) -> bool:  # fmt: skip
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        payload = read_payload(data)
+        target = parent.row() if parent.isValid() else row
+        return self.assign(target, payload["column"])  # type: ignore[index]
+
+    # -- the same without a mouse ----------------------------------------------------------
+    def assign(self, row: int, column: str) -> bool:
+        """Map ``column`` to the field on ``row`` (the keyboard alternative to a drag)."""
+        if not 0 <= row < len(self.fields):
+            return False
+        remap(self.splan, self.fields[row].name, [column])
+        self._changed(row)
+        return True
+
+    def unmap(self, row: int) -> None:
+        if 0 <= row < len(self.fields):
+            remap(self.splan, self.fields[row].name, [])
+            self._changed(row)
+
+    def accept(self, row: int) -> None:
+        """Accept a suggestion: it becomes the admin's own decision."""
+        fm = self.splan.field_map(self.fields[row].name) if 0 <= row < len(self.fields) else None
+        if fm is not None and fm.origin == "auto":
+            fm.origin, fm.confidence = "admin", 1.0
+            self._changed(row)
+
+    def missing_required(self) -> list[str]:
+        return [f.label for f in self.fields
+                if f.required and f.type != FieldType.REFERENCE
+                and not self.splan.field_map(f.name) and f.name not in self.splan.constants]  # fmt: skip
+
+    def _changed(self, row: int) -> None:
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+        self.changed.emit()
