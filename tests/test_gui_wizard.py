@@ -47,6 +47,21 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
     assert "rows checked" in sources.status.text()
     _next(wizard)
+    mapping = wizard.currentPage()
+    assert wizard.currentId() == PageId.MAPPING and mapping.isComplete()
+    mapping.file.setCurrentIndex([mapping.file.itemText(i) for i in range(mapping.file.count())]
+                                 .index("contacts.csv — Contacts"))  # fmt: skip
+    cols, fields = mapping.column_model, mapping.field_model
+    mapping.columns.setCurrentIndex(cols.index(cols.columns.index("Shoe Size")))
+    mapping.fields.setCurrentIndex(fields.index([f.name for f in fields.fields].index("title"), 0))
+    assert mapping.map_selected()  # the keyboard way: select both, press Map
+    assert not mapping.isComplete() and mapping.recheck.isEnabled()
+    mapping.recheck.click()
+    qtbot.waitUntil(mapping.isComplete, timeout=20_000)
+    plan = wizard.session.migration.saved_plan()
+    contacts = next(s for s in plan.sources if s.file.endswith("contacts.csv"))
+    assert contacts.field_map("title").columns == ["Shoe Size"]
+    _next(wizard)
     relations = wizard.currentPage()
     assert wizard.currentId() == PageId.RELATIONS
     assert "3 contacts are held back" in relations.held.text()
@@ -108,6 +123,7 @@ def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Pat
     sources.add_paths([src])
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    _next(wizard)  # mapping
     _next(wizard)  # relations
     _next(wizard)  # validation
     _next(wizard)
@@ -134,6 +150,8 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
     assert sources.files.count() == 4  # the demo export was added by itself
     sources.check.click()
     qtbot.waitUntil(sources.isComplete, timeout=30_000)
+    _next(wizard)
+    assert wizard.currentId() == PageId.MAPPING
     _next(wizard)
     assert wizard.currentId() == PageId.RELATIONS
     _next(wizard)

@@ -22,8 +22,9 @@ class PageId(IntEnum):
     WELCOME = 0
     METHOD = 1
     SOURCES = 2
+    MAPPING = 3
     RELATIONS = 4
-    VALIDATION = 5  # 3 (field mapping) comes next
+    VALIDATION = 5
     PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
 
 
@@ -51,6 +52,7 @@ class Session:
 class CutoverWizard(QWizard):
     def __init__(self) -> None:
         super().__init__()
+        from wizard.gui.pages.mapping import MappingPage
         from wizard.gui.pages.method import MethodPage
         from wizard.gui.pages.phase import PhasePage
         from wizard.gui.pages.relations import RelationsPage
@@ -68,6 +70,7 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.WELCOME, WelcomePage())
         self.setPage(PageId.METHOD, MethodPage())
         self.setPage(PageId.SOURCES, SourcesPage())
+        self.setPage(PageId.MAPPING, MappingPage())
         self.setPage(PageId.RELATIONS, RelationsPage())
         self.setPage(PageId.VALIDATION, ValidationPage())
         for i, phase in enumerate(PHASES):

@@ -191,4 +191,4 @@ class SourcesPage(QWizardPage):
     def nextId(self) -> int:
         from wizard.gui.wizard import PageId
 
-        return PageId.RELATIONS
+        return PageId.MAPPING
