@@ -38,7 +38,7 @@ def test_drop_maps_a_column_onto_a_field(qtmodeltester, tmp_path: Path) -> None:
     assert splan.field_map("title").origin == "admin"
     assert "Shoe Size" not in splan.custom
     assert fields.data(fields.index(title, 1)) == "Shoe Size"
-    assert "→ title" in columns.data(shoe)
+    assert "→ Job title" in columns.data(shoe)
     # unmapping gives the column back as a custom field: nothing dropped without a word
     fields.unmap(title)
     assert splan.field_map("title") is None and splan.custom["Shoe Size"] == "shoe_size"

@@ -68,7 +68,9 @@ class SourceColumnsModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self.columns):
             return None
         column = self.columns[index.row()]
-        mapped = [m.field for m in self.splan.fields if column in m.columns]
+        ent = ENTITIES.get(self.splan.entity or "")
+        mapped = [ent.field(m.field).label if ent and ent.has(m.field) else m.field
+                  for m in self.splan.fields if column in m.columns]  # fmt: skip
         if role == Qt.ItemDataRole.DisplayRole:
             return column + (f"  → {', '.join(mapped)}" if mapped else "")
         if role == Qt.ItemDataRole.ToolTipRole:
