@@ -142,17 +142,9 @@ def _print_result(result: object) -> None:
     from wizard.core.runner import PhaseResult
 
     assert isinstance(result, PhaseResult)
-    rate = f", {result.rows_per_s:,.0f} rows/s" if result.rows else ""
-    _say(f"== {result.label}: {result.state} in {result.seconds:.1f} s{rate}")
-    for acc in result.accounting:
-        _say(f"   {acc.line()}")
-    for rec in result.reconciliation:
-        for line in rec.lines():
-            _say(f"   {line}")
-    for reason, n in result.reasons[:5]:
-        _say(f"   rejected {n}: {reason}")
-    if result.message and result.state != "completed":
-        _say(f"   {result.message}")
+    _say(f"== {result.headline()}")
+    for line in result.lines():
+        _say(f"   {line}")
 
 
 def _migrate(args: argparse.Namespace) -> int:

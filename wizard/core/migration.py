@@ -16,7 +16,6 @@ from wizard.core.exports import write_phase_files
 from wizard.core.ledger import Ledger
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.phases import (
-    COMPLETED,
     PENDING,
     READY,
     PhaseDef,
@@ -30,9 +29,11 @@ from wizard.core.runner import (
     PhaseProgress,
     PhaseResult,
     accounting,
+    is_done,
     pending_rows,
     phase_state,
     reconcile,
+    refresh_states,
     run_phase,
     stored_result,
     undo_order,
@@ -149,7 +150,10 @@ class Migration:
     def stage(self, prepared: Prepared,
               should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
         self.save_plan(prepared.plan)
-        yield from stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop)
+        for item in stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop):
+            if isinstance(item, Staged):
+                refresh_states(self.ledger)
+            yield item
 
     def run(self, phase: PhaseDef | str, plan: Plan | None = None,
             should_stop: Callable[[], bool] = lambda: False,
@@ -191,9 +195,7 @@ class Migration:
         return results
 
     def is_done(self, phase: PhaseDef) -> bool:
-        return phase_state(self.ledger, phase.name) == COMPLETED and not pending_rows(
-            self.ledger, phase
-        )
+        return is_done(self.ledger, phase)
 
     def undo_plan(self, phase: PhaseDef | str) -> list[PhaseDef]:
         phases = self.phases()

@@ -27,6 +27,7 @@ from wizard.core.phases import (
     HOME,
     PAUSED,
     PENDING,
+    PHASES,
     RUNNING,
     PhaseDef,
     RefusedError,
@@ -145,6 +146,20 @@ class PhaseResult:
     def rows_per_s(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
 
+    def headline(self) -> str:
+        rate = f", {self.rows_per_s:,.0f} rows/s" if self.rows else ""
+        return f"{self.label}: {self.state} in {self.seconds:.1f} s{rate}"
+
+    def lines(self, reasons: int = 5) -> list[str]:
+        """The accounting, the reconciliation and the top rejection reasons, for people."""
+        out = [a.line() for a in self.accounting]
+        for rec in self.reconciliation:
+            out += rec.lines()
+        out += [f"rejected {n}: {reason}" for reason, n in self.reasons[:reasons]]
+        if self.message and self.state != COMPLETED:
+            out.append(self.message)
+        return out
+
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["reconciled"] = self.reconciled
@@ -180,7 +195,18 @@ def pending_rows(ledger: Ledger, phase: PhaseDef) -> int:
 
 
 def is_done(ledger: Ledger, phase: PhaseDef) -> bool:
-    return phase_state(ledger, phase.name) == COMPLETED and pending_rows(ledger, phase) == 0
+    """Completed, with nothing staged for it since: ``refresh_states`` turns a completed phase
+    back to pending when staging brings it rows to load. Cheap: the wizard asks often."""
+    return phase_state(ledger, phase.name) == COMPLETED
+
+
+def refresh_states(ledger: Ledger) -> None:
+    """After staging: a completed phase that has rows to load again (fresh exports, a changed
+    rule or mapping) is pending again, so the order is kept."""
+    for phase in PHASES:
+        if phase_state(ledger, phase.name) == COMPLETED and pending_rows(ledger, phase):
+            with ledger.transaction():
+                _set_state(ledger, phase.name, PENDING)
 
 
 def check_order(ledger: Ledger, phase: PhaseDef, phases: list[PhaseDef]) -> None:

@@ -267,7 +267,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                     "VALUES (?,?,?,?,?,?)", (splan.file, sheet, label, ent.name, fp, now()),
                 ).lastrowid or 0)  # fmt: skip
         keep.add(fid)
-        checker = Checker(plan, splan, label, findings, _NoIndex())
+        checker = Checker(plan, splan, label, findings)  # links resolve in the ledger
         inserter = _Inserter(ledger, splan, fid)
         start, done = time.perf_counter(), 0
         for frame in source.chunks():
@@ -307,16 +307,6 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
             ledger.set_meta("finalized", signature)
     summarize(ledger, result)
     yield result
-
-
-class _NoIndex:
-    """Staging resolves keys in the ledger, not in validation's temporary index."""
-
-    def add_keys(self, rows: list[tuple]) -> None:
-        pass
-
-    def add_refs(self, rows: list[tuple]) -> None:
-        pass
 
 
 _KEY_INDEXES = {

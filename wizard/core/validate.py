@@ -202,7 +202,7 @@ class Mapped:
 
 class Checker:
     def __init__(self, plan: Plan, splan: SourcePlan, label: str, findings: Findings,
-                 index: KeyIndex) -> None:  # fmt: skip
+                 index: KeyIndex | None = None) -> None:  # fmt: skip
         self.plan, self.splan, self.label = plan, splan, label
         self.ent: Entity = ENTITIES[splan.entity or ""]
         self.findings, self.index = findings, index
@@ -377,6 +377,7 @@ class Checker:
                 (ent, fname, target, match_by, k, where, int(r), col, v)
                 for r, k, v in zip(key.index, key.tolist(), raw.tolist(), strict=True)
             )
+        assert self.index is not None, "add_to_index needs the key index"
         self.index.add_keys(keys)
         self.index.add_refs(refs)
 

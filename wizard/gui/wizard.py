@@ -86,6 +86,13 @@ class CutoverWizard(QWizard):
     def phase_page_id(self, phase: PhaseDef) -> int:
         return PageId.PHASE + [p.name for p in PHASES].index(phase.name)
 
+    def page_after(self, phase: str | None) -> int:
+        """The page of the plan's phase after ``phase`` (the first one for None); -1 at the
+        end."""
+        names = [p.name for p in self.session.phases()]
+        at = 0 if phase is None else names.index(phase) + 1 if phase in names else len(names)
+        return self.phase_page_id(self.session.phases()[at]) if at < len(names) else -1
+
     def refresh_rail(self, active: str | None = None) -> None:
         session = self.session
         self.rail.set_phases(session.phases())

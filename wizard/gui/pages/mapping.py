@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.core.blueprint import ENTITIES
+from wizard.core.errors import CutoverError
 from wizard.core.plan import SourcePlan
 from wizard.gui.models.mapping import FieldMappingModel, SourceColumnsModel
 
@@ -107,7 +108,11 @@ class MappingPage(QWizardPage):
         splan = self._plans[row]
         source = prepared.sources.get((splan.file, splan.options.sheet))
         columns = source.columns if source else []
-        sample = source.preview(50) if source else None
+        try:
+            sample = source.preview(50) if source else None
+        except CutoverError as exc:  # the file moved or changed since it was added
+            sample = None
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
         self.column_model = SourceColumnsModel(splan, columns, sample)
         self.field_model = FieldMappingModel(splan)
         self.field_model.changed.connect(self._mapping_changed)

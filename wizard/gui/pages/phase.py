@@ -166,21 +166,9 @@ class PhasePage(QWizardPage):
 
     def nextId(self) -> int:
         wizard = self.wizard()
-        if wizard is None:
-            return -1
-        phases = [p.name for p in wizard.session.phases()]  # type: ignore[attr-defined]
-        if self.phase.name not in phases or phases[-1] == self.phase.name:
-            return -1
-        following = wizard.session.phases()[phases.index(self.phase.name) + 1]  # type: ignore[attr-defined]
-        return wizard.phase_page_id(following)  # type: ignore[attr-defined]
+        return wizard.page_after(self.phase.name) if wizard is not None else -1  # type: ignore[attr-defined]
 
 
 def _describe(result: PhaseResult) -> str:
-    lines = [f"{result.label}: {result.state} in {result.seconds:.1f} s"]
-    lines += [a.line() for a in result.accounting]
-    for rec in result.reconciliation:
-        lines += rec.lines()
-    for reason, n in result.reasons[:5]:
-        lines.append(f"rejected {n}: {reason}")
-    lines += [f"file: {p}" for p in result.exports]
-    return "\n".join(lines)
+    files = [f"file: {p}" for p in result.exports]
+    return "\n".join([result.headline(), *result.lines(), *files])

@@ -97,7 +97,4 @@ class ValidationPage(QWizardPage):
 
     def nextId(self) -> int:
         wizard = self.wizard()
-        if wizard is None:
-            return -1
-        phases = wizard.session.phases()  # type: ignore[attr-defined]
-        return wizard.phase_page_id(phases[0]) if phases else -1  # type: ignore[attr-defined]
+        return wizard.page_after(None) if wizard is not None else -1  # type: ignore[attr-defined]
