@@ -77,15 +77,26 @@ def decide_formats(splan: SourcePlan, sample: pd.DataFrame) -> None:
             splan.date_orders[col] = "MDY"
 
 
-def plan_source(source: Source, sample: pd.DataFrame | None = None) -> SourcePlan:
-    """Recognise one table and map its columns, with no manual work."""
+def plan_source(source: Source, sample: pd.DataFrame | None = None,
+                entity: str | None = None) -> SourcePlan:  # fmt: skip
+    """Recognise one table and map its columns, with no manual work.
+
+    ``entity`` is the admin's word on what the table holds ('' for 'not imported'): a known
+    export's preset is still used when it holds that entity, otherwise the columns are matched
+    against that entity's fields."""
     if sample is None:
         sample = source.preview(SAMPLE_ROWS)
     columns = source.columns
     splan = SourcePlan(file=str(source.path), options=source.options)
     rec = recognise(source.label, columns, sample)
+    if rec and entity is not None and rec.spec.entity != (entity or None):
+        rec = None
     skipped: list[str] = []
-    if rec:
+    if entity == "":
+        splan.note = "you chose not to import it"
+    elif entity is not None and rec is None:
+        splan.entity, splan.entity_confidence = entity, 1.0
+    elif rec:
         spec = rec.spec
         splan.preset, splan.preset_object = rec.preset, rec.object
         splan.entity, splan.entity_confidence = spec.entity, rec.confidence

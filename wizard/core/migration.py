@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.core.errors import CutoverError, SourceError
@@ -23,7 +23,7 @@ from wizard.core.phases import (
     find,
     phase_list,
 )
-from wizard.core.plan import Plan
+from wizard.core.plan import Plan, SourcePlan
 from wizard.core.runner import (
     BATCH_ROWS,
     PhaseProgress,
@@ -39,7 +39,7 @@ from wizard.core.runner import (
     undo_order,
     undo_phase,
 )
-from wizard.core.sources import Source, discover, open_source
+from wizard.core.sources import ReadOptions, Source, discover, open_source
 from wizard.core.staging import Staged, StageProgress, stage
 from wizard.core.targets import SandboxTarget, Target
 
@@ -51,6 +51,32 @@ class Prepared:
     plan: Plan
     sources: dict[tuple[str, str | None], Source]
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+
+    def source_of(self, splan: SourcePlan) -> Source | None:
+        return self.sources.get((splan.file, splan.options.sheet))
+
+    def change_source(self, splan: SourcePlan, options: ReadOptions | None = None,
+                      entity: str | None = None) -> SourcePlan:  # fmt: skip
+        """The admin corrects how a file is read (encoding, delimiter, header row) or what it
+        holds (``entity``; '' = not imported). Returns the file's new plan, which takes the old
+        one's place. The mapping is kept when the columns and the entity stay the same;
+        otherwise the file is recognised and mapped again. Raises SourceError (nothing
+        changed) when the file cannot be read that way."""
+        at = self.plan.sources.index(splan)
+        key = (splan.file, splan.options.sheet)
+        source = self.sources[key]
+        if options is not None and options != source.options:
+            options = replace(options, sheet=splan.options.sheet)
+            source = open_source(splan.file, options)
+        same_entity = entity is None or (entity or None) == splan.entity
+        if source.columns == self.sources[key].columns and same_entity:
+            splan.options = source.options
+            self.sources[key] = source
+            return splan
+        new = plan_source(source, entity=entity if entity is not None else splan.entity)
+        self.sources[key] = source
+        self.plan.sources[at] = new
+        return new
 
 
 class Migration:

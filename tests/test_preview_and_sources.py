@@ -1,0 +1,87 @@
+"""The mapping page's live preview and the Sources page's corrections, in the core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_pipeline import crm, write
+from wizard.core.mapping import remap
+from wizard.core.migration import Migration
+from wizard.core.preview import distinct_values, preview_rows
+from wizard.core.sources import ReadOptions
+
+
+def _prepared(tmp_path: Path):
+    mig = Migration(tmp_path / "project")
+    prepared = mig.prepare([crm(tmp_path / "export")])
+    return mig, prepared
+
+
+def _splan(prepared, name: str):
+    return next(s for s in prepared.plan.sources if Path(s.file).name == name)
+
+
+def test_preview_shows_clean_values_and_explains_problem_cells(tmp_path: Path) -> None:
+    mig, prepared = _prepared(tmp_path)
+    deals = _splan(prepared, "deals.csv")
+    pv = preview_rows(prepared.plan, deals, prepared.source_of(deals))
+    assert pv.rows == [2, 3, 4, 5] and "amount" in pv.fields and "name" in pv.fields
+    amount = pv.fields.index("amount")
+    assert [r[amount] for r in pv.values] == ["1000", "500", "", "10"]  # 'lots' is not a number
+    problem = pv.problems[(2, amount)]
+    assert problem.severity == "error" and "lots" in problem.message and problem.fix
+    assert set(pv.row_errors) == {2} and pv.counts()["error"] == 1
+    contacts = _splan(prepared, "contacts.csv")
+    pv = preview_rows(prepared.plan, contacts, prepared.source_of(contacts))
+    email = pv.fields.index("email")
+    assert pv.problems[(4, email)].severity == "warning"  # 'not an email' is left out
+    assert pv.values[4][email] == ""
+    mig.close()
+
+
+def test_preview_follows_transforms_and_value_maps(tmp_path: Path) -> None:
+    mig, prepared = _prepared(tmp_path)
+    contacts = _splan(prepared, "contacts.csv")
+    remap(contacts, "last_name", ["Last Name"], transforms=["upper"])
+    pv = preview_rows(prepared.plan, contacts, prepared.source_of(contacts))
+    assert pv.values[0][pv.fields.index("last_name")] == "LEE"
+    acts = _splan(prepared, "activities.csv")
+    kind = next(f for f in acts.fields if f.field == "type")
+    assert "Carrier pigeon" in distinct_values(prepared.source_of(acts), kind.columns)
+    pv = preview_rows(prepared.plan, acts, prepared.source_of(acts))
+    col = pv.fields.index("type")
+    assert pv.problems[(3, col)].severity == "error"
+    acts.value_maps.setdefault("type", {})["Carrier pigeon"] = "Note"
+    pv = preview_rows(prepared.plan, acts, prepared.source_of(acts))
+    assert (3, col) not in pv.problems and pv.values[3][col] == "Note"
+    mig.close()
+
+
+def test_change_a_files_reading_and_entity(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    write(folder / "people.csv", ["Exported by Acme CRM", "", ""], [
+        ["First Name", "Last Name", "Email"],
+        ["Ann", "Lee", "ann@x.com"],
+    ])  # fmt: skip
+    mig = Migration(tmp_path / "project")
+    prepared = mig.prepare([folder])
+    splan = prepared.plan.sources[0]
+    assert prepared.source_of(splan).options.header_row == 2  # the title row is skipped
+    # the admin says the header is row 1: the columns change, the file is mapped again
+    new = prepared.change_source(splan, ReadOptions(header_row=1))
+    assert new is prepared.plan.sources[0] and new.options.header_row == 1
+    assert prepared.source_of(new).columns[0] == "Exported by Acme CRM"
+    back = prepared.change_source(new, ReadOptions(header_row=2))
+    assert back.entity == "contact" and back.field_map("email") is not None
+    # what the file holds: not imported, then companies (mapped against company fields)
+    skipped = prepared.change_source(back, entity="")
+    assert skipped.entity is None and "chose" in skipped.note
+    company = prepared.change_source(skipped, entity="company")
+    assert company.entity == "company" and company.entity_confidence == 1.0
+    # the same columns and entity: the admin's mapping is kept
+    remap(company, "name", ["Last Name"])
+    kept = prepared.change_source(company, ReadOptions(encoding="cp1252", delimiter=",",
+                                                       header_row=2))  # fmt: skip
+    assert kept is company and kept.field_map("name").columns == ["Last Name"]
+    assert prepared.source_of(kept).options.encoding == "cp1252"
+    mig.close()
