@@ -6,6 +6,7 @@ outcomes, journal), ``sandbox.db`` (the sandbox CRM) and ``exports/`` (success a
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
-from wizard.core.ledger import Ledger
+from wizard.core.ledger import Ledger, stage_table
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.phases import (
     PENDING,
@@ -166,6 +167,11 @@ class Migration:
             plan.sources = [s for s in plan.sources if (s.file, s.options.sheet) in sources]
         return Prepared(plan, sources, unreadable)
 
+    def staged_paths(self) -> list[Path]:
+        """The files this project has read, as it read them (to reopen it days later)."""
+        rows = self.ledger.db.execute("SELECT DISTINCT path FROM files ORDER BY fid")
+        return [Path(p) for (p,) in rows]
+
     def save_plan(self, plan: Plan) -> Path:
         return plan.save(self.plan_path)
 
@@ -276,6 +282,27 @@ class Migration:
             "files": files,
             "journal": self.ledger.runs(),
         }
+
+    def staged_row(self, label: str, row: int) -> dict[str, str]:
+        """One source row as staging kept it: the original values of a row that cannot load,
+        else the record it becomes. Empty when the ledger has no such row."""
+        found = self.ledger.db.execute("SELECT fid, entity FROM files WHERE label=?",
+                                       (label,)).fetchone()  # fmt: skip
+        if found is None:
+            return {}
+        fid, entity = found
+        cur = self.ledger.db.execute(f"SELECT * FROM {stage_table(entity)} WHERE fid=? AND row=?",
+                                     (fid, row))  # fmt: skip
+        values = cur.fetchone()
+        if values is None:
+            return {}
+        record = dict(zip([d[0] for d in cur.description], values, strict=True))
+        if record.get("raw"):
+            return {str(k): str(v) for k, v in json.loads(record["raw"]).items()}
+        out = {k[2:]: str(v) for k, v in record.items() if k.startswith(("f_", "v_")) and v}
+        for k, v in json.loads(record.get("properties") or "{}").items():
+            out[k] = str(v)
+        return out
 
     def file_outcomes(self, fid: int, entity: str) -> dict[str, int]:
         """A file's rows by final outcome; rows not decided yet are 'waiting'."""

@@ -9,11 +9,16 @@ from PySide6.QtWidgets import QApplication
 from wizard import __version__
 
 
-def run(argv: list[str] | None = None) -> int:
+def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Cutover Wizard")
     app.setOrganizationName("Cutover Wizard")
     app.setApplicationVersion(__version__)
+    return app  # type: ignore[return-value]
+
+
+def run(argv: list[str] | None = None) -> int:
+    app = make_app(argv)
     from wizard.gui.wizard import CutoverWizard
 
     window = CutoverWizard()

@@ -8,7 +8,8 @@ contrast on light and dark palettes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from wizard.core.phases import PHASES, PhaseDef
@@ -17,9 +18,15 @@ LIME, CYAN = "#C1FF72", "#2CE7EA"
 
 
 class PhaseRow(QWidget):
+    """One phase; a completed one can be clicked (or focused and Enter pressed) to see its
+    result."""
+
+    clicked = Signal(str)
+
     def __init__(self, number: int, phase: PhaseDef) -> None:
         super().__init__()
         self.number, self.phase = number, phase
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setObjectName("phaseRow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.badge = QLabel(str(number))
@@ -58,10 +65,29 @@ class PhaseRow(QWidget):
         self.name.setEnabled(state == "completed" or active)
         what = {"completed": "completed", "active": "in progress or next"}.get(self.state, state)
         self.setAccessibleName(f"Phase {self.number}, {self.phase.label}: {what}")
+        done = state == "completed"
+        self.setCursor(Qt.CursorShape.PointingHandCursor if done else Qt.CursorShape.ArrowCursor)
+        self.setToolTip("Click to see what this phase did." if done else "")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.state == "completed":
+            self.clicked.emit(self.phase.name)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and (
+            self.state == "completed"
+        ):
+            self.clicked.emit(self.phase.name)
+            return
+        super().keyPressEvent(event)
 
 
 class PhaseRail(QWidget):
-    """Shows every phase of the plan; ``update_states`` colours them."""
+    """Shows every phase of the plan; ``update_states`` colours them. ``show_result(name)``
+    when a completed phase is clicked."""
+
+    show_result = Signal(str)
 
     def __init__(self, phases: list[PhaseDef] | None = None) -> None:
         super().__init__()
@@ -82,10 +108,12 @@ class PhaseRail(QWidget):
             return
         for row in self.rows.values():
             self._list.removeWidget(row)
+            row.hide()  # gone at once, even before the event loop deletes it
             row.deleteLater()
         self.rows = {}
         for i, p in enumerate(phases, 1):
             row = PhaseRow(i, p)
+            row.clicked.connect(self.show_result)
             self.rows[p.name] = row
             self._list.addWidget(row)
 

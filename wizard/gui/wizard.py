@@ -1,8 +1,9 @@
 """The QWizard: stable page ids, the session every page reads and writes, and the side rail.
 
-This is the first slice of the wizard: Welcome, Import method, Sources (read and check every
-row), then one page per phase. The mapping, relations and validation pages come next; until
-then the plan is the automatic one (what Integration Sync does for known exports).
+Welcome, Import method, Sources, Field mapping, Relations, Validation (the commit page: after
+it the phases load), then one page per phase. Closing the window while a phase runs asks
+first and stops after the batch in progress; the welcome page offers to resume next time.
+Unexpected errors are logged to the project's log file and shown in plain words.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout, QWizard
 
+from wizard.core.logs import log, log_to
 from wizard.core.migration import Migration, Prepared
-from wizard.core.phases import PHASES, PhaseDef
+from wizard.core.phases import PHASES, PhaseDef, find
+from wizard.core.runner import stored_result
+from wizard.gui.errors import ErrorDialog, report
 from wizard.gui.rail import PhaseRail
 from wizard.gui.workers import JobRunner
 
@@ -43,10 +48,18 @@ class Session:
             return list(PHASES)
         return self.migration.phases(self.prepared.plan)
 
+    def open(self, folder: str) -> Migration:
+        self.close()
+        self.migration = Migration(folder)
+        log_to(self.migration.folder)
+        log.info("project opened: %s", self.migration.folder)
+        return self.migration
+
     def close(self) -> None:
         if self.migration is not None:
             self.migration.close()
             self.migration = None
+        self.prepared = None
 
 
 class CutoverWizard(QWizard):
@@ -66,7 +79,11 @@ class CutoverWizard(QWizard):
         self.session = Session()
         self.jobs = JobRunner(self)
         self.rail = PhaseRail()
+        self.rail.show_result.connect(self.show_phase_result)
         self.setSideWidget(self.rail)
+        self.jobs.unexpected.connect(self._unexpected)
+        self.error_dialog: ErrorDialog | None = None
+        self.result_dialog: QDialog | None = None
         self.setPage(PageId.WELCOME, WelcomePage())
         self.setPage(PageId.METHOD, MethodPage())
         self.setPage(PageId.SOURCES, SourcesPage())
@@ -76,7 +93,7 @@ class CutoverWizard(QWizard):
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.PHASE + i, PhasePage(phase))
         self.setStartId(PageId.WELCOME)
-        self.resize(1000, 680)
+        self.resize(1100, 720)
         self.currentIdChanged.connect(self._page_changed)
 
     def page_staged(self):
@@ -108,8 +125,49 @@ class CutoverWizard(QWizard):
             active = PHASES[page_id - PageId.PHASE].name
         self.refresh_rail(active)
 
+    # -- a finished phase's result, from the rail ----------------------------------------
+    @Slot(str)
+    def show_phase_result(self, name: str) -> None:
+        from wizard.gui.pages.phase import describe
+
+        mig = self.session.migration
+        stored = stored_result(mig.ledger, name) if mig is not None else None
+        if stored is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"What '{find(name).label}' did")
+        text = QPlainTextEdit(describe(stored))
+        text.setReadOnly(True)
+        text.setAccessibleName("Result of the phase")
+        QVBoxLayout(dialog).addWidget(text)
+        dialog.resize(620, 360)
+        dialog.setModal(False)
+        dialog.show()
+        self.result_dialog = dialog
+
+    # -- errors nobody foresaw ---------------------------------------------------------------
+    @Slot(str, str)
+    def _unexpected(self, message: str, details: str) -> None:
+        self.error_dialog = report(message, details, self)
+
+    # -- closing -------------------------------------------------------------------------
+    def confirm_close(self) -> bool:
+        """Asks before closing while a job runs (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "A step is still running",
+            "Stop after the batch in progress and close? Nothing is lost: the next time you "
+            "open this project, the welcome page offers to go on from there.",
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def reject(self) -> None:
+        if self.jobs.busy and not self.confirm_close():
+            return
+        super().reject()
+
     def done(self, result: int) -> None:
         if self.jobs.busy:
             self.jobs.wait()  # stops after the batch in progress; the next start resumes
+            log.info("closed while a step was running; it stopped after a whole batch")
         self.session.close()
         super().done(result)

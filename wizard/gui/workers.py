@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from wizard.core.errors import CutoverError
+from wizard.core.logs import log
 
 ShouldStop = Callable[[], bool]
 
@@ -33,6 +34,7 @@ class WorkerSignals(QObject):
     progress = Signal(object)
     result = Signal(object)
     failed = Signal(str, str)
+    unexpected = Signal(str, str)  # also emitted (after failed) for errors nobody foresaw
     finished = Signal()
 
 
@@ -82,11 +84,11 @@ class GeneratorWorker(QObject):
             message = exc.message + (f" {exc.hint}" if exc.hint else "")
             self.signals.failed.emit(message, traceback.format_exc())
         except Exception as exc:  # shown as a sentence; the details go to the log
-            self.signals.failed.emit(
-                f"Something unexpected went wrong ({exc.__class__.__name__}: {exc}). "
-                "Nothing after the last completed batch was lost; you can run it again.",
-                traceback.format_exc(),
-            )
+            message = (f"Something unexpected went wrong ({exc.__class__.__name__}: {exc}). "
+                       "Nothing after the last completed batch was lost; you can run it again.")  # fmt: skip
+            details = traceback.format_exc()
+            self.signals.failed.emit(message, details)
+            self.signals.unexpected.emit(message, details)
         finally:
             if gen is not None and hasattr(gen, "close"):
                 gen.close()  # a stopped generator ends cleanly between batches
@@ -97,6 +99,7 @@ class JobRunner(QObject):
     """One job at a time, each in its own ``QThread``, joined when it finishes."""
 
     busy_changed = Signal(bool)
+    unexpected = Signal(str, str)  # an error nobody foresaw: message, details for the log
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +121,8 @@ class JobRunner(QObject):
         worker.moveToThread(thread)
         worker.signals.moveToThread(thread)
         thread.started.connect(worker.run)
+        worker.signals.failed.connect(self._failed)
+        worker.signals.unexpected.connect(self.unexpected)
         worker.signals.finished.connect(self._done)
         self._thread, self._worker = thread, worker
         thread.start()
@@ -133,6 +138,10 @@ class JobRunner(QObject):
             return True
         self.cancel()
         return self._thread.wait(ms)
+
+    @Slot(str, str)
+    def _failed(self, message: str, details: str) -> None:
+        log.warning("%s", message)
 
     @Slot()
     def _done(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.mapping import remap
 from wizard.core.plan import SourcePlan
+from wizard.core.transforms import TRANSFORM_LABELS
 
 MIME = "application/x-cutover-wizard-column"
 Index = QModelIndex | QPersistentModelIndex
@@ -102,7 +103,7 @@ class FieldMappingModel(QAbstractTableModel):
     """The entity's fields: which column fills each, how sure the suggestion is, who decided.
     A column dropped on a field maps it there."""
 
-    HEADERS = ("Field", "From column", "Confidence", "Decided by")
+    HEADERS = ("Field", "From column", "Confidence", "Decided by", "Transforms")
     changed = Signal()
 
     def __init__(self, splan: SourcePlan, parent=None) -> None:
@@ -139,6 +140,8 @@ class FieldMappingModel(QAbstractTableModel):
             if index.column() == 3:
                 return {"auto": "suggested", "admin": "you", "preset": "the CRM's export"}.get(
                     fm.origin, fm.origin) if fm else ""  # fmt: skip
+            if index.column() == 4:
+                return ", ".join(TRANSFORM_LABELS.get(t, t) for t in fm.transforms) if fm else ""
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
             needs = "Required. " if f.required else ""
             kind = "a link to another record" if f.type == FieldType.REFERENCE else str(f.type)
@@ -191,6 +194,54 @@ class FieldMappingModel(QAbstractTableModel):
         if fm is not None and fm.origin == "auto":
             fm.origin, fm.confidence = "admin", 1.0
             self._changed(row)
+
+    def accept_all(self) -> int:
+        """Accept every suggestion at once; returns how many there were."""
+        rows = [i for i, f in enumerate(self.fields)
+                if (fm := self.splan.field_map(f.name)) is not None and fm.origin == "auto"]  # fmt: skip
+        for i in rows:
+            fm = self.splan.field_map(self.fields[i].name)
+            fm.origin, fm.confidence = "admin", 1.0  # type: ignore[union-attr]
+        if rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.fields) - 1, 4))
+            self.changed.emit()
+        return len(rows)
+
+    def set_transforms(self, row: int, names: list[str]) -> bool:
+        """The transforms applied, in order, to the field on ``row`` (it must be mapped)."""
+        fm = self.splan.field_map(self.fields[row].name) if 0 <= row < len(self.fields) else None
+        if fm is None or fm.transforms == names:
+            return False
+        fm.transforms, fm.origin = list(names), "admin"
+        self._changed(row)
+        return True
+
+    def set_format(self, row: int, kind: str, value: str) -> bool:
+        """A date order (MDY, DMY, YMD) or a decimal mark ('.' or ',') for the field's column."""
+        fm = self.splan.field_map(self.fields[row].name) if 0 <= row < len(self.fields) else None
+        if fm is None:
+            return False
+        table = self.splan.date_orders if kind == "date_order" else self.splan.decimal_marks
+        if table.get(fm.columns[0]) == value:
+            return False
+        table[fm.columns[0]] = value
+        self._changed(row)
+        return True
+
+    def set_value(self, row: int, source_value: str, option: str) -> bool:
+        """A picklist's value map: ``source_value`` becomes ``option`` ('' = no option: the
+        row cannot load)."""
+        if not 0 <= row < len(self.fields):
+            return False
+        vmap = self.splan.value_maps.setdefault(self.fields[row].name, {})
+        if vmap.get(source_value, "") == option:
+            return False
+        if option:
+            vmap[source_value] = option
+        else:
+            vmap.pop(source_value, None)
+        self._changed(row)
+        return True
 
     def missing_required(self) -> list[str]:
         return [f.label for f in self.fields

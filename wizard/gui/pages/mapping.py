@@ -1,26 +1,190 @@
 """Field mapping: per file, drag source columns onto the entity's fields (or select both and
-press Map), accept suggestions, see which required fields are still missing. A changed mapping
+press Map), accept suggestions, see which required fields are still missing; per field, the
+transforms, the date order or decimal mark, and a picklist's value map; a live preview of the
+first rows as they would load, problem cells marked; save and load the plan. A changed mapping
 is checked again (only the files whose mapping changed are read again)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
+    QSplitter,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
-from wizard.core.blueprint import ENTITIES
+from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.errors import CutoverError
-from wizard.core.plan import SourcePlan
+from wizard.core.plan import Plan, SourcePlan
+from wizard.core.preview import PREVIEW_ROWS, distinct_values, preview_rows
+from wizard.core.transforms import TRANSFORM_LABELS
 from wizard.gui.models.mapping import FieldMappingModel, SourceColumnsModel
+from wizard.gui.models.preview import PreviewModel
+
+DATE_ORDERS = [("MDY", "Month / day / year (US)"), ("DMY", "Day / month / year"),
+               ("YMD", "Year / month / day")]  # fmt: skip
+DECIMALS = [(".", "1,234.56 (point)"), (",", "1.234,56 (comma)")]
+NO_OPTION = "(none: the row cannot load)"
+
+
+class FieldDetails(QWidget):
+    """The selected field: transforms, date order or decimal mark, picklist value map."""
+
+    def __init__(self, page: MappingPage) -> None:
+        super().__init__()
+        self.page = page
+        self.row = -1
+        self.title = QLabel("Select a field to see its transforms and value map.")
+        self.title.setWordWrap(True)
+        self.transforms = QListWidget()
+        self.transforms.setAccessibleName("Transforms of the selected field")
+        for name, label in TRANSFORM_LABELS.items():
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.transforms.addItem(item)
+        self.transforms.itemChanged.connect(self._transforms_changed)
+        self.format_label = QLabel()
+        self.format = QComboBox()
+        self.format.setAccessibleName("Date order or decimal mark")
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.values = QTableWidget(0, 2)
+        self.values.setHorizontalHeaderLabels(["In your file", "Becomes"])
+        self.values.horizontalHeader().setStretchLastSection(True)
+        self.values.setAccessibleName("Value map of the selected field")
+        self.values_label = QLabel()
+        self.values_label.setWordWrap(True)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Transforms, applied in list order:"))
+        left.addWidget(self.transforms, 1)
+        fmt = QHBoxLayout()
+        fmt.addWidget(self.format_label)
+        fmt.addWidget(self.format, 1)
+        left.addLayout(fmt)
+        right = QVBoxLayout()
+        right.addWidget(self.values_label)
+        right.addWidget(self.values, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(body, 1)
+        self.show_field(-1)
+
+    def show_field(self, row: int) -> None:
+        model = self.page.field_model
+        self.row = row
+        f = model.fields[row] if model and 0 <= row < len(model.fields) else None
+        fm = model.splan.field_map(f.name) if f is not None and model else None
+        self.transforms.blockSignals(True)
+        for i in range(self.transforms.count()):
+            item = self.transforms.item(i)
+            on = fm is not None and item.data(Qt.ItemDataRole.UserRole) in fm.transforms
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.transforms.blockSignals(False)
+        usable = fm is not None and f is not None and f.type != FieldType.REFERENCE
+        self.transforms.setEnabled(usable)
+        if f is None:
+            self.title.setText("Select a field to see its transforms and value map.")
+        elif fm is None:
+            self.title.setText(f"{f.label}: not mapped. Map a column to it first.")
+        else:
+            self.title.setText(f"{f.label}, from {' + '.join(fm.columns)}")
+        self._show_format(f, fm)
+        self._show_values(f, fm)
+
+    def _show_format(self, f, fm) -> None:
+        self.format.blockSignals(True)
+        self.format.clear()
+        kind = None
+        if fm is not None and f.type in (FieldType.DATE, FieldType.DATETIME):
+            orders = self.page.field_model.splan.date_orders
+            kind, choices = "date_order", DATE_ORDERS
+            current = orders.get(fm.columns[0], "MDY").rstrip("?")
+            self.format_label.setText("Dates are written:")
+        elif fm is not None and f.type in (FieldType.NUMBER, FieldType.MONEY):
+            marks = self.page.field_model.splan.decimal_marks
+            kind, choices = "decimal", DECIMALS
+            current = marks.get(fm.columns[0], ".")
+            self.format_label.setText("Numbers are written:")
+        if kind:
+            for code, label in choices:
+                self.format.addItem(label, code)
+            self.format.setCurrentIndex(max(self.format.findData(current), 0))
+        self.format.setProperty("kind", kind)
+        self.format.setVisible(kind is not None)
+        self.format_label.setVisible(kind is not None)
+        self.format.blockSignals(False)
+
+    def _show_values(self, f, fm) -> None:
+        self.values.setRowCount(0)
+        picklist = fm is not None and f.type == FieldType.PICKLIST
+        self.values.setEnabled(picklist)
+        if not picklist:
+            self.values_label.setText("A value map is for fields with a fixed list of values.")
+            return
+        splan = self.page.field_model.splan
+        prepared = self.page.wizard().session.prepared  # type: ignore[attr-defined]
+        seen = distinct_values(prepared.source_of(splan), fm.columns)[:200]
+        vmap = splan.value_maps.get(f.name, {})
+        self.values_label.setText(f"Each value in your file (first 2,000 rows) becomes one of "
+                                  f"the {len(f.options)} values of {f.label}:")  # fmt: skip
+        self.values.setRowCount(len(seen))
+        by_norm = {o.casefold(): o for o in f.options}
+        for i, value in enumerate(seen):
+            cell = QTableWidgetItem(value)
+            cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.values.setItem(i, 0, cell)
+            combo = QComboBox()
+            combo.addItem(NO_OPTION, "")
+            for o in f.options:
+                combo.addItem(o, o)
+            chosen = vmap.get(value) or by_norm.get(value.casefold(), "")
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
+            combo.setAccessibleName(f"{value} becomes")
+            combo.currentIndexChanged.connect(self._value_changed)
+            combo.setProperty("source_value", value)
+            self.values.setCellWidget(i, 1, combo)
+        self.values.resizeColumnToContents(0)
+
+    @Slot(QListWidgetItem)
+    def _transforms_changed(self, _item: QListWidgetItem) -> None:
+        names = [self.transforms.item(i).data(Qt.ItemDataRole.UserRole)
+                 for i in range(self.transforms.count())
+                 if self.transforms.item(i).checkState() == Qt.CheckState.Checked]  # fmt: skip
+        self.page.field_model.set_transforms(self.row, names)
+
+    @Slot(int)
+    def _format_changed(self, _i: int) -> None:
+        kind = self.format.property("kind")
+        if kind:
+            self.page.field_model.set_format(self.row, kind, self.format.currentData())
+
+    @Slot(int)
+    def _value_changed(self, _i: int) -> None:
+        combo = self.sender()
+        self.set_value(combo.property("source_value"), combo.currentData())
+
+    def set_value(self, source_value: str, option: str) -> bool:
+        return self.page.field_model.set_value(self.row, source_value, option)
 
 
 class MappingPage(QWizardPage):
@@ -29,6 +193,11 @@ class MappingPage(QWizardPage):
         self.setTitle("Which column becomes which field")
         self.setSubTitle("Drag a column of your file onto a field of the new CRM, or select "
                          "both and press Map. Fields marked * are required.")  # fmt: skip
+        self.dirty = False
+        self._watching = False
+        self._plans: list[SourcePlan] = []
+        self.field_model: FieldMappingModel | None = None
+        self.column_model: SourceColumnsModel | None = None
         self.file = QComboBox()
         self.file.setAccessibleName("File to map")
         self.file.currentIndexChanged.connect(self._show_file)
@@ -42,6 +211,8 @@ class MappingPage(QWizardPage):
         self.fields.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.fields.setDropIndicatorShown(True)
         self.fields.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.fields.horizontalHeader().setStretchLastSection(True)
+        self.fields.verticalHeader().setVisible(False)
         self.map_button = QPushButton("Map →")
         self.map_button.setToolTip("Map the selected column to the selected field")
         self.map_button.clicked.connect(self.map_selected)
@@ -49,6 +220,29 @@ class MappingPage(QWizardPage):
         unmap.clicked.connect(self._unmap_selected)
         accept = QPushButton("Accept suggestion")
         accept.clicked.connect(self._accept_selected)
+        accept_all = QPushButton("Accept all suggestions")
+        accept_all.clicked.connect(self.accept_all)
+        load = QPushButton("Load plan…")
+        load.setToolTip("Use a plan saved earlier (for example from the rehearsal).")
+        load.clicked.connect(self._load_plan)
+        save = QPushButton("Save plan…")
+        save.setToolTip("Save this mapping to a file, to reuse it or keep it with the report.")
+        save.clicked.connect(self._save_plan)
+        self.preview_model = PreviewModel()
+        self.preview = QTableView()
+        self.preview.setModel(self.preview_model)
+        self.preview.setAccessibleName("Preview of the rows as they would load")
+        self.preview.setWordWrap(False)
+        self.preview_label = QLabel()
+        self.preview_label.setWordWrap(True)
+        preview_tab = QWidget()
+        pv = QVBoxLayout(preview_tab)
+        pv.addWidget(self.preview_label)
+        pv.addWidget(self.preview, 1)
+        self.details = FieldDetails(self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(preview_tab, "Preview")
+        self.tabs.addTab(self.details, "Selected field")
         self.missing = QLabel()
         self.missing.setWordWrap(True)
         self.recheck = QPushButton("Check again with this mapping")
@@ -57,31 +251,39 @@ class MappingPage(QWizardPage):
         self.status = QLabel()
         self.status.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(QLabel("File:"))
+        file_label = QLabel("&File:")
+        file_label.setBuddy(self.file)
+        top.addWidget(file_label)
         top.addWidget(self.file, 1)
-        middle = QHBoxLayout()
+        top.addWidget(load)
+        top.addWidget(save)
+        mapping = QWidget()
+        middle = QHBoxLayout(mapping)
+        middle.setContentsMargins(0, 0, 0, 0)
         middle.addWidget(self.columns, 2)
         buttons = QVBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.map_button)
         buttons.addWidget(unmap)
         buttons.addWidget(accept)
+        buttons.addWidget(accept_all)
         buttons.addStretch(1)
         middle.addLayout(buttons)
         middle.addWidget(self.fields, 5)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.recheck)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(mapping)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(middle, 1)
+        layout.addWidget(split, 1)
         layout.addWidget(self.missing)
         layout.addLayout(bottom)
-        self.dirty = False
-        self._watching = False
-        self._plans: list[SourcePlan] = []
-        self.field_model: FieldMappingModel | None = None
-        self.column_model: SourceColumnsModel | None = None
 
     def _sources_page(self):
         from wizard.gui.wizard import PageId
@@ -118,8 +320,37 @@ class MappingPage(QWizardPage):
         self.field_model.changed.connect(self._mapping_changed)
         self.columns.setModel(self.column_model)
         self.fields.setModel(self.field_model)
+        self.fields.selectionModel().currentRowChanged.connect(self._field_selected)
         self.fields.resizeColumnsToContents()
         self._show_missing()
+        self.details.show_field(-1)
+        self.refresh_preview()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _field_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.details.show_field(current.row())
+
+    def refresh_preview(self) -> None:
+        """The first rows as they would load with the mapping as it is now."""
+        row = self.file.currentIndex()
+        if not 0 <= row < len(self._plans):
+            return
+        session = self.wizard().session  # type: ignore[attr-defined]
+        splan = self._plans[row]
+        pv = preview_rows(session.prepared.plan, splan, session.prepared.source_of(splan))
+        self.preview_model.set_preview(pv)
+        self.preview.resizeColumnsToContents()
+        counts = pv.counts()
+        if pv.message:
+            text = pv.message
+        elif counts:
+            text = (f"The first {len(pv.rows)} rows as they would load: {counts['error']} "
+                    f"cells stop their row from loading (red), {counts['warning']} values are "
+                    "left out or changed (amber). Point at a cell to see why.")  # fmt: skip
+        else:
+            text = (f"The first {len(pv.rows)} rows as they would load (of up to "
+                    f"{PREVIEW_ROWS}): no problems found.")  # fmt: skip
+        self.preview_label.setText(text)
 
     def _show_missing(self) -> None:
         missing = self.field_model.missing_required() if self.field_model else []
@@ -142,6 +373,53 @@ class MappingPage(QWizardPage):
         if self.field_model and self.fields.currentIndex().isValid():
             self.field_model.accept(self.fields.currentIndex().row())
 
+    def accept_all(self) -> int:
+        return self.field_model.accept_all() if self.field_model else 0
+
+    # -- the plan as a file --------------------------------------------------------------
+    def _save_plan(self) -> None:
+        session = self.wizard().session  # type: ignore[attr-defined]
+        start = str(session.migration.folder / "plan-copy.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save plan", start, "Plan (*.json)")
+        if path:
+            self.save_plan(Path(path))
+
+    def save_plan(self, path: Path) -> None:
+        session = self.wizard().session  # type: ignore[attr-defined]
+        try:
+            session.prepared.plan.save(path)
+        except OSError as exc:
+            self.status.setText(f"The plan could not be saved to {path}: {exc.strerror}. "
+                                "Choose another folder.")  # fmt: skip
+            return
+        self.status.setText(f"Plan saved to {path}.")
+
+    def _load_plan(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load plan", "", "Plan (*.json)")
+        if path:
+            self.load_plan(Path(path))
+
+    def load_plan(self, path: Path) -> bool:
+        """Use a saved plan for the files on the Sources page: its mapping, transforms and
+        value maps replace the ones shown; files it does not know are mapped automatically."""
+        session = self.wizard().session  # type: ignore[attr-defined]
+        sources = self._sources_page()
+        try:
+            Plan.load(path)  # a clear message when it is not a plan
+            prepared = session.migration.prepare(sources.paths, plan_path=path)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        prepared.plan.method = session.method
+        session.prepared = prepared
+        sources.staged = None
+        self.initializePage()
+        self.dirty = True
+        self.recheck.setEnabled(True)
+        self.status.setText(f"Plan loaded from {path.name}: check every row again with it.")
+        self.completeChanged.emit()
+        return True
+
     # -- a changed mapping is checked again ----------------------------------------------
     @Slot()
     def _mapping_changed(self) -> None:
@@ -150,6 +428,8 @@ class MappingPage(QWizardPage):
         if self.column_model:
             self.column_model.refresh()
         self._show_missing()
+        self.details.show_field(self.fields.currentIndex().row())
+        self.refresh_preview()
         self.status.setText("The mapping changed: check every row again before going on.")
         self.completeChanged.emit()
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.core.errors import CutoverError
-from wizard.core.phases import PhaseDef
-from wizard.core.runner import PhaseProgress, PhaseResult, stored_result
+from wizard.core.phases import PAUSED, RUNNING, PhaseDef
+from wizard.core.runner import PhaseProgress, PhaseResult, pending_rows, phase_state, stored_result
 from wizard.gui.workers import GeneratorWorker
 
 
@@ -68,8 +68,15 @@ class PhasePage(QWizardPage):
         stored = stored_result(mig.ledger, self.phase.name)
         self.bar.setValue(100 if done else 0)
         self.bar.setRange(0, 100)
-        self.status.setText("Completed." if done else "Ready to run.")
-        self.result_text.setPlainText(_describe(stored) if stored else "")
+        if done:
+            self.status.setText("Completed.")
+        elif phase_state(mig.ledger, self.phase.name) in (PAUSED, RUNNING):
+            left = pending_rows(mig.ledger, self.phase)
+            self.status.setText(f"Stopped part-way: {left:,} rows still to load. Run it to go "
+                                "on from where it stopped; nothing is loaded twice.")  # fmt: skip
+        else:
+            self.status.setText("Ready to run.")
+        self.result_text.setPlainText(describe(stored) if stored else "")
         self.undo_button.setEnabled(stored is not None)
 
     # -- running -------------------------------------------------------------------------
@@ -112,7 +119,7 @@ class PhasePage(QWizardPage):
         self.bar.setRange(0, 100)
         self.bar.setValue(100)
         self.status.setText(result.message)
-        self.result_text.setPlainText(_describe(result))
+        self.result_text.setPlainText(describe(result))
 
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
@@ -169,6 +176,6 @@ class PhasePage(QWizardPage):
         return wizard.page_after(self.phase.name) if wizard is not None else -1  # type: ignore[attr-defined]
 
 
-def _describe(result: PhaseResult) -> str:
+def describe(result: PhaseResult) -> str:
     files = [f"file: {p}" for p in result.exports]
     return "\n".join([result.headline(), *result.lines(), *files])

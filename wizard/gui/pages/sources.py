@@ -8,12 +8,16 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
+    QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWizardPage,
@@ -21,10 +25,103 @@ from PySide6.QtWidgets import (
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError
+from wizard.core.plan import SourcePlan
+from wizard.core.sources import ReadOptions
 from wizard.core.staging import Staged, StageProgress
 from wizard.gui.models.frame import FrameModel
 from wizard.gui.workers import GeneratorWorker
 from wizard.resources import demo_dir
+
+ENCODINGS = [("utf-8", "UTF-8 (most exports)"), ("utf-8-sig", "UTF-8 with a byte-order mark"),
+             ("cp1252", "Windows-1252 (Western Europe, older Excel)"), ("latin-1", "Latin-1"),
+             ("utf-16", "UTF-16 (Excel 'Unicode text')"), ("cp1250", "Windows-1250 (Central "
+             "Europe)"), ("cp1251", "Windows-1251 (Cyrillic)"), ("shift_jis", "Shift JIS"),
+             ("gb18030", "GB 18030 (Chinese)")]  # fmt: skip
+DELIMITERS = [(",", "Comma ,"), (";", "Semicolon ;"), ("\t", "Tab"), ("|", "Pipe |")]
+
+
+class FileSettings(QGroupBox):
+    """What a file holds and how it is read: detected, and each can be changed."""
+
+    def __init__(self) -> None:
+        super().__init__("What this file holds and how it is read")
+        self.entity = QComboBox()
+        for name, ent in ENTITIES.items():
+            self.entity.addItem(ent.label, name)
+        self.entity.addItem("Not imported", "")
+        self.encoding = QComboBox()
+        self.encoding.setEditable(True)
+        for code, label in ENCODINGS:
+            self.encoding.addItem(label, code)
+        self.delimiter = QComboBox()
+        for code, label in DELIMITERS:
+            self.delimiter.addItem(label, code)
+        self.header = QSpinBox()
+        self.header.setRange(0, 1000)
+        self.header.setSpecialValueText("No header row")
+        self.header.setToolTip("The row that holds the column names, as a spreadsheet numbers "
+                               "it; 0 when the file has none.")  # fmt: skip
+        self.sheet = QLabel()
+        self.apply = QPushButton("Apply")
+        self.apply.setEnabled(False)
+        form = QFormLayout(self)
+        form.addRow("&Holds:", self.entity)
+        form.addRow("&Encoding:", self.encoding)
+        form.addRow("&Delimiter:", self.delimiter)
+        form.addRow("Header &row:", self.header)
+        form.addRow("Sheet:", self.sheet)
+        form.addRow("", self.apply)
+        for combo in (self.entity, self.encoding, self.delimiter):
+            combo.currentIndexChanged.connect(self._changed)
+        self.encoding.editTextChanged.connect(self._changed)
+        self.header.valueChanged.connect(self._changed)
+        self.setEnabled(False)
+
+    def _changed(self, *_: object) -> None:
+        self.apply.setEnabled(True)
+
+    def show_file(self, splan: SourcePlan | None, options: ReadOptions | None) -> None:
+        widgets = (self.entity, self.encoding, self.delimiter, self.header)
+        for w in widgets:
+            w.blockSignals(True)
+        self.setEnabled(splan is not None)
+        if splan is not None:
+            self.entity.setCurrentIndex(self.entity.findData(splan.entity or ""))
+        workbook = options is not None and options.encoding is None
+        if options is not None:
+            at = self.encoding.findData(options.encoding)
+            if at >= 0:
+                self.encoding.setCurrentIndex(at)
+            else:
+                self.encoding.setEditText(options.encoding or "")
+            delim = options.delimiter
+            at = self.delimiter.findData(delim)
+            if at < 0 and delim:
+                self.delimiter.addItem(f"'{delim}'", delim)
+                at = self.delimiter.count() - 1
+            self.delimiter.setCurrentIndex(max(at, 0))
+            self.header.setValue(options.header_row or 0)
+            self.sheet.setText(options.sheet or "(a text file has no sheets)")
+        self.encoding.setEnabled(not workbook)
+        self.delimiter.setEnabled(not workbook)
+        for w in widgets:
+            w.blockSignals(False)
+        self.apply.setEnabled(False)
+
+    def chosen(self, sheet: str | None) -> tuple[ReadOptions, str]:
+        workbook = not self.encoding.isEnabled()
+        # a listed encoding, or the name the admin typed
+        text = self.encoding.currentText().strip()
+        at = self.encoding.findText(text)
+        code = self.encoding.itemData(at) if at >= 0 else text
+        delim = self.delimiter.currentData()
+        options = ReadOptions(
+            encoding=None if workbook else code,
+            delimiter=None if workbook else delim,
+            sheet=sheet,
+            header_row=self.header.value(),
+        )
+        return options, self.entity.currentData()
 
 
 class SourcesPage(QWizardPage):
@@ -36,6 +133,8 @@ class SourcesPage(QWizardPage):
         self.setAcceptDrops(True)
         self.paths: list[Path] = []
         self.staged: Staged | None = None
+        self._sources: list = []
+        self._plans: list[SourcePlan | None] = []
         self._watching = False
         add = QPushButton("Add files…")
         add.clicked.connect(self._add_files)
@@ -44,8 +143,12 @@ class SourcesPage(QWizardPage):
         self.files = QListWidget()
         self.files.setAccessibleName("Files")
         self.files.currentRowChanged.connect(self._show_preview)
+        self.settings = FileSettings()
+        self.settings.apply.clicked.connect(self.apply_settings)
         self.preview = QTableView()
         self.preview.setAccessibleName("Preview of the selected file")
+        self.preview.setWordWrap(False)
+        self.preview.horizontalHeader().setDefaultSectionSize(130)
         self.check = QPushButton("Read and check every row")
         self.check.clicked.connect(self.start_check)
         self.check.setEnabled(False)
@@ -60,7 +163,10 @@ class SourcesPage(QWizardPage):
         buttons.addWidget(self.check)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
-        layout.addWidget(self.files, 1)
+        files = QHBoxLayout()
+        files.addWidget(self.files, 3)
+        files.addWidget(self.settings, 2)
+        layout.addLayout(files, 1)
         layout.addWidget(self.preview, 2)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
@@ -100,19 +206,21 @@ class SourcesPage(QWizardPage):
         self._list()
         self.completeChanged.emit()
 
-    def _list(self) -> None:
+    def _list(self, select: int = 0) -> None:
         prepared = self.wizard().session.prepared  # type: ignore[attr-defined]
         self.files.clear()
-        self._sources = []
+        self._sources, self._plans = [], []
         for splan in prepared.plan.sources:
             source = prepared.sources.get((splan.file, splan.options.sheet))
             what = (ENTITIES[splan.entity].label if splan.entity
                     else f"not imported: {splan.note}")  # fmt: skip
-            self.files.addItem(f"{Path(splan.file).name} — {what}")
+            self.files.addItem(f"{splan.label} — {what}")
             self._sources.append(source)
+            self._plans.append(splan)
         for path, message in prepared.unreadable:
             self.files.addItem(f"{Path(path).name} — cannot be read: {message}")
             self._sources.append(None)
+            self._plans.append(None)
         self.check.setEnabled(bool(prepared.sources) and not prepared.unreadable)
         if prepared.unreadable:
             self.status.setText("Some files cannot be read. Remove or fix them: nothing is "
@@ -120,19 +228,52 @@ class SourcesPage(QWizardPage):
         else:
             self.status.setText("Next, read and check every row.")
         if self.files.count():
-            self.files.setCurrentRow(0)
+            self.files.setCurrentRow(min(select, self.files.count() - 1))
 
     def _show_preview(self, row: int) -> None:
         source = self._sources[row] if 0 <= row < len(self._sources) else None
+        splan = self._plans[row] if 0 <= row < len(self._plans) else None
         self.preview.setModel(FrameModel(source) if source is not None else None)
+        self.settings.show_file(splan, source.options if source is not None else None)
+
+    def apply_settings(self) -> bool:
+        """The admin's correction of the selected file: read again, mapped again if need be."""
+        row = self.files.currentRow()
+        splan = self._plans[row] if 0 <= row < len(self._plans) else None
+        if splan is None:
+            return False
+        prepared = self.wizard().session.prepared  # type: ignore[attr-defined]
+        options, entity = self.settings.chosen(splan.options.sheet)
+        try:
+            prepared.change_source(splan, options, entity)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        self.staged = None
+        self._list(select=row)
+        self.status.setText("Changed. Next, read and check every row again.")
+        self.completeChanged.emit()
+        return True
 
     # -- reading and checking every row --------------------------------------------------
     def initializePage(self) -> None:
         if not self._watching:
             self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
             self._watching = True
-        if self.wizard().session.demo and not self.paths:  # type: ignore[attr-defined]
+        session = self.wizard().session  # type: ignore[attr-defined]
+        if session.demo and not self.paths:
             self.add_paths([demo_dir()])
+        elif session.prepared is not None and self.files.count() == 0:
+            self._list()  # a project reopened: its files as they were read
+
+    def reset(self) -> None:
+        """Another project was opened: forget this one's files."""
+        self.paths, self.staged = [], None
+        self.files.clear()
+        self._sources, self._plans = [], []
+        self.preview.setModel(None)
+        self.settings.show_file(None, None)
+        self.status.clear()
 
     @Slot(bool)
     def _busy_changed(self, busy: bool) -> None:

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
+    QWizard,
     QWizardPage,
 )
 
@@ -29,10 +33,16 @@ class ValidationPage(QWizardPage):
         super().__init__()
         self.setTitle("What the check found")
         self.setSubTitle("Every row was checked. Problems are grouped below; open one to see "
-                         "the rows behind it. Nothing is loaded yet.")  # fmt: skip
+                         "the rows behind it. Nothing is loaded yet: 'Start loading' fixes the "
+                         "plan, and the phases follow.")  # fmt: skip
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Problem", "Rows", "Details"])
         self.tree.setAccessibleName("Validation findings")
+        self.tree.currentItemChanged.connect(self._show_row)
+        self.row_view = QPlainTextEdit()
+        self.row_view.setReadOnly(True)
+        self.row_view.setAccessibleName("The row behind the selected finding")
+        self.row_view.setPlaceholderText("Select a row in the list to see it in full.")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         export = QPushButton("Export to a spreadsheet…")
@@ -42,7 +52,14 @@ class ValidationPage(QWizardPage):
         row.addWidget(export)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.tree, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(self.row_view)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Start loading >")
 
     def initializePage(self) -> None:
         staged = self.wizard().page_staged()  # type: ignore[attr-defined]
@@ -64,6 +81,7 @@ class ValidationPage(QWizardPage):
                     continue
                 where = f"{f.file}, row {f.row}" if f.row else f.file
                 child = QTreeWidgetItem([where, "", f"{f.message} {f.fix}"])
+                child.setData(0, Qt.ItemDataRole.UserRole, (f.file, f.row))
                 child.setToolTip(2, f"{f.message}\n{f.fix}")
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
@@ -77,6 +95,17 @@ class ValidationPage(QWizardPage):
             f"{'they repeat' if merged != 1 else 'it repeats'}."
         )
         self.tree.resizeColumnToContents(0)
+
+    def _show_row(self, item: QTreeWidgetItem | None, _before: object = None) -> None:
+        where = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        if not where or where[1] is None:
+            self.row_view.clear()
+            return
+        label, row = where
+        mig = self.wizard().session.migration  # type: ignore[attr-defined]
+        values = mig.staged_row(label, row)
+        lines = [f"{label}, row {row}:"] + [f"  {k}: {v}" for k, v in values.items()]
+        self.row_view.setPlainText("\n".join(lines) if values else f"{label}, row {row}.")
 
     def _export(self) -> None:
         staged = self.wizard().page_staged()  # type: ignore[attr-defined]

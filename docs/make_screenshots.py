@@ -1,0 +1,113 @@
+"""Walk the wizard with the demo export and save a screenshot of every page.
+
+Run under Xvfb, as a user's desktop would show it::
+
+    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --size 1280x800
+    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --size 1024x700 --out /tmp/small
+    QT_SCALE_FACTOR=2 xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --out /tmp/x2
+
+The project goes to a temporary folder (the real user data folder is never touched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="1280x800", help="window size in logical pixels")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
+    args = ap.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+    home = tempfile.mkdtemp(prefix="cutover-shots-")
+    os.environ["CUTOVER_WIZARD_HOME"] = home
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from wizard.gui.app import make_app
+    from wizard.gui.wizard import CutoverWizard, PageId
+
+    app = make_app(sys.argv[:1])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    w = CutoverWizard()
+    w.resize(width, height)
+    w.show()
+
+    def settle(until=lambda: True, timeout: float = 120.0) -> None:
+        end = time.monotonic() + timeout
+        while True:
+            QCoreApplication.processEvents()
+            if until() and not w.jobs.busy:
+                break
+            if time.monotonic() > end:
+                raise SystemExit("timed out waiting for the wizard")
+            time.sleep(0.01)
+        for _ in range(20):
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        w.grab().save(str(path))
+        print(path)
+
+    shot("01-welcome")
+    w.page(PageId.WELCOME).try_demo()
+    settle()
+    shot("02-method")
+    w.next()
+    sources = w.currentPage()
+    settle()
+    sources.files.setCurrentRow(2)
+    shot("03-sources")
+    sources.start_check()
+    settle(lambda: sources.isComplete())
+    w.next()
+    mapping = w.currentPage()
+    names = [mapping.file.itemText(i) for i in range(mapping.file.count())]
+    mapping.file.setCurrentIndex(next(i for i, n in enumerate(names) if "contacts" in n))
+    settle()
+    shot("04-mapping")
+    fields = mapping.field_model
+    row = next(i for i, f in enumerate(fields.fields) if f.name == "lifecycle_stage")
+    mapping.fields.setCurrentIndex(fields.index(row, 0))
+    mapping.tabs.setCurrentIndex(1)
+    shot("05-mapping-field")
+    w.next()
+    shot("06-relations")
+    w.next()
+    shot("07-validation")
+    w.next()
+    phase = w.currentPage()
+    shot("08-phase-ready")
+    phase.start()
+    settle(lambda: phase.isComplete())
+    shot("09-phase-done")
+    while w.currentId() >= PageId.PHASE and w.nextId() != -1:
+        page = w.currentPage()
+        if not page.isComplete():
+            page.start()
+            settle(lambda page=page: page.isComplete())
+        w.next()
+        settle()
+    page = w.currentPage()
+    if not page.isComplete():
+        page.start()
+        settle(lambda: page.isComplete())
+    shot("10-last-phase")
+    w.jobs.wait()
+    w.session.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
