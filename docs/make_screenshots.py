@@ -28,7 +28,6 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="cutover-shots-")
     os.environ["CUTOVER_WIZARD_HOME"] = home
     from PySide6.QtCore import QCoreApplication
-    from PySide6.QtWidgets import QApplication
 
     from wizard.gui.app import make_app
     from wizard.gui.wizard import CutoverWizard, PageId

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout,
 from wizard.core.logs import log, log_to
 from wizard.core.migration import Migration, Prepared
 from wizard.core.phases import PHASES, PhaseDef, find
-from wizard.core.runner import stored_result
+from wizard.core.runner import BATCH_ROWS, stored_result
 from wizard.gui.errors import ErrorDialog, report
 from wizard.gui.rail import PhaseRail
 from wizard.gui.workers import JobRunner
@@ -42,6 +42,7 @@ class Session:
     method: str = "integration_sync"
     environment: str = "sandbox"
     demo: bool = False  # walking the wizard with the bundled demo export
+    batch_rows: int = BATCH_ROWS  # rows per batch when a phase loads
 
     def phases(self) -> list[PhaseDef]:
         if self.migration is None or self.prepared is None:

@@ -86,7 +86,9 @@ class PhasePage(QWizardPage):
             self.status.setText("Another step is still finishing; try again in a moment.")
             return
         worker = GeneratorWorker(
-            lambda stop: session.migration.run(self.phase, session.prepared.plan, stop),
+            lambda stop: session.migration.run(
+                self.phase, session.prepared.plan, stop, batch_rows=session.batch_rows
+            ),
             lambda item: isinstance(item, PhaseResult),
         )
         worker.signals.progress.connect(self._progress)
