@@ -47,6 +47,7 @@ class GeneratorWorker(QObject):
         self.signals = WorkerSignals()
         self._make, self._is_final, self._interval = make, is_final, interval
         self._stop = threading.Event()
+        self.ended = threading.Event()  # set when run() has returned
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -93,6 +94,7 @@ class GeneratorWorker(QObject):
             if gen is not None and hasattr(gen, "close"):
                 gen.close()  # a stopped generator ends cleanly between batches
             self.signals.finished.emit()
+            self.ended.set()
 
 
 class JobRunner(QObject):
@@ -137,7 +139,11 @@ class JobRunner(QObject):
         if self._thread is None:
             return True
         self.cancel()
-        return self._thread.wait(ms)
+        # the thread runs an event loop after the work: wait for the work, then end the loop
+        if self._worker is not None and not self._worker.ended.wait(ms / 1000):
+            return False
+        self._done()  # joined now: idle at once (the queued 'finished' then finds nothing)
+        return True
 
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
@@ -145,6 +151,8 @@ class JobRunner(QObject):
 
     @Slot()
     def _done(self) -> None:
+        if self._thread is None:
+            return
         thread = self._thread
         self._thread, self._worker = None, None
         if thread is not None:

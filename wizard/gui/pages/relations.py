@@ -127,6 +127,7 @@ class RelationsPage(QWizardPage):
         worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop),
                                  lambda item: isinstance(item, Staged))  # fmt: skip
         worker.signals.result.connect(self._applied)
+        worker.signals.failed.connect(self._failed)
         self.busy = True
         self.apply.setEnabled(False)
         self.completeChanged.emit()
@@ -144,6 +145,13 @@ class RelationsPage(QWizardPage):
         self.busy = False
         self.apply.setEnabled(True)
         self._show_held(staged)
+        self.completeChanged.emit()
+
+    @Slot(str, str)
+    def _failed(self, message: str, _details: str) -> None:
+        self.busy = False
+        self.apply.setEnabled(True)
+        self.held.setText(message)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
