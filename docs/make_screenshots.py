@@ -29,10 +29,16 @@ def main() -> int:
     os.environ["CUTOVER_WIZARD_HOME"] = home
     from PySide6.QtCore import QCoreApplication
 
+    from wizard.core.migration import Migration
+    from wizard.core.paths import projects_dir
     from wizard.gui.app import make_app
     from wizard.gui.wizard import CutoverWizard, PageId
+    from wizard.resources import demo_dir
 
     app = make_app(sys.argv[:1])
+    # a project worked on earlier, for the welcome page's list
+    with Migration(projects_dir() / "acme-to-hubspot") as earlier:
+        earlier.migrate([demo_dir()], through="contacts")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     w = CutoverWizard()

@@ -19,8 +19,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 def run(argv: list[str] | None = None) -> int:
     app = make_app(argv)
+    from wizard.core.logs import log_to
+    from wizard.gui.errors import install_excepthook
     from wizard.gui.wizard import CutoverWizard
 
+    log_to()  # the app's own log until a project is opened
     window = CutoverWizard()
+    install_excepthook(lambda: window)
     window.show()
     return app.exec()

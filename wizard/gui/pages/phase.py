@@ -3,14 +3,18 @@ second: between batches), the row accounting and reconciliation when done, Undo.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWizardPage,
 )
@@ -19,6 +23,9 @@ from wizard.core.errors import CutoverError
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
 from wizard.core.runner import PhaseProgress, PhaseResult, pending_rows, phase_state, stored_result
 from wizard.gui.workers import GeneratorWorker
+
+COLUMNS = ("file", "read", "loaded", "updated", "unchanged", "rejected", "deferred", "merged",
+           "balanced")  # fmt: skip
 
 
 class PhasePage(QWizardPage):
@@ -40,9 +47,21 @@ class PhasePage(QWizardPage):
         self.bar.setAccessibleName("Progress")
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c.capitalize() for c in COLUMNS[:-1]] + ["Adds up"])
+        self.table.setAccessibleName("Where every row of each file went")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setVisible(False)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setAccessibleName("Result of the phase")
+        self.open_exports = QPushButton("Open the exports folder")
+        self.open_exports.setToolTip("The loaded and rejected rows of each phase, as CSV and "
+                                     "Excel files.")  # fmt: skip
+        self.open_exports.clicked.connect(self._open_exports)
+        self.open_exports.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -52,7 +71,12 @@ class PhasePage(QWizardPage):
         layout.addLayout(buttons)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.result_text, 1)
+        files = QHBoxLayout()
+        files.addStretch(1)
+        files.addWidget(self.open_exports)
+        layout.addLayout(files)
 
     @property
     def session(self):
@@ -76,8 +100,9 @@ class PhasePage(QWizardPage):
                                 "on from where it stopped; nothing is loaded twice.")  # fmt: skip
         else:
             self.status.setText("Ready to run.")
-        self.result_text.setPlainText(describe(stored) if stored else "")
+        self.show_result(stored)
         self.undo_button.setEnabled(stored is not None)
+        self._run_label(done)
 
     # -- running -------------------------------------------------------------------------
     def start(self) -> None:
@@ -121,7 +146,47 @@ class PhasePage(QWizardPage):
         self.bar.setRange(0, 100)
         self.bar.setValue(100)
         self.status.setText(result.message)
-        self.result_text.setPlainText(describe(result))
+        self.show_result(result)
+
+    def show_result(self, result: PhaseResult | None) -> None:
+        """The accounting per file as a table; reconciliation and top reasons below it."""
+        self.table.setRowCount(0)
+        self.table.setVisible(result is not None and bool(result.accounting))
+        self.open_exports.setEnabled(result is not None and bool(result.exports))
+        if result is None:
+            self.result_text.clear()
+            return
+        self.table.setRowCount(len(result.accounting))
+        for i, acc in enumerate(result.accounting):
+            values = [acc.label] + [f"{getattr(acc, c):,}" for c in COLUMNS[1:-1]]
+            values.append("yes" if acc.balanced else "NO: rows are missing")
+            for j, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if j:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+        height = self.table.horizontalHeader().height() + 4
+        height += sum(self.table.rowHeight(i) for i in range(self.table.rowCount()))
+        self.table.setMaximumHeight(height + self.table.horizontalScrollBar().sizeHint().height())
+        lines = [result.headline()]
+        for rec in result.reconciliation:
+            lines += rec.lines()
+        lines += [f"Rejected {n:,}: {reason}" for reason, n in result.reasons[:5]]
+        if result.message and result.state != "completed":
+            lines.append(result.message)
+        self.result_text.setPlainText("\n".join(lines))
+
+    def _run_label(self, done: bool) -> None:
+        self.run_button.setText(f"Run '{self.phase.label}' again" if done
+                                else f"Run '{self.phase.label}'")  # fmt: skip
+        self.run_button.setToolTip("Loads only what changed in your files since the last run."
+                                   if done else "")  # fmt: skip
+
+    def _open_exports(self) -> None:
+        folder = self.session.migration.exports
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
@@ -137,6 +202,7 @@ class PhasePage(QWizardPage):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.undo_button.setEnabled(True)
+        self._run_label(self.session.migration.is_done(self.phase))
         if self.status.text().startswith("Stopping"):
             self.status.setText("Stopped after a whole batch. Run again to go on.")
         self.completeChanged.emit()
@@ -162,7 +228,8 @@ class PhasePage(QWizardPage):
             return False
         total = sum(sum(d.values()) for d in deleted.values())
         self.status.setText(f"Undone: {total:,} records deleted. The phase can run again.")
-        self.result_text.clear()
+        self.show_result(None)
+        self._run_label(False)
         self.completeChanged.emit()
         self.wizard().refresh_rail(self.phase.name)  # type: ignore[attr-defined]
         return True

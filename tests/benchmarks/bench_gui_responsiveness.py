@@ -1,0 +1,143 @@
+"""Benchmark: does the window stay responsive while the worker loads a million rows?
+
+Not a test. A 10 ms ``QTimer`` ticks in the GUI thread while the wizard's own worker
+(``GeneratorWorker`` run by ``JobRunner``, as the pages run it) first reads and checks the
+export (staging), then runs the Companies phase and the Contacts phase (1M contacts at scale 1).
+For each step it prints the longest gap between two ticks, the 99th percentile, and how many
+gaps were over 50 ms (the target: the longest under 50 ms). A gap is what the admin feels as
+a frozen window.
+
+    python tests/benchmarks/bench_gui_responsiveness.py [--scale 1] [--keep]
+
+Uses the seeded export of ``bench_migrate.py`` (generated once under ``out/``), only its
+companies and contacts files. Runs offscreen; the project goes to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+from make_dataset import generate  # noqa: E402
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from wizard.core.migration import Migration  # noqa: E402
+from wizard.core.plan import ActiveRule  # noqa: E402
+from wizard.core.runner import PhaseResult  # noqa: E402
+from wizard.core.staging import Staged  # noqa: E402
+from wizard.gui.workers import GeneratorWorker, JobRunner  # noqa: E402
+
+OUT = HERE / "out"
+
+
+class Ticker(QObject):
+    """Records the time between 10 ms timer ticks in the GUI thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self.tick)
+        self.gaps: list[float] = []
+        self.last = 0.0
+        self.progress = 0
+
+    def start(self) -> None:
+        self.gaps, self.last = [], time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @Slot()
+    def tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    @Slot(object)
+    def on_progress(self, _item: object) -> None:
+        self.progress += 1
+
+
+def run_job(jobs: JobRunner, ticker: Ticker, make, is_final) -> dict[str, float]:
+    worker = GeneratorWorker(make, is_final)
+    worker.signals.progress.connect(ticker.on_progress)
+    loop = QEventLoop()
+    jobs.busy_changed.connect(lambda busy: loop.quit() if not busy else None)
+    failed: list[str] = []
+    worker.signals.failed.connect(lambda m, d: failed.append(d))
+    ticker.progress = 0
+    ticker.start()
+    start = time.perf_counter()
+    jobs.start(worker)
+    loop.exec()
+    seconds = time.perf_counter() - start
+    ticker.stop()
+    jobs.busy_changed.disconnect()
+    if failed:
+        raise SystemExit(failed[0])
+    gaps = sorted(ticker.gaps)
+    return {
+        "seconds": round(seconds, 1),
+        "ticks": len(gaps),
+        "longest_gap_ms": round(gaps[-1], 1),
+        "p99_gap_ms": round(gaps[int(len(gaps) * 0.99) - 1], 1),
+        "median_gap_ms": round(statistics.median(gaps), 1),
+        "gaps_over_50ms": sum(g > 50 for g in gaps),
+        "progress_signals": ticker.progress,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--keep", action="store_true", help="keep the project folder")
+    args = ap.parse_args()
+    data = OUT / f"data-{args.scale:g}"
+    files = generate(data, scale=args.scale, seed=7)
+    inputs = [files["companies"], files["contacts"]]
+    app = QApplication(sys.argv[:1])
+    folder = Path(tempfile.mkdtemp(prefix="cutover-responsive-"))
+    mig = Migration(folder / "project")
+    prepared = mig.prepare(inputs)
+    jobs, ticker = JobRunner(), Ticker()
+    # every contact inactive, so the Contacts phase loads all of them (the 1M-row phase)
+    prepared.plan.active_rule = ActiveRule(open_deal=False, recent_days=None, lifecycle=[])
+    results: dict[str, object] = {"scale": args.scale}
+    print("staging (read and check every row)...", flush=True)
+    results["staging"] = run_job(jobs, ticker, lambda stop: mig.stage(prepared, stop),
+                                 lambda i: isinstance(i, Staged))  # fmt: skip
+    print(json.dumps(results["staging"]), flush=True)
+    for phase in mig.phases(prepared.plan)[:2]:
+        print(f"phase {phase.label}...", flush=True)
+        r = run_job(jobs, ticker, lambda stop, p=phase: mig.run(p, prepared.plan, stop),
+                    lambda i: isinstance(i, PhaseResult))  # fmt: skip
+        n = mig.ledger.db.execute("SELECT COUNT(*) FROM outcomes WHERE phase=?",
+                                  (phase.name,)).fetchone()[0]  # fmt: skip
+        r["rows"] = n
+        results[phase.name] = r
+        print(json.dumps(r), flush=True)
+    mig.close()
+    app.quit()
+    out = OUT / f"responsiveness-{args.scale:g}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written to {out}")
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
