@@ -310,7 +310,9 @@ def test_welcome_lists_projects_with_where_they_stand(qtbot, tmp_path) -> None:
     assert welcome.folder.text().endswith("alpha")
     _next(w)
     assert w.currentPage().phase.name == "deals"
-    assert w.currentPage().status.text() == "Ready to run."
+    assert (
+        w.currentPage().status.text() == "Ready to run: 3 rows to load."
+    )  # D1 waits for the last phase
     w.session.close()
 
 

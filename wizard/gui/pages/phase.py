@@ -52,7 +52,6 @@ class PhasePage(QWizardPage):
         self.table.setAccessibleName("Where every row of each file went")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVisible(False)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
@@ -99,7 +98,8 @@ class PhasePage(QWizardPage):
             self.status.setText(f"Stopped part-way: {left:,} rows still to load. Run it to go "
                                 "on from where it stopped; nothing is loaded twice.")  # fmt: skip
         else:
-            self.status.setText("Ready to run.")
+            rows = pending_rows(mig.ledger, self.phase)
+            self.status.setText(f"Ready to run: {rows:,} rows to load.")
         self.show_result(stored)
         self.undo_button.setEnabled(stored is not None)
         self._run_label(done)
@@ -162,14 +162,14 @@ class PhasePage(QWizardPage):
             values.append("yes" if acc.balanced else "NO: rows are missing")
             for j, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                if j:
+                if 0 < j < len(values) - 1:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                           | Qt.AlignmentFlag.AlignVCenter)  # fmt: skip
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         height = self.table.horizontalHeader().height() + 4
         height += sum(self.table.rowHeight(i) for i in range(self.table.rowCount()))
-        self.table.setMaximumHeight(height + self.table.horizontalScrollBar().sizeHint().height())
+        self.table.setMaximumHeight(height)
         lines = [result.headline()]
         for rec in result.reconciliation:
             lines += rec.lines()
