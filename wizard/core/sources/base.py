@@ -35,7 +35,9 @@ def file_error(path: Path, exc: OSError) -> SourceError:
     )  # keeps every C-level call on a chunk short enough for a responsive GUI
 
 
-def make_frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
+def make_frame(
+    rows: list[list[str]] | list[tuple[str, ...]], numbers: list[int], columns: list[str]
+) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame.index = pd.Index(numbers, name="row", dtype="int64")
     return frame

@@ -232,7 +232,9 @@ class CsvSource(Source):
                             elif not any(rec):
                                 blank += 1
                                 continue
-                            rows.append(rec)
+                            # a tuple of strings leaves the garbage collector's lists at its
+                            # first collection; a list would be walked by every full one
+                            rows.append(tuple(rec))
                             numbers.append(record_no)
                     except csv.Error as exc:
                         raise SourceError(
