@@ -72,7 +72,8 @@ class Ticker(QObject):
         self.progress += 1
 
 
-def run_job(jobs: JobRunner, ticker: Ticker, make, is_final) -> dict[str, float]:
+def run_job(jobs: JobRunner, ticker: Ticker, make, is_final,
+            cancel_after_s: float | None = None) -> dict[str, float]:  # fmt: skip
     worker = GeneratorWorker(make, is_final)
     worker.signals.progress.connect(ticker.on_progress)
     loop = QEventLoop()
@@ -82,6 +83,14 @@ def run_job(jobs: JobRunner, ticker: Ticker, make, is_final) -> dict[str, float]
     ticker.progress = 0
     ticker.start()
     start = time.perf_counter()
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        cancelled_at.append(time.perf_counter())
+        jobs.cancel()
+
+    if cancel_after_s is not None:
+        QTimer.singleShot(int(cancel_after_s * 1000), cancel)
     jobs.start(worker)
     loop.exec()
     seconds = time.perf_counter() - start
@@ -90,7 +99,10 @@ def run_job(jobs: JobRunner, ticker: Ticker, make, is_final) -> dict[str, float]
     if failed:
         raise SystemExit(failed[0])
     gaps = sorted(ticker.gaps)
-    return {
+    extra = {}
+    if cancelled_at:  # from Cancel to the worker's thread joined and the page idle again
+        extra["cancel_to_idle_ms"] = round((start + seconds - cancelled_at[0]) * 1000)
+    return extra | {
         "seconds": round(seconds, 1),
         "ticks": len(gaps),
         "longest_gap_ms": round(gaps[-1], 1),
@@ -130,6 +142,14 @@ def main() -> None:
         r["rows"] = n
         results[phase.name] = r
         print(json.dumps(r), flush=True)
+    # Cancel: undo the Contacts phase, run it again, press Cancel after 5 s
+    contacts = mig.phases(prepared.plan)[1]
+    mig.undo(mig.undo_plan(contacts))
+    print("cancel during the Contacts phase...", flush=True)
+    r = run_job(jobs, ticker, lambda stop: mig.run(contacts, prepared.plan, stop),
+                lambda i: isinstance(i, PhaseResult), cancel_after_s=5.0)  # fmt: skip
+    results["cancel"] = r
+    print(json.dumps(r), flush=True)
     mig.close()
     app.quit()
     out = OUT / f"responsiveness-{args.scale:g}.json"

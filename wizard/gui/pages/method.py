@@ -24,6 +24,8 @@ class MethodPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("How should your data come in?")
+        self.setSubTitle("Two ways to bring your data in. Either way, everything is rehearsed in "
+                         "a sandbox first.")  # fmt: skip
         layout = QVBoxLayout(self)
         self.sync = QRadioButton("Integration Sync")
         self.manual = QRadioButton("Manual CSV Import")

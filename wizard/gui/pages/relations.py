@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +34,7 @@ class RelationsPage(QWizardPage):
                          "contacts wait for the last phase, after everything else is in place.")  # fmt: skip
         self.links_box = QGroupBox("How your files link")
         self.links_form = QFormLayout(self.links_box)
+        self.links_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.policies: dict[str, QComboBox] = {}
         rule_box = QGroupBox("Who is an active sales contact")
         rule = QVBoxLayout(rule_box)
@@ -50,13 +52,13 @@ class RelationsPage(QWizardPage):
         rule.addLayout(recent_row)
         rule.addWidget(QLabel("or has one of these lifecycle stages:"))
         self.stages: dict[str, QCheckBox] = {}
-        stages_row = QHBoxLayout()
-        for stage in LIFECYCLE:
+        stages_grid = QGridLayout()
+        for i, stage in enumerate(LIFECYCLE):
             box = QCheckBox(stage)
             self.stages[stage] = box
-            stages_row.addWidget(box)
-        stages_row.addStretch(1)
-        rule.addLayout(stages_row)
+            stages_grid.addWidget(box, i // 4, i % 4)
+        stages_grid.setColumnStretch(4, 1)
+        rule.addLayout(stages_grid)
         self.apply = QPushButton("Apply the rule")
         self.apply.clicked.connect(self.apply_rule)
         self.held = QLabel()
@@ -92,7 +94,10 @@ class RelationsPage(QWizardPage):
             combo.setEnabled(orphans > 0)
             combo.setAccessibleName(f"What to do with orphans of {relation}")
             self.policies[relation] = combo
-            self.links_form.addRow(QLabel(text), combo)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setBuddy(combo)
+            self.links_form.addRow(label, combo)
         if not staged.links:
             self.links_form.addRow(QLabel("Your files do not link to each other."))
         rule = plan.active_rule
