@@ -316,6 +316,28 @@ def test_welcome_lists_projects_with_where_they_stand(qtbot, tmp_path) -> None:
     w.session.close()
 
 
+def test_reopening_a_project_with_nothing_loaded_goes_through_the_plan(qtbot, tmp_path) -> None:
+    export = crm(tmp_path / "export")
+    with Migration(projects_dir() / "beta") as mig:
+        prepared = mig.prepare([export])
+        for _ in mig.stage(prepared):
+            pass
+    w = _wizard(qtbot)
+    welcome = w.currentPage()
+    assert "no phase loaded yet" in welcome.projects.item(0).text()
+    welcome.projects.setCurrentRow(0)
+    _next(w)
+    assert w.currentId() == PageId.METHOD
+    _next(w)
+    sources = w.currentPage()
+    assert sources.files.count() == 4 and not sources.isComplete()  # listed, to check again
+    with qtbot.waitSignal(w.jobs.busy_changed, timeout=30_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        sources.check.click()
+    assert sources.isComplete()
+    w.session.close()
+
+
 def test_welcome_refuses_a_file_as_project_folder(qtbot, wizard, tmp_path) -> None:
     (tmp_path / "a-file").write_text("x")
     wizard.currentPage().folder.setText(str(tmp_path / "a-file"))

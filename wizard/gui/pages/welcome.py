@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 
 from wizard.core.errors import CutoverError
 from wizard.core.paths import projects_dir
-from wizard.core.phases import find
+from wizard.core.phases import PENDING, find
 from wizard.core.projects import ProjectSummary, list_projects
+from wizard.core.runner import phase_state
 
 
 def _when(moment: datetime) -> str:
@@ -169,7 +170,8 @@ class WelcomePage(QWizardPage):
 
     def _resume(self, mig) -> None:
         """An existing project: read its files again (headers only) and go on from the first
-        phase not done; when its files moved, from the Sources page."""
+        phase not done; when its files moved, from the Sources page; when no phase has run
+        yet, from the method page (the plan can still change), its files listed."""
         from wizard.gui.wizard import PageId
 
         wizard = self.wizard()
@@ -189,6 +191,8 @@ class WelcomePage(QWizardPage):
         if prepared.unreadable:
             self.resume_to = PageId.SOURCES  # it lists what cannot be read, and why
             return
+        if all(phase_state(mig.ledger, p.name) == PENDING for p in session.phases()):
+            return  # nothing loaded yet: the plan can still change, from the method page on
         for phase in session.phases():
             if not mig.is_done(phase):
                 self.resume_to = wizard.phase_page_id(phase)  # type: ignore[attr-defined]
