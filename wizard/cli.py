@@ -57,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
         help="records per batch (each batch is committed on its own)",
     )
     p.add_argument("--json", action="store_true", help="print the final status as JSON")
+    p.add_argument("--env", choices=("sandbox", "live"), default="sandbox",
+                   help="sandbox (the rehearsal, default) or live: the cutover, which the gate "
+                   "keeps locked until the testing buffer has passed, and for active sales "
+                   "contacts until QA is signed off")  # fmt: skip
+    p.add_argument("--override-reason", metavar="TEXT",
+                   help="open a closed gate anyway; the reason goes into the journal and the "
+                   "report")  # fmt: skip
+    p.add_argument("--by", metavar="NAME", help="who overrides (default: your user name)")
 
     p = sub.add_parser("status", help="phases, states, accounting and reconciliation")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
@@ -65,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("undo", help="delete what a phase loaded (later phases first)")
     p.add_argument("phase", metavar="PHASE")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument("--env", choices=("sandbox", "live"), default="sandbox")
     p.add_argument(
         "--yes",
         action="store_true",
@@ -148,6 +157,7 @@ def _print_result(result: object) -> None:
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    from wizard.core.cutover import Project, delta_check
     from wizard.core.migration import Migration
     from wizard.core.phases import find
     from wizard.core.runner import PhaseProgress, PhaseResult
@@ -156,7 +166,21 @@ def _migrate(args: argparse.Namespace) -> int:
     stop = _StopFlag()
     stop.install()
     ticker = _Ticker()
-    with Migration(args.project) as mig:
+    live = args.env == "live"
+    project = Project(args.project)
+    if project.notice:
+        _say(f"Note: {project.notice}")
+    if live:
+        if args.plan:
+            raise CutoverError("The live cutover uses the plan the sandbox rehearsed; --plan is "
+                               "for the sandbox.", "Leave out --plan.")  # fmt: skip
+        if not (project.folder / "plan.json").exists():
+            raise RefusedError("This project has no rehearsal yet: migrate into the sandbox "
+                               "first.", "Run the same command with --env sandbox.")  # fmt: skip
+        first = project.locks("companies")
+        if first and not _gate(project, first, args):
+            return EXIT_REFUSED
+    with Migration(args.project, env=args.env) as mig:
         prepared = mig.prepare(args.inputs, args.plan)
         if prepared.unreadable:
             for path, message in prepared.unreadable:
@@ -180,7 +204,16 @@ def _migrate(args: argparse.Namespace) -> int:
         if staged is None:
             _say("Stopped while reading the files; run the same command again to go on.")
             return EXIT_STOPPED
-        _say(f"Plan saved to {mig.plan_path}")
+        _say(
+            f"Plan saved to {mig.plan_path}"
+            if not live
+            else f"Live cutover into {mig.target.label}"
+        )
+        if live:
+            rows = {f.label: f.rows_read for f in staged.files}
+            changes = [ln for d in delta_check(project.state, prepared, rows) for ln in d.lines()]
+            for line in changes or ["The exports match the rehearsal: same columns."]:
+                _say(f"   {line}")
         for splan in prepared.plan.sources:
             if splan.entity is None:
                 _say(f"   {Path(splan.file).name}: not imported: {splan.note or 'no entity'}")
@@ -198,6 +231,9 @@ def _migrate(args: argparse.Namespace) -> int:
             if mig.is_done(phase):
                 _say(f"== {phase.label}: already completed")
             else:
+                locks = project.locks(phase.name) if live else []
+                if locks and not _gate(project, locks, args, mig.ledger):
+                    return EXIT_REFUSED
                 for item in mig.run(phase, prepared.plan, stop, max(1, args.batch_rows)):
                     if isinstance(item, PhaseProgress):
                         eta = f", about {item.eta_s:.0f} s left" if item.eta_s else ""
@@ -215,10 +251,29 @@ def _migrate(args: argparse.Namespace) -> int:
                     return EXIT_STOPPED
             if through and phase.name == through.name:
                 break
+        if not live and project.note_sandbox(mig):
+            buf = project.status(None)["buffer"]
+            _say(f"The full sandbox rehearsal is complete. {buf['text']}")  # type: ignore[index]
         if args.json:
             print(json.dumps(mig.status(), indent=2, ensure_ascii=False, default=str))
         _say(f"Success and error files: {mig.exports}")
     return EXIT_OK
+
+
+def _gate(project: object, locks: list, args: argparse.Namespace, ledger=None) -> bool:
+    """A closed gate refuses (False) unless an override reason was given."""
+    if not args.override_reason:
+        for lock in locks:
+            print(f"Refused: {lock.reason}", file=sys.stderr)
+        print("The method: rehearse in the sandbox, keep the testing buffer, sign off QA, and "
+              "load active sales contacts last. To go on anyway, give "
+              "--override-reason \"...\" (it is written into the journal and the report).",
+              file=sys.stderr)  # fmt: skip
+        return False
+    project.override(locks, args.override_reason, args.by, ledger)  # type: ignore[attr-defined]
+    for lock in locks:
+        _say(f"Override recorded: {lock.reason} Reason: {args.override_reason}")
+    return True
 
 
 def _project(folder: Path) -> object:
@@ -232,13 +287,48 @@ def _project(folder: Path) -> object:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from wizard.core.cutover import Project
+
+    project = Project(args.project)
     with _project(args.project) as mig:  # type: ignore[attr-defined]
+        project.note_sandbox(mig)
         status = mig.status()
+        method = project.status(mig)
+    live = None
+    if (project.folder / "live" / "ledger.db").exists():
+        from wizard.core.migration import Migration
+
+        with Migration(args.project, env="live") as lmig:
+            live = lmig.status()
     if args.json:
-        print(json.dumps(status, indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(status | {"method_state": method, "live": live}, indent=2,
+                         ensure_ascii=False, default=str))  # fmt: skip
         return EXIT_OK
+    _print_status(status)
+    _say()
+    _say(method["buffer"]["text"])  # type: ignore[index]
+    _say("QA checklist:")
+    for item in method["checklist"]:  # type: ignore[union-attr]
+        who_when = f" ({item['by']}, {item['at'][:10]})" if item["by"] else ""
+        _say(f"   [{item['status']}] {item['title']}{who_when}: {item['detail']}")
+    signoff = method["signoff"]
+    _say(f"Signed off by {signoff['by']} on {signoff['at'][:10]}." if signoff  # type: ignore[index]
+         else "QA is not signed off yet.")  # fmt: skip
+    for phase, reasons in method["gate"].items():  # type: ignore[union-attr]
+        what = "the live cutover" if phase == "companies" else "live active sales contacts"
+        _say(f"Gate for {what}: " + ("open." if not reasons else "locked: " + " ".join(reasons)))
+    for o in method["overrides"]:  # type: ignore[union-attr]
+        _say(f"Override of the {o['gate']} gate by {o['by']} on {o['at'][:10]}: {o['reason']}")
+    if live is not None:
+        _say()
+        _say("Live cutover:")
+        _print_status(live)
+    return EXIT_OK
+
+
+def _print_status(status: dict) -> None:
     _say(f"Project {status['project']} -> {status['target']}")
-    for p in status["phases"]:  # type: ignore[attr-defined]
+    for p in status["phases"]:
         flag = "" if all(r["ok"] for r in p["reconciliation"]) else "  (reconciliation differs)"
         waiting = f", {p['pending_rows']:,} rows to go" if p["pending_rows"] else ""
         _say(f"== {p['label']}: {p['state']}{waiting}{flag if p['state'] == 'completed' else ''}")
@@ -247,11 +337,19 @@ def _status(args: argparse.Namespace) -> int:
 
             acc = Accounting(**{k: v for k, v in a.items() if k != "balanced"})
             _say(f"   {acc.line()}")
-    return EXIT_OK
 
 
 def _undo(args: argparse.Namespace) -> int:
-    with _project(args.project) as mig:  # type: ignore[attr-defined]
+    from wizard.core.cutover import Project
+    from wizard.core.migration import Migration
+
+    if args.env == "live":
+        if not (args.project / "live" / "ledger.db").exists():
+            raise CutoverError("Nothing was loaded into the live CRM from this project.")
+        opened = Migration(args.project, env="live")
+    else:
+        opened = _project(args.project)
+    with opened as mig:  # type: ignore[attr-defined]
         order = mig.undo_plan(args.phase)
         if len(order) > 1 and not args.yes:
             later = ", ".join(f"'{p.label}'" for p in order[:-1])
@@ -262,7 +360,10 @@ def _undo(args: argparse.Namespace) -> int:
         if len(order) > 1:
             _say("Warning: undoing the later phases that depend on it first: "
                  + ", ".join(p.label for p in order[:-1]))  # fmt: skip
-        for name, deleted in mig.undo(order).items():
+        undone = mig.undo(order)
+        if args.env == "sandbox":
+            Project(args.project).rehearsal_undone()  # rehearse again, then a new buffer
+        for name, deleted in undone.items():
             total = sum(deleted.values())
             _say(f"== {name}: deleted {total:,} records"
                  + (f" ({', '.join(f'{n:,} {e}' for e, n in deleted.items() if n)})"

@@ -45,6 +45,13 @@ from wizard.core.staging import Staged, StageProgress, stage
 from wizard.core.targets import SandboxTarget, Target
 
 PLAN_FILE, LEDGER_FILE, SANDBOX_FILE, EXPORTS = "plan.json", "ledger.db", "sandbox.db", "exports"
+LIVE_FILE = "live-crm.db"  # the local database standing in for the live CRM
+SANDBOX, LIVE, MOCK = "sandbox", "live", "mock"
+ENVIRONMENTS = {
+    SANDBOX: "Sandbox CRM",
+    LIVE: "Live CRM (a local database standing in for it)",
+    MOCK: "Sandbox CRM, sample rehearsal",
+}
 
 
 @dataclass
@@ -83,21 +90,32 @@ class Prepared:
 class Migration:
     """Open (or create) the project in ``folder``."""
 
-    def __init__(self, folder: str | Path, target: Target | None = None) -> None:
+    def __init__(self, folder: str | Path, target: Target | None = None,
+                 env: str = SANDBOX) -> None:  # fmt: skip
         self.folder = Path(folder).expanduser().resolve()
         if self.folder.exists() and not self.folder.is_dir():
             raise CutoverError(f"{self.folder} is a file, not a project folder.",
                                "Pick a folder for the project.")  # fmt: skip
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock(self.folder / ".lock")
+        if env not in ENVIRONMENTS:
+            raise CutoverError(f"'{env}' is not an environment.",
+                               "Use sandbox or live.")  # fmt: skip
+        self.env = env
+        # the sandbox lives in the project folder itself (as it always has); the live cutover
+        # and the sample rehearsal each have their own ledger: their crosswalks differ
+        self.home = self.folder if env == SANDBOX else self.folder / env
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(self.home / ".lock")
         try:
-            self.ledger = Ledger(self.folder / LEDGER_FILE)
+            self.ledger = Ledger(self.home / LEDGER_FILE)
             self.ledger.close_interrupted_runs()
-            self.target = target or SandboxTarget(self.folder / SANDBOX_FILE)
+            if target is None:
+                target = SandboxTarget(self.home / (SANDBOX_FILE if env != LIVE else LIVE_FILE))
+                target.label = ENVIRONMENTS[env]
+            self.target = target
         except BaseException:
             self._lock.close()  # a project that cannot open must not stay locked
             raise
-        self.exports = self.folder / EXPORTS
+        self.exports = self.home / EXPORTS
 
     @property
     def plan_path(self) -> Path:

@@ -1,0 +1,146 @@
+"""The method, end to end, for the wizard and the command line alike: the project's state
+(``project.json``) beside its sandbox and live ledgers; when the rehearsal counts as complete;
+what the gate says about a live phase; what changed in fresh exports since the rehearsal."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wizard.core.clock import SYSTEM, Clock
+from wizard.core.project import ProjectState, ProjectStore
+from wizard.core.qa import Lock, buffer, evaluate, finalized, live_locks, override
+
+if TYPE_CHECKING:
+    from wizard.core.migration import Migration, Prepared
+
+
+def who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+class Project:
+    """A project folder's method state. Not locked: the ledgers are (see ``Migration``)."""
+
+    def __init__(self, folder: str | Path, clock: Clock = SYSTEM) -> None:
+        self.folder = Path(folder).expanduser().resolve()
+        self.clock = clock
+        self.store = ProjectStore(self.folder, clock)
+        self.state: ProjectState = self.store.load()
+
+    @property
+    def notice(self) -> str:
+        return self.store.notice
+
+    def save(self) -> None:
+        self.store.save(self.state)
+
+    # -- the rehearsal ---------------------------------------------------------------------
+    def note_sandbox(self, mig: Migration) -> bool:
+        """After sandbox work: when every phase has completed, the full rehearsal is done and
+        the testing buffer starts (once). Returns True when that just happened."""
+        plan = mig.saved_plan()
+        if plan is None or self.state.rehearsal_completed:
+            return False
+        if not all(mig.is_done(p) for p in mig.phases(plan)):
+            return False
+        self.state.rehearsal_completed = self.clock.now().isoformat(timespec="seconds")
+        self.state.rehearsal_files = rehearsal_files(mig)
+        self.save()
+        return True
+
+    def rehearsal_undone(self) -> None:
+        """The sandbox was undone: the rehearsal (and its buffer and QA) start again."""
+        if self.state.rehearsal_completed or self.state.signoff:
+            self.state.rehearsal_completed = None
+            self.state.signoff = None
+            self.save()
+
+    # -- the gate --------------------------------------------------------------------------
+    def locks(self, phase: str) -> list[Lock]:
+        return live_locks(self.state, phase, self.clock)
+
+    def override(self, locks: list[Lock], reason: str, by: str | None = None,
+                 ledger=None) -> None:  # fmt: skip
+        for lock in locks:
+            override(self.state, lock.kind, reason, by or who(), ledger, self.clock)
+        self.save()
+
+    def status(self, sandbox: Migration | None) -> dict[str, object]:
+        buf = buffer(self.state, self.clock)
+        items = evaluate(self.state, sandbox) if sandbox is not None else []
+        return {
+            "buffer": {"started": self.state.rehearsal_completed, "day": buf.day,
+                       "days": buf.days, "unlocks": buf.unlocks.isoformat() if buf.unlocks
+                       else None, "elapsed": buf.elapsed, "text": buf.describe()},
+            "checklist": [i.to_dict() for i in items],
+            "finalized": finalized(items) if items else False,
+            "signoff": self.state.signoff,
+            "spot_checks": self.state.spot_checks,
+            "gate": {phase: [lock.reason for lock in self.locks(phase)]
+                     for phase in ("companies", "active")},
+            "overrides": self.state.overrides,
+            "notice": self.notice,
+        }  # fmt: skip
+
+
+def rehearsal_files(mig: Migration) -> dict[str, dict[str, object]]:
+    """What each file looked like at the rehearsal: its columns and its row count."""
+    plan = mig.saved_plan()
+    out: dict[str, dict[str, object]] = {}
+    rows = dict(mig.ledger.db.execute("SELECT label, rows_read FROM files"))
+    for splan in plan.sources if plan else []:
+        columns = sorted(splan.mapped_columns() | set(splan.custom) | set(splan.skipped))
+        out[splan.label] = {"columns": columns, "rows": rows.get(splan.label)}
+    return out
+
+
+@dataclass
+class Delta:
+    label: str
+    new_columns: list[str]
+    missing_columns: list[str]
+    rows_before: int | None
+    rows_now: int | None
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.new_columns:
+            out.append(f"{self.label} has new columns: {', '.join(self.new_columns)}. They are "
+                       "not in the plan: they load as custom fields, or map them first.")  # fmt: skip
+        if self.missing_columns:
+            out.append(f"{self.label} no longer has: {', '.join(self.missing_columns)}. The "
+                       "fields they filled stay empty.")  # fmt: skip
+        if (
+            self.rows_before is not None
+            and self.rows_now is not None
+            and (self.rows_before != self.rows_now)
+        ):
+            change = self.rows_now - self.rows_before
+            out.append(f"{self.label} has {self.rows_now:,} rows, {abs(change):,} "
+                       f"{'more' if change > 0 else 'fewer'} than at the rehearsal "
+                       f"({self.rows_before:,}).")  # fmt: skip
+        return out
+
+
+def delta_check(state: ProjectState, prepared: Prepared,
+                rows_now: dict[str, int] | None = None) -> list[Delta]:  # fmt: skip
+    """Fresh exports against the rehearsal: columns (from the headers) and, once read, row
+    counts. Files the rehearsal did not have are listed with all their columns new."""
+    out = []
+    before = state.rehearsal_files
+    for splan in prepared.plan.sources:
+        source = prepared.source_of(splan)
+        if source is None:
+            continue
+        then = before.get(splan.label, {})
+        had = set(then.get("columns", []))  # type: ignore[arg-type]
+        now = set(source.columns)
+        out.append(Delta(splan.label, sorted(now - had), sorted(had - now) if had else [],
+                         then.get("rows"), (rows_now or {}).get(splan.label)))  # type: ignore[arg-type]  # fmt: skip
+    return out
