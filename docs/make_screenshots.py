@@ -100,7 +100,7 @@ def main() -> int:
     phase.start()
     settle(lambda: phase.isComplete())
     shot("09-phase-done")
-    while w.currentId() >= PageId.PHASE and w.nextId() != -1:
+    while w.currentId() >= PageId.PHASE and w.nextId() != PageId.SPOTCHECK:
         page = w.currentPage()
         if not page.isComplete():
             page.start()

@@ -102,7 +102,7 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
         assert not wizard.jobs.busy and page.table.rowCount() >= 1
         assert all(page.table.item(i, 8).text() == "yes" for i in range(page.table.rowCount()))
         assert page.run_button.text().endswith("again")
-        if page.nextId() == -1:
+        if page.nextId() == PageId.SPOTCHECK:  # the last phase: the checkpoint follows
             break
         _next(wizard)
     assert names == ["companies", "contacts", "deals", "activities", "active"]
@@ -163,7 +163,7 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
         page = wizard.currentPage()
         page.run_button.click()
         qtbot.waitUntil(page.isComplete, timeout=30_000)
-        if page.nextId() == -1:
+        if page.nextId() == PageId.SPOTCHECK:  # the last phase: the checkpoint follows
             break
         _next(wizard)
     project = Path(welcome.folder.text())

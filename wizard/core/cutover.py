@@ -89,6 +89,44 @@ class Project:
         }  # fmt: skip
 
 
+PRECUTOVER = (
+    ("workflows", "Workflows, sequences and automations are paused in the new CRM"),
+    ("notifications", "Notifications to record owners are turned off in the new CRM"),
+    ("association", "Automatic association of records is turned off in the new CRM"),
+    ("dedupe", "Duplicate management (dedupe) rules are turned off in the new CRM"),
+    ("integrations", "Integrations that write to the new CRM (forms, email sync) are paused"),
+    ("freeze", "Edits are frozen in the old CRM: users are told, write access is removed"),
+)
+POSTLOAD = (
+    ("workflows", "Workflows, sequences and automations are switched back on"),
+    ("notifications", "Notifications to record owners are switched back on"),
+    ("association", "Automatic association is switched back on"),
+    ("dedupe", "Duplicate management rules are switched back on"),
+    ("integrations", "Integrations are resumed, pointing at the new CRM"),
+    ("archive", "The old CRM is kept read-only as an archive"),
+)
+
+
+def confirm(state: ProjectState, which: str, item: str, by: str, done: bool,
+            clock: Clock = SYSTEM) -> None:  # fmt: skip
+    """Tick (or untick) an item of the pre-cutover or post-load list, signed."""
+    table = state.precutover if which == "precutover" else state.postload
+    if not done:
+        table.pop(item, None)
+        return
+    if not by.strip():
+        from wizard.core.errors import CutoverError
+
+        raise CutoverError("Type your name first: every item you confirm is signed.")
+    table[item] = {"by": by.strip(), "at": clock.now().isoformat(timespec="seconds")}
+
+
+def all_confirmed(state: ProjectState, which: str) -> bool:
+    table = state.precutover if which == "precutover" else state.postload
+    items = PRECUTOVER if which == "precutover" else POSTLOAD
+    return all(key in table for key, _ in items)
+
+
 def rehearsal_files(mig: Migration) -> dict[str, dict[str, object]]:
     """What each file looked like at the rehearsal: its columns and its row count."""
     plan = mig.saved_plan()

@@ -45,6 +45,7 @@ class ProjectState:
     postload: dict[str, dict[str, str]] = field(default_factory=dict)
     overrides: list[dict[str, str]] = field(default_factory=list)  # gate, reason, by, at
     delta_checked: str | None = None
+    tester: str = ""  # the name last typed on the checkpoint pages
     rehearsal_files: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  # label -> columns, rows

@@ -95,7 +95,8 @@ class PhaseRail(QWidget):
         self.setMinimumWidth(210)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(QLabel("<b>Phases</b>"))
+        self.title = QLabel("<b>Phases</b>")
+        layout.addWidget(self.title)
         self._list = QVBoxLayout()
         self._list.setSpacing(4)
         layout.addLayout(self._list)
@@ -116,6 +117,9 @@ class PhaseRail(QWidget):
             row.clicked.connect(self.show_result)
             self.rows[p.name] = row
             self._list.addWidget(row)
+
+    def set_title(self, text: str) -> None:
+        self.title.setText(f"<b>{text}</b>")
 
     def update_states(self, states: dict[str, str], active: str | None) -> None:
         for name, row in self.rows.items():

@@ -14,8 +14,9 @@ from enum import IntEnum
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout, QWizard
 
+from wizard.core.cutover import Project
 from wizard.core.logs import log, log_to
-from wizard.core.migration import Migration, Prepared
+from wizard.core.migration import LIVE, Migration, Prepared
 from wizard.core.phases import PHASES, PhaseDef, find
 from wizard.core.runner import BATCH_ROWS, stored_result
 from wizard.gui.errors import ErrorDialog, report
@@ -31,14 +32,22 @@ class PageId(IntEnum):
     RELATIONS = 4
     VALIDATION = 5
     PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
+    SPOTCHECK = 20
+    CHECKPOINT = 21
+    CUTOVER = 22
+    LIVE_PHASE = 30  # the live cutover's phase pages: 30 owners ... 35 active sales contacts
+    POSTLOAD = 40
 
 
 @dataclass
 class Session:
     """What the pages share: the project, the plan and sources, the choices made."""
 
-    migration: Migration | None = None
+    migration: Migration | None = None  # the sandbox
     prepared: Prepared | None = None
+    project: Project | None = None  # project.json: where the admin is in the method
+    live: Migration | None = None  # the live cutover, once the cutover page opens it
+    live_prepared: Prepared | None = None
     method: str = "integration_sync"
     environment: str = "sandbox"
     demo: bool = False  # walking the wizard with the bundled demo export
@@ -52,25 +61,41 @@ class Session:
     def open(self, folder: str) -> Migration:
         self.close()
         self.migration = Migration(folder)
+        self.project = Project(self.migration.folder)
         log_to(self.migration.folder)
         log.info("project opened: %s", self.migration.folder)
+        if self.project.notice:
+            log.warning("%s", self.project.notice)
         return self.migration
 
+    def open_live(self) -> Migration:
+        if self.live is None:
+            assert self.migration is not None
+            self.live = Migration(self.migration.folder, env=LIVE)
+        return self.live
+
+    def env(self, live: bool) -> Migration | None:
+        return self.live if live else self.migration
+
     def close(self) -> None:
-        if self.migration is not None:
-            self.migration.close()
-            self.migration = None
-        self.prepared = None
+        for mig in (self.live, self.migration):
+            if mig is not None:
+                mig.close()
+        self.migration = self.live = None
+        self.prepared = self.live_prepared = self.project = None
 
 
 class CutoverWizard(QWizard):
     def __init__(self) -> None:
         super().__init__()
+        from wizard.gui.pages.checkpoint import CheckpointPage
+        from wizard.gui.pages.cutover import CutoverPage, PostLoadPage
         from wizard.gui.pages.mapping import MappingPage
         from wizard.gui.pages.method import MethodPage
         from wizard.gui.pages.phase import PhasePage
         from wizard.gui.pages.relations import RelationsPage
         from wizard.gui.pages.sources import SourcesPage
+        from wizard.gui.pages.spotcheck import SpotCheckPage
         from wizard.gui.pages.validation import ValidationPage
         from wizard.gui.pages.welcome import WelcomePage
 
@@ -83,6 +108,8 @@ class CutoverWizard(QWizard):
         self.rail.show_result.connect(self.show_phase_result)
         self.setSideWidget(self.rail)
         self.jobs.unexpected.connect(self._unexpected)
+        self._after_check = None
+        self.jobs.busy_changed.connect(self._checked_again)
         self.error_dialog: ErrorDialog | None = None
         self.result_dialog: QDialog | None = None
         self.setPage(PageId.WELCOME, WelcomePage())
@@ -93,6 +120,12 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.VALIDATION, ValidationPage())
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.PHASE + i, PhasePage(phase))
+        self.setPage(PageId.SPOTCHECK, SpotCheckPage())
+        self.setPage(PageId.CHECKPOINT, CheckpointPage())
+        self.setPage(PageId.CUTOVER, CutoverPage())
+        for i, phase in enumerate(PHASES):
+            self.setPage(PageId.LIVE_PHASE + i, PhasePage(phase, live=True))
+        self.setPage(PageId.POSTLOAD, PostLoadPage())
         self.setStartId(PageId.WELCOME)
         self.resize(1100, 720)
         self.currentIdChanged.connect(self._page_changed)
@@ -101,37 +134,72 @@ class CutoverWizard(QWizard):
         """The result of reading and checking every row (from the Sources page)."""
         return self.page(PageId.SOURCES).staged
 
-    def phase_page_id(self, phase: PhaseDef) -> int:
-        return PageId.PHASE + [p.name for p in PHASES].index(phase.name)
+    def recheck_then(self, callback) -> None:
+        """A reopened project's pages that need every row checked: check (files that did not
+        change are not read again), then call ``callback`` (a page's method)."""
+        self._after_check = callback
+        self.page(PageId.SOURCES).start_check()
 
-    def page_after(self, phase: str | None) -> int:
-        """The page of the plan's phase after ``phase`` (the first one for None); -1 at the
-        end."""
+    @Slot(bool)
+    def _checked_again(self, busy: bool) -> None:
+        if busy or self._after_check is None:
+            return
+        callback, self._after_check = self._after_check, None
+        if self.page_staged() is not None:
+            callback()
+
+    def phase_page_id(self, phase: PhaseDef, live: bool = False) -> int:
+        base = PageId.LIVE_PHASE if live else PageId.PHASE
+        return base + [p.name for p in PHASES].index(phase.name)
+
+    def page_after(self, phase: str | None, live: bool = False) -> int:
+        """The page of the plan's phase after ``phase`` (the first one for None); after the
+        last one, the spot checks (sandbox) or the post-load list (live)."""
         names = [p.name for p in self.session.phases()]
         at = 0 if phase is None else names.index(phase) + 1 if phase in names else len(names)
-        return self.phase_page_id(self.session.phases()[at]) if at < len(names) else -1
+        if at < len(names):
+            return self.phase_page_id(self.session.phases()[at], live)
+        return PageId.POSTLOAD if live else PageId.SPOTCHECK
 
     def refresh_rail(self, active: str | None = None) -> None:
         session = self.session
         self.rail.set_phases(session.phases())
         states = {}
-        if session.migration is not None and session.prepared is not None:
+        live = self.currentId() >= PageId.CUTOVER
+        mig = session.env(live)
+        self.rail.set_title("Live cutover" if live else "Phases (sandbox)")
+        if mig is not None and session.prepared is not None:
             for p in session.phases():
-                states[p.name] = "completed" if session.migration.is_done(p) else "pending"
+                states[p.name] = "completed" if mig.is_done(p) else "pending"
         self.rail.update_states(states, active)
 
     def _page_changed(self, page_id: int) -> None:
         active = None
-        if page_id >= PageId.PHASE:
+        if PageId.PHASE <= page_id < PageId.SPOTCHECK:
             active = PHASES[page_id - PageId.PHASE].name
+        elif PageId.LIVE_PHASE <= page_id < PageId.POSTLOAD:
+            active = PHASES[page_id - PageId.LIVE_PHASE].name
         self.refresh_rail(active)
+        self.remember_place(page_id, active)
+
+    def remember_place(self, page_id: int, phase: str | None) -> None:
+        """Saved at once (atomically): a project reopened days later returns here."""
+        project = self.session.project
+        if project is None or page_id < 0 or page_id == PageId.WELCOME:
+            return
+        project.state.page, project.state.phase = int(page_id), phase
+        project.state.method = self.session.method
+        try:
+            project.save()
+        except OSError as exc:
+            log.warning("could not save the project's place: %s", exc)
 
     # -- a finished phase's result, from the rail ----------------------------------------
     @Slot(str)
     def show_phase_result(self, name: str) -> None:
         from wizard.gui.pages.phase import describe
 
-        mig = self.session.migration
+        mig = self.session.env(self.currentId() >= PageId.CUTOVER)
         stored = stored_result(mig.ledger, name) if mig is not None else None
         if stored is None:
             return

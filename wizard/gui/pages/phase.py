@@ -7,8 +7,10 @@ from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -29,12 +31,13 @@ COLUMNS = ("file", "read", "loaded", "updated", "unchanged", "rejected", "deferr
 
 
 class PhasePage(QWizardPage):
-    def __init__(self, phase: PhaseDef) -> None:
+    def __init__(self, phase: PhaseDef, live: bool = False) -> None:
         super().__init__()
         self.phase = phase
         self.running = False
         self._watching = False
-        self.setTitle(phase.label)
+        self.live = live
+        self.setTitle(f"Live: {phase.label}" if live else phase.label)
         self.setSubTitle(phase.about)
         self.run_button = QPushButton(f"Run '{phase.label}'")
         self.run_button.clicked.connect(self.start)
@@ -53,6 +56,27 @@ class PhasePage(QWizardPage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setVisible(False)
+        # the golden rule's gate (live pages): why it is locked, and the override
+        self.gate = QGroupBox("Locked by the method")
+        self.gate_text = QLabel()
+        self.gate_text.setWordWrap(True)
+        self.override_reason = QLineEdit()
+        self.override_reason.setPlaceholderText("Why go on anyway (written into the journal and "
+                                                "the report)")  # fmt: skip
+        self.override_reason.setAccessibleName("Reason for the override")
+        self.override_by = QLineEdit()
+        self.override_by.setPlaceholderText("Your name")
+        self.override_by.setAccessibleName("Who overrides")
+        self.override_button = QPushButton("Override and run")
+        self.override_button.clicked.connect(self.override_and_run)
+        gate = QVBoxLayout(self.gate)
+        gate.addWidget(self.gate_text)
+        row = QHBoxLayout()
+        row.addWidget(self.override_reason, 3)
+        row.addWidget(self.override_by, 1)
+        row.addWidget(self.override_button)
+        gate.addLayout(row)
+        self.gate.setVisible(False)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setAccessibleName("Result of the phase")
@@ -68,6 +92,7 @@ class PhasePage(QWizardPage):
         buttons.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.gate)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
@@ -86,7 +111,7 @@ class PhasePage(QWizardPage):
             # the page is idle again only when the job's thread has been joined
             self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
             self._watching = True
-        mig = self.session.migration
+        mig = self.mig
         done = mig.is_done(self.phase)
         stored = stored_result(mig.ledger, self.phase.name)
         self.bar.setValue(100 if done else 0)
@@ -102,18 +127,52 @@ class PhasePage(QWizardPage):
             self.status.setText(f"Ready to run: {rows:,} rows to load.")
         self.show_result(stored)
         self.undo_button.setEnabled(stored is not None)
+        self._show_gate()
         self._run_label(done)
 
     # -- running -------------------------------------------------------------------------
+    @property
+    def mig(self):
+        return self.session.env(self.live)
+
+    def _plan(self):
+        session = self.session
+        return (session.live_prepared if self.live else session.prepared).plan
+
+    def locks(self) -> list:
+        project = self.session.project
+        return project.locks(self.phase.name) if self.live and project is not None else []
+
+    def _show_gate(self) -> None:
+        locks = self.locks()
+        self.gate.setVisible(bool(locks))
+        self.gate_text.setText(" ".join(lock.reason for lock in locks))
+
+    def override_and_run(self) -> bool:
+        project = self.session.project
+        try:
+            project.override(self.locks(), self.override_reason.text(), self.override_by.text(),
+                             self.mig.ledger)  # fmt: skip
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        self._show_gate()
+        self.start()
+        return True
+
     def start(self) -> None:
         wizard, session = self.wizard(), self.session
         if wizard.jobs.busy:  # type: ignore[attr-defined]
             self.status.setText("Another step is still finishing; try again in a moment.")
             return
+        if self.locks():
+            self._show_gate()
+            self.status.setText("Locked: see why above. It opens by itself when the method "
+                                "allows, or with an override.")  # fmt: skip
+            return
+        mig, plan = self.mig, self._plan()
         worker = GeneratorWorker(
-            lambda stop: session.migration.run(
-                self.phase, session.prepared.plan, stop, batch_rows=session.batch_rows
-            ),
+            lambda stop: mig.run(self.phase, plan, stop, batch_rows=session.batch_rows),
             lambda item: isinstance(item, PhaseResult),
         )
         worker.signals.progress.connect(self._progress)
@@ -185,7 +244,7 @@ class PhasePage(QWizardPage):
                                    if done else "")  # fmt: skip
 
     def _open_exports(self) -> None:
-        folder = self.session.migration.exports
+        folder = self.mig.exports
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     @Slot(str, str)
@@ -202,7 +261,13 @@ class PhasePage(QWizardPage):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.undo_button.setEnabled(True)
-        self._run_label(self.session.migration.is_done(self.phase))
+        self._run_label(self.mig.is_done(self.phase))
+        project = self.session.project
+        if not self.live and project is not None and project.note_sandbox(self.mig):
+            from wizard.core.qa import buffer
+
+            self.status.setText("The full sandbox rehearsal is complete. "
+                                + buffer(project.state, project.clock).describe())  # fmt: skip
         if self.status.text().startswith("Stopping"):
             self.status.setText("Stopped after a whole batch. Run again to go on.")
         self.completeChanged.emit()
@@ -210,7 +275,7 @@ class PhasePage(QWizardPage):
 
     # -- undo ----------------------------------------------------------------------------
     def undo(self, confirmed: bool) -> bool:
-        mig = self.session.migration
+        mig = self.mig
         order = mig.undo_plan(self.phase)
         if not confirmed:
             later = [p.label for p in order[:-1]]
@@ -227,6 +292,8 @@ class PhasePage(QWizardPage):
             self.status.setText(exc.message)
             return False
         total = sum(sum(d.values()) for d in deleted.values())
+        if not self.live and self.session.project is not None:
+            self.session.project.rehearsal_undone()
         self.status.setText(f"Undone: {total:,} records deleted. The phase can run again.")
         self.show_result(None)
         self._run_label(False)
@@ -236,13 +303,15 @@ class PhasePage(QWizardPage):
 
     def isComplete(self) -> bool:
         wizard = self.wizard()
-        if wizard is None or wizard.session.migration is None:  # type: ignore[attr-defined]
+        if wizard is None or self.mig is None:
             return False
-        return not self.running and self.session.migration.is_done(self.phase)
+        return not self.running and self.mig.is_done(self.phase)
 
     def nextId(self) -> int:
         wizard = self.wizard()
-        return wizard.page_after(self.phase.name) if wizard is not None else -1  # type: ignore[attr-defined]
+        if wizard is None:
+            return -1
+        return wizard.page_after(self.phase.name, self.live)  # type: ignore[attr-defined]
 
 
 def describe(result: PhaseResult) -> str:

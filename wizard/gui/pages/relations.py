@@ -77,6 +77,13 @@ class RelationsPage(QWizardPage):
         session = self.wizard().session  # type: ignore[attr-defined]
         plan = session.prepared.plan
         staged: Staged = self.wizard().page_staged()  # type: ignore[attr-defined]
+        self.busy = staged is None
+        if staged is None:  # a reopened project: check every row again first
+            self.held.setText("Reading and checking your files again…")
+            self.completeChanged.emit()
+            self.wizard().recheck_then(self.initializePage)  # type: ignore[attr-defined]
+            return
+        self.completeChanged.emit()
         while self.links_form.rowCount():
             self.links_form.removeRow(0)
         self.policies = {}

@@ -62,9 +62,16 @@ class ValidationPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.CommitButton, "Start loading >")
 
     def initializePage(self) -> None:
+        if not getattr(self, "_watching", False):
+            self.wizard().jobs.busy_changed.connect(self.completeChanged)  # type: ignore[attr-defined]
+            self._watching = True
         staged = self.wizard().page_staged()  # type: ignore[attr-defined]
         self.tree.clear()
-        if staged is None or staged.findings is None:
+        if staged is None:  # a reopened project: check every row again first
+            self.summary.setText("Reading and checking your files again…")
+            self.wizard().recheck_then(self.initializePage)  # type: ignore[attr-defined]
+            return
+        if staged.findings is None:
             self.summary.setText("Read and check your files first.")
             return
         findings = staged.findings
@@ -123,6 +130,12 @@ class ValidationPage(QWizardPage):
         written = write_findings(staged.findings, path)
         self.summary.setText(f"{self.summary.text()}\nSaved to {written}.")
         return written
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        if wizard is None or wizard.jobs.busy:  # type: ignore[attr-defined]
+            return False
+        return wizard.page_staged() is not None  # type: ignore[attr-defined]
 
     def nextId(self) -> int:
         wizard = self.wizard()

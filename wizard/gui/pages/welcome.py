@@ -169,9 +169,9 @@ class WelcomePage(QWizardPage):
         return True
 
     def _resume(self, mig) -> None:
-        """An existing project: read its files again (headers only) and go on from the first
-        phase not done; when its files moved, from the Sources page; when no phase has run
-        yet, from the method page (the plan can still change), its files listed."""
+        """An existing project: read its files again (headers only) and return to the page
+        where the admin left it (saved in project.json). When its files moved, the Sources
+        page says which."""
         from wizard.gui.wizard import PageId
 
         wizard = self.wizard()
@@ -191,13 +191,37 @@ class WelcomePage(QWizardPage):
         if prepared.unreadable:
             self.resume_to = PageId.SOURCES  # it lists what cannot be read, and why
             return
+        state = session.project.state
+        saved = int(state.page or 0)
+        names = [p.name for p in session.phases()]
+        if saved >= PageId.CUTOVER:
+            live = session.open_live()
+            live_paths = live.staged_paths()
+            if live_paths:
+                live_prepared = live.prepare(live_paths)
+                if not live_prepared.unreadable:
+                    session.live_prepared = live_prepared
+            ok = session.live_prepared is not None and (
+                saved == PageId.POSTLOAD or state.phase in names
+            )
+            self.resume_to = saved if ok else PageId.CUTOVER
+            return
+        if saved in (PageId.SPOTCHECK, PageId.CHECKPOINT):
+            self.resume_to = saved
+            return
+        if PageId.PHASE <= saved < PageId.SPOTCHECK and state.phase in names:
+            self.resume_to = saved
+            return
+        if saved in (PageId.SOURCES, PageId.MAPPING, PageId.RELATIONS, PageId.VALIDATION):
+            self.resume_to = saved
+            return
         if all(phase_state(mig.ledger, p.name) == PENDING for p in session.phases()):
             return  # nothing loaded yet: the plan can still change, from the method page on
         for phase in session.phases():
             if not mig.is_done(phase):
                 self.resume_to = wizard.phase_page_id(phase)  # type: ignore[attr-defined]
                 return
-        self.resume_to = wizard.phase_page_id(session.phases()[-1])  # type: ignore[attr-defined]
+        self.resume_to = PageId.SPOTCHECK
 
     def nextId(self) -> int:
         from wizard.gui.wizard import PageId

@@ -1,0 +1,241 @@
+"""The method's pages: spot checks, the checkpoint (buffer clock, QA checklist, sign-off), the
+cutover page (pre-cutover checklist, fresh exports checked, the gate), the live phases with an
+override, the post-load list; and a project closed at every page reopens on that page."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from tests.test_pipeline import crm
+from wizard.core.clock import FixedClock
+from wizard.core.paths import projects_dir
+from wizard.gui.wizard import CutoverWizard, PageId
+
+
+def _wizard(qtbot) -> CutoverWizard:
+    w = CutoverWizard()
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def _next(w: QWizard) -> None:
+    page = w.currentPage()
+    button = (QWizard.WizardButton.CommitButton if page.isCommitPage()
+              else QWizard.WizardButton.NextButton)  # fmt: skip
+    assert w.button(button).isEnabled(), f"page {w.currentId()} is not complete"
+    w.next()
+
+
+def _idle(qtbot, w: CutoverWizard, action) -> None:
+    with qtbot.waitSignal(w.jobs.busy_changed, timeout=30_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        action()
+
+
+def _to_spotchecks(qtbot, w: CutoverWizard, folder: Path, export: Path) -> None:
+    w.currentPage().folder.setText(str(folder))
+    _next(w)
+    _next(w)
+    sources = w.currentPage()
+    sources.add_paths([export])
+    _idle(qtbot, w, sources.check.click)
+    for _ in range(3):
+        _next(w)
+    _next(w)  # commit: start loading
+    while w.currentId() < PageId.SPOTCHECK:
+        page = w.currentPage()
+        _idle(qtbot, w, page.run_button.click)
+        _next(w)
+
+
+@pytest.fixture
+def wizard(qtbot):
+    w = _wizard(qtbot)
+    yield w
+    assert w.jobs.wait(10_000)
+    w.session.close()
+
+
+def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> None:
+    folder = projects_dir() / "acme"
+    _to_spotchecks(qtbot, wizard, folder, crm(tmp_path / "export"))
+    project = wizard.session.project
+    assert project.state.rehearsal_completed  # the last sandbox phase started the buffer
+    spot = wizard.currentPage()
+    assert wizard.currentId() == PageId.SPOTCHECK and spot.list.count() == 10
+    spot.list.setCurrentRow(0)
+    assert spot.in_sandbox.topLevelItemCount() and spot.in_source.topLevelItemCount()
+    assert spot.links.topLevelItemCount() >= 1
+    spot.name.setText("")
+    assert not spot.mark("pass") and "Type your name" in spot.status.text()
+    spot.name.setText("Dana")
+    assert not spot.mark("fail") and "what is wrong" in spot.status.text()
+    spot.comment.setText("The phone is missing")
+    assert spot.mark("fail") and spot.list.item(0).text().startswith("✗")
+    for i in range(1, 10):
+        spot.list.setCurrentRow(i)
+        assert spot.mark("pass")
+    assert "9 passed, 1 failed" in spot.status.text()
+    _next(wizard)
+    check = wizard.currentPage()
+    assert wizard.currentId() == PageId.CHECKPOINT
+    assert check.clock_text.text().startswith("Day 0 of 30 of the testing buffer")
+    statuses = {i.item.id: i.status for i in check.items}
+    assert statuses["accessibility.spot_checks"] == "failed"
+    assert statuses["quality.counts"] == "passed" and not check.sign.isEnabled()
+
+    def select(item_id: str) -> None:
+        tree = check.tree
+        for g in range(tree.topLevelItemCount()):
+            group = tree.topLevelItem(g)
+            for c in range(group.childCount()):
+                if group.child(c).data(0, Qt.ItemDataRole.UserRole) == item_id:
+                    tree.setCurrentItem(group.child(c))
+                    return
+        raise AssertionError(item_id)
+
+    check.name.setText("Dana")
+    select("quality.rejected")
+    assert not check.decide_selected() and "Say why" in check.status.text()
+    check.comment.setText("The rejected rows are test records.")
+    assert check.decide_selected()
+    select("accessibility.spot_checks")
+    check.comment.setText("The phone was fixed in the old CRM; reloaded next run.")
+    assert check.decide_selected()
+    select("accessibility.find_own")
+    assert check.decide_selected()
+    assert check.sign.isEnabled()
+    check.signer.setText("Morgan Boss")
+    assert check.sign_off() and "Signed off by Morgan Boss" in check.signed.text()
+    check.days.setValue(21)
+    assert "Day 0 of 21" in check.clock_text.text() and project.state.buffer_days == 21
+    _next(wizard)
+    cut = wizard.currentPage()
+    assert wizard.currentId() == PageId.CUTOVER and not cut.isComplete()
+    assert "testing buffer is still running" in cut.gate.text()
+    first = cut.checklist.item(0)
+    cut.name.setText("")
+    first.setCheckState(Qt.CheckState.Checked)
+    assert first.checkState() == Qt.CheckState.Unchecked and "Type your name" in cut.status.text()
+    cut.name.setText("Dana")
+    for i in range(cut.checklist.count()):
+        cut.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    assert "Dana" in cut.checklist.item(0).text() and not cut.isComplete()  # exports not checked
+    _idle(qtbot, wizard, cut.check.click)
+    assert "match the rehearsal" in cut.delta.toPlainText() and cut.isComplete()
+    _next(wizard)
+    page = wizard.currentPage()
+    assert wizard.currentId() == PageId.LIVE_PHASE + 1 and page.live  # companies, live
+    assert page.gate.isVisible() and "day 0 of 21" in page.gate_text.text()
+    page.run_button.click()
+    assert not wizard.jobs.busy and page.status.text().startswith("Locked")
+    page.override_reason.setText("soon")
+    page.override_by.setText("Dana")
+    assert not page.override_and_run() and "reason" in page.status.text()
+    page.override_reason.setText("The old CRM's licence ends this Friday.")
+    _idle(qtbot, wizard, page.override_and_run)
+    assert page.isComplete() and not page.gate.isVisible()
+    while wizard.currentId() < PageId.POSTLOAD:
+        _next(wizard)
+        page = wizard.currentPage()
+        if wizard.currentId() == PageId.POSTLOAD:
+            break
+        assert page.locks() == []  # buffer overridden; QA signed off: active is open too
+        _idle(qtbot, wizard, page.run_button.click)
+    post = wizard.currentPage()
+    assert not post.isComplete()
+    for i in range(post.checklist.count()):
+        post.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    assert post.isComplete() and wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    db = sqlite3.connect(folder / "live" / "live-crm.db")
+    assert db.execute("SELECT COUNT(*) FROM contacts").fetchone() == (5,)
+    db.close()
+    journal = [r for r in wizard.session.live.ledger.runs() if r["action"] == "override"]
+    assert len(journal) == 1 and "licence" in journal[0]["message"]
+
+
+def test_the_gate_opens_on_day_30_without_an_override(qtbot, wizard, tmp_path) -> None:
+    folder = projects_dir() / "clock"
+    _to_spotchecks(qtbot, wizard, folder, crm(tmp_path / "export"))
+    project = wizard.session.project
+    started = project.clock.now()
+    project.clock = FixedClock(started + timedelta(days=29))
+    assert [lock.kind for lock in project.locks("companies")] == ["buffer"]
+    project.clock = FixedClock(started + timedelta(days=30))
+    assert project.locks("companies") == []
+    assert [lock.kind for lock in project.locks("active")] == ["qa"]  # still: no sign-off
+
+
+def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
+    export = crm(tmp_path / "export")
+    folder = projects_dir() / "resume"
+    w = _wizard(qtbot)
+
+    def reopen(w: CutoverWizard) -> CutoverWizard:
+        where = w.currentId()
+        w.reject()
+        again = _wizard(qtbot)
+        welcome = again.currentPage()
+        welcome.projects.setCurrentRow(0)
+        assert welcome.folder.text() == str(folder)
+        _next(again)
+        if where == PageId.METHOD:  # the method page is where any project starts again
+            assert again.currentId() == PageId.METHOD
+        else:
+            assert again.currentId() == where, f"closed at {where}, reopened at {again.currentId()}"
+        return again
+
+    w.currentPage().folder.setText(str(folder))
+    _next(w)
+    w = reopen(w)  # method
+    _next(w)
+    sources = w.currentPage()
+    sources.add_paths([export])
+    _idle(qtbot, w, sources.check.click)
+    w = reopen(w)  # sources
+    _idle(qtbot, w, w.currentPage().check.click)
+    _next(w)
+    w = reopen(w)  # mapping
+    _next(w)
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)  # relations checks again
+    w = reopen(w)  # relations
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    _next(w)
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    w = reopen(w)  # validation
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    _next(w)
+    _idle(qtbot, w, w.currentPage().run_button.click)
+    w = reopen(w)  # the first phase page
+    assert w.currentPage().isComplete()
+    while w.currentId() < PageId.SPOTCHECK:
+        _next(w)
+        if w.currentId() < PageId.SPOTCHECK:
+            _idle(qtbot, w, w.currentPage().run_button.click)
+    w = reopen(w)  # spot checks
+    _next(w)
+    w = reopen(w)  # checkpoint
+    _next(w)
+    cut = w.currentPage()
+    cut.name.setText("Dana")
+    for i in range(cut.checklist.count()):
+        cut.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    _idle(qtbot, w, cut.check.click)
+    w = reopen(w)  # cutover: the checklist kept, the exports checked again by the reopen
+    assert w.currentPage().isComplete()
+    _next(w)
+    page = w.currentPage()
+    page.override_reason.setText("Testing the resume of a live phase page.")
+    page.override_by.setText("Dana")
+    _idle(qtbot, w, page.override_and_run)
+    w = reopen(w)  # a live phase page
+    assert w.currentPage().live and w.currentPage().isComplete()
+    assert w.jobs.wait(10_000)
+    w.session.close()

@@ -1,0 +1,186 @@
+"""The sandbox checkpoint: the testing buffer's clock, the QA checklist in the method's three
+groups (automated items tick themselves; people confirm or accept the rest, signed), and the
+sign-off that unlocks active sales contacts for the live cutover."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from wizard.core import qa
+from wizard.core.errors import CutoverError
+
+STATUS_WORDS = {qa.PASSED: "✓ passed", qa.ACCEPTED: "✓ accepted", qa.FAILED: "✗ failed",
+                qa.OPEN: "… to do"}  # fmt: skip
+TINTS = {qa.FAILED: "#F9D0CB", qa.OPEN: "#FFE9A8"}
+
+
+class CheckpointPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Checkpoint: the testing buffer and QA")
+        self.setSubTitle("Test in the sandbox while the buffer runs. The live cutover unlocks "
+                         "when it is over; active sales contacts also wait for the QA sign-off.")  # fmt: skip
+        self.items: list[qa.ItemStatus] = []
+        self.clock_text = QLabel()
+        self.clock_text.setWordWrap(True)
+        font = self.clock_text.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.clock_text.setFont(font)
+        self.days = QSpinBox()
+        self.days.setRange(1, 365)
+        self.days.setSuffix(" days")
+        self.days.setAccessibleName("Length of the testing buffer")
+        self.days.valueChanged.connect(self._days_changed)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Check", "Status", "Details", "Decided by"])
+        self.tree.setAccessibleName("QA checklist")
+        self.tree.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Your name")
+        self.name.setAccessibleName("Your name")
+        self.comment = QLineEdit()
+        self.comment.setPlaceholderText("Comment (why a failed item is acceptable)")
+        self.comment.setAccessibleName("Comment")
+        self.confirm = QPushButton("Confirm / accept the selected item")
+        self.confirm.clicked.connect(self.decide_selected)
+        again = QPushButton("Check again")
+        again.clicked.connect(self.refresh)
+        self.signer = QLineEdit()
+        self.signer.setPlaceholderText("Name of the person who signs off")
+        self.signer.setAccessibleName("Signs off")
+        self.sign = QPushButton("Sign off QA")
+        self.sign.clicked.connect(self.sign_off)
+        self.signed = QLabel()
+        self.signed.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.clock_text, 1)
+        top.addWidget(QLabel("Buffer length:"))
+        top.addWidget(self.days)
+        decide = QHBoxLayout()
+        decide.addWidget(self.name, 1)
+        decide.addWidget(self.comment, 3)
+        decide.addWidget(self.confirm)
+        decide.addWidget(again)
+        sign_box = QGroupBox("Sign-off")
+        sign = QHBoxLayout(sign_box)
+        sign.addWidget(self.signed, 2)
+        sign.addWidget(self.signer, 1)
+        sign.addWidget(self.sign)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(decide)
+        layout.addWidget(self.status)
+        layout.addWidget(sign_box)
+
+    @property
+    def session(self):
+        return self.wizard().session  # type: ignore[attr-defined]
+
+    def initializePage(self) -> None:
+        project = self.session.project
+        project.note_sandbox(self.session.migration)
+        self.name.setText(project.state.tester)
+        self.days.blockSignals(True)
+        self.days.setValue(project.state.buffer_days)
+        self.days.blockSignals(False)
+        self.refresh()
+
+    def refresh(self) -> None:
+        project = self.session.project
+        self.clock_text.setText(qa.buffer(project.state, project.clock).describe())
+        self.items = qa.evaluate(project.state, self.session.migration)
+        selected = self.tree.currentItem().data(0, Qt.ItemDataRole.UserRole) if (
+            self.tree.currentItem()) else None  # fmt: skip
+        self.tree.clear()
+        for group, title in qa.GROUPS.items():
+            parent = QTreeWidgetItem([title])
+            font = parent.font(0)
+            font.setBold(True)
+            parent.setFont(0, font)
+            self.tree.addTopLevelItem(parent)
+            for it in self.items:
+                if it.item.group != group:
+                    continue
+                by = f"{it.by}, {it.at[:10]}" if it.by else ("automatic" if it.item.auto else "")
+                detail = it.detail + (f" — {it.comment}" if it.comment else "")
+                child = QTreeWidgetItem([it.item.title, STATUS_WORDS[it.status], detail, by])
+                child.setData(0, Qt.ItemDataRole.UserRole, it.item.id)
+                child.setToolTip(0, it.item.how)
+                child.setToolTip(2, detail)
+                if it.status in TINTS:
+                    child.setBackground(1, QBrush(QColor(TINTS[it.status])))
+                    child.setForeground(1, QBrush(QColor("#111111")))
+                parent.addChild(child)
+                if it.item.id == selected:
+                    self.tree.setCurrentItem(child)
+            parent.setExpanded(True)
+        for col, width in ((0, 330), (1, 90), (2, 360)):
+            self.tree.setColumnWidth(col, width)
+        signoff = project.state.signoff
+        done = sum(1 for i in self.items if i.final)
+        if signoff:
+            self.signed.setText(f"Signed off by {signoff['by']} on {signoff['at'][:10]}.")
+        else:
+            self.signed.setText(f"{done} of {len(self.items)} items done. Sign-off needs all of "
+                                "them passed or accepted.")  # fmt: skip
+        self.sign.setEnabled(qa.finalized(self.items) and not signoff)
+
+    def _days_changed(self, value: int) -> None:
+        project = self.session.project
+        project.state.buffer_days = value
+        project.save()
+        self.clock_text.setText(qa.buffer(project.state, project.clock).describe())
+
+    def decide_selected(self) -> bool:
+        item = self.tree.currentItem()
+        item_id = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        if not item_id:
+            self.status.setText("Select an item of the checklist first.")
+            return False
+        project = self.session.project
+        try:
+            qa.decide(project.state, item_id, self.name.text(), self.comment.text(), project.clock)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        project.state.tester = self.name.text().strip()
+        project.save()
+        self.comment.clear()
+        self.status.setText(f"Recorded: '{qa.BY_ID[item_id].title}', by {self.name.text()}.")
+        self.refresh()
+        return True
+
+    def sign_off(self) -> bool:
+        project = self.session.project
+        try:
+            qa.sign_off(project.state, self.items, self.signer.text(), project.clock)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        project.save()
+        self.status.setText("QA is signed off. Active sales contacts can go live after the "
+                            "buffer.")  # fmt: skip
+        self.refresh()
+        return True
+
+    def nextId(self) -> int:
+        from wizard.gui.wizard import PageId
+
+        return PageId.CUTOVER

@@ -1,0 +1,259 @@
+"""Before the live cutover: the things admins forget (each confirmed, signed), the fresh exports
+checked against the rehearsal (new or missing columns, changed row counts, in plain words), and
+where the gate stands. After it: the list of what to switch back on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from wizard.core.cutover import POSTLOAD, PRECUTOVER, all_confirmed, confirm, delta_check
+from wizard.core.errors import CutoverError
+from wizard.core.staging import Staged, StageProgress
+from wizard.gui.workers import GeneratorWorker
+
+
+class _Checklist(QListWidget):
+    """Checkable items; ticking one records who and when (``which``: precutover, postload)."""
+
+    def __init__(self, which: str, page: QWizardPage, name: QLineEdit) -> None:
+        super().__init__()
+        self.which, self.page, self.name = which, page, name
+        self.setAccessibleName("Pre-cutover checklist" if which == "precutover"
+                               else "Post-load checklist")  # fmt: skip
+        self.itemChanged.connect(self._changed)
+
+    def fill(self, state) -> None:
+        table = state.precutover if self.which == "precutover" else state.postload
+        self.blockSignals(True)
+        self.clear()
+        for key, text in PRECUTOVER if self.which == "precutover" else POSTLOAD:
+            done = table.get(key)
+            label = text + (
+                f"  — {done['by']}, {done['at'][:16].replace('T', ' ')}" if done else ""
+            )
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
+            self.addItem(item)
+        self.blockSignals(False)
+
+    @Slot(QListWidgetItem)
+    def _changed(self, item: QListWidgetItem) -> None:
+        project = self.page.session.project  # type: ignore[attr-defined]
+        done = item.checkState() == Qt.CheckState.Checked
+        try:
+            confirm(project.state, self.which, item.data(Qt.ItemDataRole.UserRole),
+                    self.name.text(), done, project.clock)  # fmt: skip
+        except CutoverError as exc:
+            self.page.status.setText(exc.message)  # type: ignore[attr-defined]
+            self.blockSignals(True)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.blockSignals(False)
+            return
+        project.state.tester = self.name.text().strip() or project.state.tester
+        project.save()
+        self.fill(project.state)
+        self.page.completeChanged.emit()
+
+
+class CutoverPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Before the live cutover")
+        self.setSubTitle("The same plan, phase by phase, into the live CRM. First the things "
+                         "admins forget, and your latest exports checked against the rehearsal.")  # fmt: skip
+        self.paths: list[Path] = []
+        self.checked = False
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Your name (each item you tick is signed)")
+        self.name.setAccessibleName("Your name")
+        self.checklist = _Checklist("precutover", self, self.name)
+        self.files = QLabel()
+        self.files.setWordWrap(True)
+        fresh = QPushButton("Use a folder of fresh exports…")
+        fresh.clicked.connect(self._pick_fresh)
+        self.check = QPushButton("Check the exports")
+        self.check.clicked.connect(self.check_exports)
+        self.delta = QPlainTextEdit()
+        self.delta.setReadOnly(True)
+        self.delta.setAccessibleName("What changed since the rehearsal")
+        self.gate = QLabel()
+        self.gate.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        before = QGroupBox("In the new CRM and the old one, before loading")
+        b = QVBoxLayout(before)
+        b.addWidget(self.name)
+        b.addWidget(self.checklist, 1)
+        exports = QGroupBox("Your latest exports")
+        e = QVBoxLayout(exports)
+        e.addWidget(self.files)
+        row = QHBoxLayout()
+        row.addWidget(fresh)
+        row.addStretch(1)
+        row.addWidget(self.check)
+        e.addLayout(row)
+        e.addWidget(self.delta, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(before, 3)
+        layout.addWidget(exports, 2)
+        layout.addWidget(self.gate)
+        layout.addWidget(self.status)
+        self._watching = False
+
+    @property
+    def session(self):
+        return self.wizard().session  # type: ignore[attr-defined]
+
+    def initializePage(self) -> None:
+        if not self._watching:
+            self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
+            self._watching = True
+        session = self.session
+        project = session.project
+        self.name.setText(project.state.tester)
+        self.checklist.fill(project.state)
+        live = session.open_live()
+        if not self.paths:
+            self.paths = live.staged_paths() or session.migration.staged_paths()
+        self.checked = session.live_prepared is not None
+        self._show_files()
+        locks = {lock.kind: lock.reason for p in ("companies", "active")
+                 for lock in project.locks(p)}  # fmt: skip
+        self.gate.setText("The gate: " + (" ".join(locks.values()) if locks else
+                          "open. The live cutover may start.") + " Each locked phase says why, "
+                          "and can be overridden there with a typed reason.")  # fmt: skip
+
+    def _show_files(self) -> None:
+        names = ", ".join(p.name for p in self.paths) or "none yet"
+        self.files.setText(f"Files: {names}")
+
+    def _pick_fresh(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Folder of fresh exports")
+        if chosen:
+            self.use_exports([Path(chosen)])
+
+    def use_exports(self, paths: list[Path]) -> None:
+        self.paths = list(paths)
+        self.checked = False
+        self.session.live_prepared = None
+        self._show_files()
+        self.completeChanged.emit()
+
+    def check_exports(self) -> None:
+        """Read and check the exports into the live ledger (nothing is loaded yet), then say
+        what changed since the rehearsal."""
+        wizard, session = self.wizard(), self.session
+        if wizard.jobs.busy:  # type: ignore[attr-defined]
+            return
+        live = session.open_live()
+        try:
+            prepared = live.prepare(self.paths)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return
+        if prepared.unreadable:
+            self.delta.setPlainText("\n".join(f"{Path(p).name} cannot be read: {m}"
+                                              for p, m in prepared.unreadable))  # fmt: skip
+            return
+        self._prepared = prepared
+        worker = GeneratorWorker(lambda stop: live.stage(prepared, stop),
+                                 lambda item: isinstance(item, Staged))  # fmt: skip
+        worker.signals.progress.connect(self._progress)
+        worker.signals.result.connect(self._checked)
+        worker.signals.failed.connect(self._failed)
+        self.check.setEnabled(False)
+        self.status.setText("Reading and checking the exports…")
+        wizard.jobs.start(worker)  # type: ignore[attr-defined]
+
+    @Slot(object)
+    def _progress(self, item: object) -> None:
+        if isinstance(item, StageProgress):
+            self.status.setText(f"Reading {item.file}: {item.rows_done:,} rows")
+
+    @Slot(object)
+    def _checked(self, staged: object) -> None:
+        assert isinstance(staged, Staged)
+        session, project = self.session, self.session.project
+        rows = {f.label: f.rows_read for f in staged.files}
+        lines = [ln for d in delta_check(project.state, self._prepared, rows) for ln in d.lines()]
+        self.delta.setPlainText("\n".join(lines) if lines else "The exports match the "
+                                "rehearsal: the same files, columns and row counts.")  # fmt: skip
+        session.live_prepared = self._prepared
+        project.state.delta_checked = project.clock.now().isoformat(timespec="seconds")
+        project.save()
+        self.checked = True
+        self.status.setText("Checked. " + ("Tick every item above to go on." if not
+                            all_confirmed(project.state, "precutover") else ""))  # fmt: skip
+
+    @Slot(str, str)
+    def _failed(self, message: str, _details: str) -> None:
+        self.status.setText(message)
+
+    @Slot(bool)
+    def _busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self.check.setEnabled(True)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        if wizard is None or wizard.jobs.busy or self.session.project is None:  # type: ignore[attr-defined]
+            return False
+        return self.checked and all_confirmed(self.session.project.state, "precutover")
+
+    def nextId(self) -> int:
+        wizard = self.wizard()
+        return wizard.page_after(None, live=True) if wizard is not None else -1  # type: ignore[attr-defined]
+
+
+class PostLoadPage(QWizardPage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("After the live cutover: switch things back on")
+        self.setSubTitle("Everything paused for the load goes back on, and the old CRM becomes a "
+                         "read-only archive.")  # fmt: skip
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("Your name (each item you tick is signed)")
+        self.name.setAccessibleName("Your name")
+        self.checklist = _Checklist("postload", self, self.name)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.name)
+        layout.addWidget(self.checklist, 1)
+        layout.addWidget(self.status)
+
+    @property
+    def session(self):
+        return self.wizard().session  # type: ignore[attr-defined]
+
+    def initializePage(self) -> None:
+        state = self.session.project.state
+        self.name.setText(state.tester)
+        self.checklist.fill(state)
+
+    def isComplete(self) -> bool:
+        wizard = self.wizard()
+        if wizard is None or self.session.project is None:
+            return False
+        return all_confirmed(self.session.project.state, "postload")
+
+    def nextId(self) -> int:
+        return -1
