@@ -27,7 +27,7 @@ def main() -> int:
     width, height = (int(v) for v in args.size.split("x"))
     home = tempfile.mkdtemp(prefix="cutover-shots-")
     os.environ["CUTOVER_WIZARD_HOME"] = home
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, Qt
 
     from wizard.core.migration import Migration
     from wizard.core.paths import projects_dir
@@ -95,23 +95,50 @@ def main() -> int:
     checks.tree.setCurrentItem(group.child(0))
     shot("07-validation")
     w.next()
+    rehearsal = w.currentPage()
+    rehearsal.start()
+    settle(lambda: rehearsal.isComplete())
+    shot("08-rehearsal")
+    w.next()
     phase = w.currentPage()
-    shot("08-phase-ready")
+    shot("09-phase-ready")
     phase.start()
     settle(lambda: phase.isComplete())
-    shot("09-phase-done")
-    while w.currentId() >= PageId.PHASE and w.nextId() != PageId.SPOTCHECK:
+    shot("10-phase-done")
+    while w.currentId() < PageId.SPOTCHECK:
         page = w.currentPage()
         if not page.isComplete():
             page.start()
             settle(lambda page=page: page.isComplete())
+        if w.nextId() == PageId.SPOTCHECK:
+            shot("11-last-phase")
         w.next()
         settle()
-    page = w.currentPage()
-    if not page.isComplete():
-        page.start()
-        settle(lambda: page.isComplete())
-    shot("10-last-phase")
+    spot = w.currentPage()
+    spot.name.setText("Dana Lee")
+    for i in range(4):
+        spot.list.setCurrentRow(i)
+        spot.mark("pass")
+    spot.list.setCurrentRow(4)
+    shot("12-spot-checks")
+    w.next()
+    check = w.currentPage()
+    check.name.setText("Dana Lee")
+    shot("13-checkpoint")
+    w.next()
+    cut = w.currentPage()
+    cut.name.setText("Dana Lee")
+    for i in range(cut.checklist.count() - 2):
+        cut.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    cut.check_exports()
+    settle(lambda: cut.checked)
+    shot("14-cutover")
+    for i in range(cut.checklist.count()):
+        cut.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    w.next()
+    live = w.currentPage()
+    live.start()  # locked: the testing buffer has only just started
+    shot("15-live-phase-locked")
     w.jobs.wait()
     w.session.close()
     app.quit()

@@ -28,3 +28,16 @@ def salesforce_sample() -> Path:
             "present next to this clone; it is not part of the repository."
         )
     return SALESFORCE_SAMPLE
+
+
+def rehearse_sample(qtbot, wizard) -> None:
+    """On the sample rehearsal page: run it (in the worker) and go on to the first phase."""
+    from wizard.gui.wizard import PageId
+
+    assert wizard.currentId() == PageId.REHEARSAL
+    page = wizard.currentPage()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=60_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        page.run_button.click()
+    assert page.isComplete(), page.status.text()
+    wizard.next()

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
+from tests.conftest import rehearse_sample
 from tests.test_pipeline import crm
 from wizard.core.clock import FixedClock
 from wizard.core.paths import projects_dir
@@ -49,6 +50,7 @@ def _to_spotchecks(qtbot, w: CutoverWizard, folder: Path, export: Path) -> None:
     for _ in range(3):
         _next(w)
     _next(w)  # commit: start loading
+    rehearse_sample(qtbot, w)
     while w.currentId() < PageId.SPOTCHECK:
         page = w.currentPage()
         _idle(qtbot, w, page.run_button.click)
@@ -211,6 +213,10 @@ def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
     w = reopen(w)  # validation
     qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    _next(w)
+    _idle(qtbot, w, w.currentPage().run_button.click)
+    w = reopen(w)  # the sample rehearsal
+    assert w.currentPage().isComplete()
     _next(w)
     _idle(qtbot, w, w.currentPage().run_button.click)
     w = reopen(w)  # the first phase page

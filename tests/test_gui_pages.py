@@ -12,6 +12,7 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWizard
 
+from tests.conftest import rehearse_sample
 from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.paths import projects_dir
@@ -196,14 +197,17 @@ def test_validation_is_the_commit_page_and_shows_the_row(qtbot, wizard, tmp_path
     text = page.row_view.toPlainText()
     assert "deals.csv, row 4" in text and "Amount: lots" in text  # the original row
     _next(wizard)
-    assert wizard.currentId() == PageId.PHASE + 1  # companies (the demo CRM has no owners)
+    assert wizard.currentId() == PageId.REHEARSAL
     assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()  # committed
+    rehearse_sample(qtbot, wizard)
+    assert wizard.currentId() == PageId.PHASE + 1  # companies (the demo CRM has no owners)
 
 
 def test_rail_shows_a_finished_phase_and_errors_are_plain(qtbot, wizard, tmp_path) -> None:
     _checked(qtbot, wizard, tmp_path / "p", crm(tmp_path / "export"))
     for _ in range(4):
         _next(wizard)
+    rehearse_sample(qtbot, wizard)
     page = wizard.currentPage()
     assert page.phase.name == "companies"
     row = wizard.rail.rows["companies"]
@@ -256,6 +260,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
     _checked(qtbot, first, folder, export)
     for _ in range(4):
         _next(first)
+    rehearse_sample(qtbot, first)
     page = first.currentPage()
     assert page.phase.name == "companies"
     page.run_button.click()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QWizard
 
+from tests.conftest import rehearse_sample
 from tests.test_pipeline import crm
 from wizard.gui.wizard import CutoverWizard, PageId
 
@@ -91,6 +92,7 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     assert rows[0][:2] == ("File", "Row") and len(rows) > 3
     assert any(r[3] == "not an email" and r[1] == 6 for r in rows)
     _next(wizard)
+    rehearse_sample(qtbot, wizard)
     names = []
     while True:
         page = wizard.currentPage()
@@ -129,6 +131,7 @@ def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Pat
     _next(wizard)  # relations
     _next(wizard)  # validation
     _next(wizard)
+    rehearse_sample(qtbot, wizard)
     page = wizard.currentPage()
     with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
                           check_params_cb=lambda busy: not busy):  # fmt: skip
@@ -159,6 +162,7 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
     _next(wizard)
     assert wizard.currentId() == PageId.VALIDATION
     _next(wizard)
+    rehearse_sample(qtbot, wizard)
     while True:
         page = wizard.currentPage()
         page.run_button.click()

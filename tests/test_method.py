@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -288,3 +288,50 @@ def test_cli_live_refuses_active_contacts_until_signed_off(rehearsed, capsys) ->
     with Migration(folder, env="live") as live:
         done = [p.name for p in live.phases() if live.is_done(p)]
     assert done == ["companies", "contacts", "deals", "activities"]  # everything but active
+
+
+def test_sample_rehearsal_keeps_links_and_accounts_for_every_row(tmp_path: Path) -> None:
+    from wizard.core.cutover import SampleResult, rehearse_sample
+    from wizard.core.demo import generate
+
+    files = generate(tmp_path / "export", scale=0.002, seed=3)  # a few thousand rows
+    folder = tmp_path / "project"
+    with Migration(folder) as mig:
+        prepared = mig.prepare(list(files.values()))
+        mig.save_plan(prepared.plan)
+    project = Project(folder, FixedClock(DAY0))
+    items = list(rehearse_sample(project, list(files.values()), 120, seed=5, batch_rows=50))
+    result = items[-1]
+    assert isinstance(result, SampleResult) and result.ok, [r.lines() for r in result.results]
+    companies = result.kept["company"]
+    assert 0 < companies < 30 and 100 <= result.total - result.kept["owner"] <= 400
+    assert project.state.mock_completed and project.state.sample_size == 120
+    for r in result.results:  # every row of every file is accounted for: loaded or deferred
+        assert all(a.balanced for a in r.accounting)
+    db = sqlite3.connect(folder / "mock" / "sandbox.db")
+    try:
+        n_contacts = db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+        linked = db.execute("SELECT COUNT(*) FROM contacts WHERE company_id IS NOT NULL").fetchone()
+        assert n_contacts > 0 and linked[0] == n_contacts  # every contact kept its company
+        orphan_deals = db.execute(
+            "SELECT COUNT(*) FROM deals WHERE company_id IS NULL AND contact_id IS NULL"
+        ).fetchone()[0]
+        assert orphan_deals == 0
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()
+    real = sqlite3.connect(folder / "sandbox.db")  # the real sandbox is untouched
+    assert real.execute("SELECT COUNT(*) FROM contacts").fetchone() == (0,)
+    real.close()
+
+
+def test_the_project_list_shows_the_buffer_day(rehearsed) -> None:
+    from wizard.core.projects import summarize
+
+    folder, _, _ = rehearsed
+    project = Project(folder)
+    project.state.rehearsal_completed = (datetime.now(UTC) - timedelta(days=12)).isoformat()
+    project.state.signoff = {"by": "Dana", "at": "2026-11-20T10:00:00"}
+    project.save()
+    where = summarize(folder).where
+    assert "Sandbox loaded 12 days ago, day 12 of 30." in where and "signed off by Dana" in where

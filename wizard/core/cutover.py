@@ -182,3 +182,70 @@ def delta_check(state: ProjectState, prepared: Prepared,
         out.append(Delta(splan.label, sorted(now - had), sorted(had - now) if had else [],
                          then.get("rows"), (rows_now or {}).get(splan.label)))  # type: ignore[arg-type]  # fmt: skip
     return out
+
+
+@dataclass
+class SampleResult:
+    """The sample rehearsal's outcome: records kept per entity and each phase's result."""
+
+    kept: dict[str, int]
+    results: list  # PhaseResult per phase
+    stopped: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.kept.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.stopped and all(r.state == "completed" and r.reconciled
+                                        for r in self.results)  # fmt: skip
+
+
+def rehearse_sample(project: Project, paths: list[Path], size: int, seed: int = 1,
+                    should_stop=lambda: False, batch_rows: int | None = None):  # fmt: skip
+    """A mock migration of about ``size`` records that keep their links, into a sandbox of its
+    own (``PROJECT/mock/``, made afresh each time), with the project's plan. Yields the
+    staging's and the phases' progress, then a :class:`SampleResult`."""
+    import shutil
+
+    from wizard.core.migration import MOCK, Migration
+    from wizard.core.runner import BATCH_ROWS, PhaseResult, refresh_states
+    from wizard.core.sample import draw_sample
+    from wizard.core.staging import Staged
+
+    shutil.rmtree(project.folder / MOCK, ignore_errors=True)
+    with Migration(project.folder, env=MOCK) as mig:
+        prepared = mig.prepare(paths)
+        if prepared.unreadable:
+            path, message = prepared.unreadable[0]
+            from wizard.core.errors import SourceError
+
+            raise SourceError(f"{Path(path).name}: {message}")
+        staged = None
+        for item in mig.stage(prepared, should_stop):
+            if isinstance(item, Staged):
+                staged = item
+            else:
+                yield item
+        if staged is None:
+            yield SampleResult({}, [], stopped=True)
+            return
+        kept = draw_sample(mig.ledger, size, seed)
+        refresh_states(mig.ledger)
+        results = []
+        for phase in mig.phases(prepared.plan):
+            for item in mig.run(phase, prepared.plan, should_stop, batch_rows or BATCH_ROWS):
+                if isinstance(item, PhaseResult):
+                    results.append(item)
+                else:
+                    yield item
+            if should_stop() or not mig.is_done(phase):
+                yield SampleResult(kept, results, stopped=True)
+                return
+        result = SampleResult(kept, results)
+        if result.ok:
+            project.state.mock_completed = project.clock.now().isoformat(timespec="seconds")
+            project.state.sample_size = size
+            project.save()
+        yield result

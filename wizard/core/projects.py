@@ -66,10 +66,38 @@ def summarize(folder: Path) -> ProjectSummary | None:
         return ProjectSummary(folder, last, "Files read and checked; no phase loaded yet.",
                               True, todo.name if todo else None)  # fmt: skip
     if todo is None:
-        return ProjectSummary(folder, last, f"Sandbox rehearsal complete: all {len(phases)} "
-                              "phases loaded.", False)  # fmt: skip
+        return ProjectSummary(folder, last, _method_stage(folder, len(phases)), True)
     return ProjectSummary(folder, last, f"{len(done)} of {len(phases)} phases loaded into the "
                           f"sandbox; next: '{todo.label}'.", True, todo.name)  # fmt: skip
+
+
+def _method_stage(folder: Path, n_phases: int) -> str:
+    """After the sandbox rehearsal: the buffer's day, QA, the live cutover."""
+    from wizard.core.project import ProjectStore
+    from wizard.core.qa import buffer
+
+    state = ProjectStore(folder).load()
+    buf = buffer(state)
+    if buf.started is None:
+        return f"Sandbox rehearsal complete: all {n_phases} phases loaded."
+    days_ago = "today" if buf.day == 0 else f"{buf.day} days ago"
+    where = f"Sandbox loaded {days_ago}, day {buf.day} of {buf.days}"
+    where += " (the buffer is over)." if buf.elapsed else "."
+    if state.signoff:
+        where += f" QA signed off by {state.signoff['by']}."
+    live = folder / "live" / LEDGER_FILE
+    if live.is_file():
+        try:
+            db = sqlite3.connect(f"file:{live}?mode=ro", uri=True, timeout=1)
+            try:
+                done = db.execute("SELECT COUNT(*) FROM phases WHERE state=?",
+                                  (COMPLETED,)).fetchone()[0]  # fmt: skip
+            finally:
+                db.close()
+            where += f" Live cutover: {done} of {n_phases} phases loaded."
+        except sqlite3.Error:
+            pass
+    return where
 
 
 def list_projects(root: Path | None = None) -> list[ProjectSummary]:

@@ -294,7 +294,7 @@ class SpotRecord:
             or self.record.get("email")
             or self.source_id
         )
-        return f"{ent.label[:-1] if ent.label.endswith('s') else ent.label} '{name}'"
+        return f"{ent.record.capitalize()} '{name}'"
 
 
 def draw_spot_checks(mig: Migration, n: int = SPOT_CHECKS_WANTED, seed: int | None = None,

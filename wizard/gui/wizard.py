@@ -31,6 +31,7 @@ class PageId(IntEnum):
     MAPPING = 3
     RELATIONS = 4
     VALIDATION = 5
+    REHEARSAL = 6
     PHASE = 10  # + the phase's position: 10 owners ... 15 active sales contacts
     SPOTCHECK = 20
     CHECKPOINT = 21
@@ -93,6 +94,7 @@ class CutoverWizard(QWizard):
         from wizard.gui.pages.mapping import MappingPage
         from wizard.gui.pages.method import MethodPage
         from wizard.gui.pages.phase import PhasePage
+        from wizard.gui.pages.rehearsal import RehearsalPage
         from wizard.gui.pages.relations import RelationsPage
         from wizard.gui.pages.sources import SourcesPage
         from wizard.gui.pages.spotcheck import SpotCheckPage
@@ -118,6 +120,7 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.MAPPING, MappingPage())
         self.setPage(PageId.RELATIONS, RelationsPage())
         self.setPage(PageId.VALIDATION, ValidationPage())
+        self.setPage(PageId.REHEARSAL, RehearsalPage())
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.PHASE + i, PhasePage(phase))
         self.setPage(PageId.SPOTCHECK, SpotCheckPage())

@@ -138,5 +138,6 @@ class ValidationPage(QWizardPage):
         return wizard.page_staged() is not None  # type: ignore[attr-defined]
 
     def nextId(self) -> int:
-        wizard = self.wizard()
-        return wizard.page_after(None) if wizard is not None else -1  # type: ignore[attr-defined]
+        from wizard.gui.wizard import PageId
+
+        return PageId.REHEARSAL

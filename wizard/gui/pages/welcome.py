@@ -206,7 +206,7 @@ class WelcomePage(QWizardPage):
             )
             self.resume_to = saved if ok else PageId.CUTOVER
             return
-        if saved in (PageId.SPOTCHECK, PageId.CHECKPOINT):
+        if saved in (PageId.SPOTCHECK, PageId.CHECKPOINT, PageId.REHEARSAL):
             self.resume_to = saved
             return
         if PageId.PHASE <= saved < PageId.SPOTCHECK and state.phase in names:
