@@ -93,6 +93,8 @@ class CutoverPage(QWizardPage):
         self.delta = QPlainTextEdit()
         self.delta.setReadOnly(True)
         self.delta.setAccessibleName("What changed since the rehearsal")
+        self.target = QLabel()
+        self.target.setWordWrap(True)
         self.gate = QLabel()
         self.gate.setWordWrap(True)
         self.status = QLabel()
@@ -111,6 +113,7 @@ class CutoverPage(QWizardPage):
         e.addLayout(row)
         e.addWidget(self.delta, 1)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.target)
         layout.addWidget(before, 3)
         layout.addWidget(exports, 2)
         layout.addWidget(self.gate)
@@ -130,6 +133,9 @@ class CutoverPage(QWizardPage):
         self.name.setText(project.state.tester)
         self.checklist.fill(project.state)
         live = session.open_live()
+        where = getattr(live.target, "path", None)
+        self.target.setText(f"Live target: {live.target.label}" + (f" ({where})" if where else "")
+                            + ". The hosted CRM targets come in a later version.")  # fmt: skip
         if not self.paths:
             self.paths = live.staged_paths() or session.migration.staged_paths()
         self.checked = session.live_prepared is not None

@@ -45,7 +45,8 @@ class MethodPage(QWizardPage):
         self.sandbox.setChecked(True)
         self.live = QRadioButton("Live: the new CRM itself (after the sandbox rehearsal and QA)")
         self.live.setEnabled(False)
-        self.live.setToolTip("Live targets are not available in this version yet.")
+        self.live.setToolTip("The live cutover comes after the sandbox rehearsal and the testing "
+                             "buffer: the wizard leads you there.")  # fmt: skip
         env_layout.addWidget(self.sandbox)
         env_layout.addWidget(self.live)
         layout.addWidget(env)
