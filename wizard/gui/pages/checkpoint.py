@@ -16,18 +16,18 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from wizard.core import qa
 from wizard.core.errors import CutoverError
+from wizard.gui.pages.base import SessionPage
 
 STATUS_WORDS = {qa.PASSED: "✓ passed", qa.ACCEPTED: "✓ accepted", qa.FAILED: "✗ failed",
                 qa.OPEN: "… to do"}  # fmt: skip
 TINTS = {qa.FAILED: "#F9D0CB", qa.OPEN: "#FFE9A8"}
 
 
-class CheckpointPage(QWizardPage):
+class CheckpointPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Checkpoint: the testing buffer and QA")
@@ -88,10 +88,6 @@ class CheckpointPage(QWizardPage):
         layout.addLayout(decide)
         layout.addWidget(self.status)
         layout.addWidget(sign_box)
-
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
 
     def initializePage(self) -> None:
         project = self.session.project

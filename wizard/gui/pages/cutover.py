@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from wizard.core.cutover import POSTLOAD, PRECUTOVER, all_confirmed, confirm, delta_check
 from wizard.core.errors import CutoverError
 from wizard.core.staging import Staged, StageProgress
+from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
 
@@ -72,7 +73,7 @@ class _Checklist(QListWidget):
         self.page.completeChanged.emit()
 
 
-class CutoverPage(QWizardPage):
+class CutoverPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Before the live cutover")
@@ -118,16 +119,9 @@ class CutoverPage(QWizardPage):
         layout.addWidget(exports, 2)
         layout.addWidget(self.gate)
         layout.addWidget(self.status)
-        self._watching = False
-
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
 
     def initializePage(self) -> None:
-        if not self._watching:
-            self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
-            self._watching = True
+        self.watch_jobs(self._busy_changed)
         session = self.session
         project = session.project
         self.name.setText(project.state.tester)
@@ -229,7 +223,7 @@ class CutoverPage(QWizardPage):
         return wizard.page_after(None, live=True) if wizard is not None else -1  # type: ignore[attr-defined]
 
 
-class PostLoadPage(QWizardPage):
+class PostLoadPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("After the live cutover: switch things back on")
@@ -245,10 +239,6 @@ class PostLoadPage(QWizardPage):
         layout.addWidget(self.name)
         layout.addWidget(self.checklist, 1)
         layout.addWidget(self.status)
-
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
 
     def initializePage(self) -> None:
         state = self.session.project.state

@@ -18,24 +18,23 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from wizard.core.errors import CutoverError
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
 from wizard.core.runner import PhaseProgress, PhaseResult, pending_rows, phase_state, stored_result
+from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
 COLUMNS = ("file", "read", "loaded", "updated", "unchanged", "rejected", "deferred", "merged",
            "balanced")  # fmt: skip
 
 
-class PhasePage(QWizardPage):
+class PhasePage(SessionPage):
     def __init__(self, phase: PhaseDef, live: bool = False) -> None:
         super().__init__()
         self.phase = phase
         self.running = False
-        self._watching = False
         self.live = live
         self.setTitle(f"Live: {phase.label}" if live else phase.label)
         self.setSubTitle(phase.about)
@@ -102,15 +101,8 @@ class PhasePage(QWizardPage):
         files.addWidget(self.open_exports)
         layout.addLayout(files)
 
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
-
     def initializePage(self) -> None:
-        if not self._watching:
-            # the page is idle again only when the job's thread has been joined
-            self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
-            self._watching = True
+        self.watch_jobs(self._busy_changed)  # idle again only once the thread is joined
         mig = self.mig
         done = mig.is_done(self.phase)
         stored = stored_result(mig.ledger, self.phase.name)

@@ -14,19 +14,19 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.cutover import SampleResult, rehearse_sample
 from wizard.core.runner import PhaseProgress
 from wizard.core.staging import StageProgress
+from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
 HEADERS = ("Phase", "Loaded", "Rejected", "Merged", "Left out of the sample", "Reconciled")
 
 
-class RehearsalPage(QWizardPage):
+class RehearsalPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Rehearse on a sample first")
@@ -56,16 +56,9 @@ class RehearsalPage(QWizardPage):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         self.running = False
-        self._watching = False
-
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
 
     def initializePage(self) -> None:
-        if not self._watching:
-            self.wizard().jobs.busy_changed.connect(self._busy_changed)  # type: ignore[attr-defined]
-            self._watching = True
+        self.watch_jobs(self._busy_changed)
         state = self.session.project.state
         self.size.setValue(state.sample_size)
         if state.mock_completed:

@@ -16,14 +16,14 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from wizard.core import qa
 from wizard.core.errors import CutoverError
+from wizard.gui.pages.base import SessionPage
 
 
-class SpotCheckPage(QWizardPage):
+class SpotCheckPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Spot checks: real records in the sandbox")
@@ -79,10 +79,6 @@ class SpotCheckPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.status)
-
-    @property
-    def session(self):
-        return self.wizard().session  # type: ignore[attr-defined]
 
     def initializePage(self) -> None:
         state = self.session.project.state
