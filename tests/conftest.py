@@ -41,3 +41,22 @@ def rehearse_sample(qtbot, wizard) -> None:
         page.run_button.click()
     assert page.isComplete(), page.status.text()
     wizard.next()
+
+
+def new_wizard(qtbot):
+    """A wizard window, shown, that pytest-qt closes after the test."""
+    from wizard.gui.wizard import CutoverWizard
+
+    w = CutoverWizard()
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def wizard(qtbot):
+    """A wizard; afterwards its job has ended (no thread left) and its project is closed."""
+    w = new_wizard(qtbot)
+    yield w
+    assert w.jobs.wait(10_000)
+    w.session.close()

@@ -8,22 +8,14 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from tests.conftest import rehearse_sample
+from tests.conftest import new_wizard, rehearse_sample
 from tests.test_pipeline import crm
 from wizard.core.clock import FixedClock
 from wizard.core.paths import projects_dir
 from wizard.gui.wizard import CutoverWizard, PageId
-
-
-def _wizard(qtbot) -> CutoverWizard:
-    w = CutoverWizard()
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def _next(w: QWizard) -> None:
@@ -55,14 +47,6 @@ def _to_spotchecks(qtbot, w: CutoverWizard, folder: Path, export: Path) -> None:
         page = w.currentPage()
         _idle(qtbot, w, page.run_button.click)
         _next(w)
-
-
-@pytest.fixture
-def wizard(qtbot):
-    w = _wizard(qtbot)
-    yield w
-    assert w.jobs.wait(10_000)
-    w.session.close()
 
 
 def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> None:
@@ -178,12 +162,12 @@ def test_the_gate_opens_on_day_30_without_an_override(qtbot, wizard, tmp_path) -
 def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     export = crm(tmp_path / "export")
     folder = projects_dir() / "resume"
-    w = _wizard(qtbot)
+    w = new_wizard(qtbot)
 
     def reopen(w: CutoverWizard) -> CutoverWizard:
         where = w.currentId()
         w.reject()
-        again = _wizard(qtbot)
+        again = new_wizard(qtbot)
         welcome = again.currentPage()
         welcome.projects.setCurrentRow(0)
         assert welcome.folder.text() == str(folder)

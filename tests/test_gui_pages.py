@@ -6,34 +6,18 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWizard
 
-from tests.conftest import rehearse_sample
+from tests.conftest import new_wizard, rehearse_sample
 from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.paths import projects_dir
 from wizard.core.phases import PAUSED
 from wizard.core.runner import phase_state
 from wizard.gui.wizard import CutoverWizard, PageId
-
-
-def _wizard(qtbot) -> CutoverWizard:
-    w = CutoverWizard()
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-@pytest.fixture
-def wizard(qtbot):
-    w = _wizard(qtbot)
-    yield w
-    assert w.jobs.wait(10_000)
-    w.session.close()
 
 
 def _next(w: QWizard) -> None:
@@ -255,7 +239,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
     write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
           [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(3000)])  # fmt: skip
     folder = projects_dir() / "big"
-    first = _wizard(qtbot)
+    first = new_wizard(qtbot)
     first.session.batch_rows = 20
     _checked(qtbot, first, folder, export)
     for _ in range(4):
@@ -277,7 +261,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
         loaded = mig.ledger.db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0]
         assert 0 < loaded < 3000
     # days later: the welcome page offers to go on
-    second = _wizard(qtbot)
+    second = new_wizard(qtbot)
     welcome = second.currentPage()
     assert welcome.banner.isVisible() and "stopped part-way" in welcome.banner_text.text()
     assert "big" in welcome.projects.item(0).text()
@@ -304,7 +288,7 @@ def test_welcome_lists_projects_with_where_they_stand(qtbot, tmp_path) -> None:
     with Migration(projects_dir() / "alpha") as mig:
         mig.migrate([export], through="contacts")
     (projects_dir() / "not-a-project").mkdir()
-    w = _wizard(qtbot)
+    w = new_wizard(qtbot)
     welcome = w.currentPage()
     assert welcome.projects.count() == 1
     assert "2 of 5 phases loaded" in welcome.projects.item(0).text()
@@ -327,7 +311,7 @@ def test_reopening_a_project_with_nothing_loaded_goes_through_the_plan(qtbot, tm
         prepared = mig.prepare([export])
         for _ in mig.stage(prepared):
             pass
-    w = _wizard(qtbot)
+    w = new_wizard(qtbot)
     welcome = w.currentPage()
     assert "no phase loaded yet" in welcome.projects.item(0).text()
     welcome.projects.setCurrentRow(0)

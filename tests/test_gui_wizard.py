@@ -6,22 +6,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QWizard
 
 from tests.conftest import rehearse_sample
 from tests.test_pipeline import crm
-from wizard.gui.wizard import CutoverWizard, PageId
-
-
-@pytest.fixture
-def wizard(qtbot):
-    w = CutoverWizard()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    assert w.jobs.wait(10_000)
-    w.session.close()
+from wizard.gui.wizard import PageId
 
 
 def _next(w: QWizard) -> None:
