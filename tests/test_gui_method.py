@@ -100,6 +100,11 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert check.sign.isEnabled()
     check.signer.setText("Morgan Boss")
     assert check.sign_off() and "Signed off by Morgan Boss" in check.signed.text()
+    # the report, any time from the checkpoint page
+    early = tmp_path / "reports" / "checkpoint.pdf"
+    _idle(qtbot, wizard, lambda: check.report.export(early))
+    assert early.stat().st_size > 10_000 and check.report.open_folder.isEnabled()
+    assert str(early) in check.report.status.text()
     check.days.setValue(21)
     assert "Day 0 of 21" in check.clock_text.text() and project.state.buffer_days == 21
     _next(wizard)
@@ -139,7 +144,14 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert not post.isComplete()
     for i in range(post.checklist.count()):
         post.checklist.item(i).setCheckState(Qt.CheckState.Checked)
-    assert post.isComplete() and wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    assert post.isComplete()
+    _next(wizard)
+    assert wizard.currentId() == PageId.REPORT
+    assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
+    final = tmp_path / "reports" / "final.html"
+    _idle(qtbot, wizard, lambda: wizard.currentPage().exporter.export(final))
+    html = final.read_text(encoding="utf-8")
+    assert "The live cutover is complete" in html and "licence ends this Friday" in html
     db = sqlite3.connect(folder / "live" / "live-crm.db")
     assert db.execute("SELECT COUNT(*) FROM contacts").fetchone() == (5,)
     db.close()

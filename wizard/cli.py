@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("report", help="the cutover report as PDF, HTML or XLSX")
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|.html|.xlsx")
+
     p = sub.add_parser("undo", help="delete what a phase loaded (later phases first)")
     p.add_argument("phase", metavar="PHASE")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
@@ -371,6 +375,32 @@ def _undo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from wizard.core.cutover import Project
+    from wizard.core.migration import LIVE, Migration
+    from wizard.core.report import FORMATS, build_report, write_report
+
+    if args.out.suffix.lower() not in FORMATS:
+        raise CutoverError(f"'{args.out.name}' is not a report format this app writes.",
+                           "Name the file .pdf, .html or .xlsx.")  # fmt: skip
+    project = Project(args.project)
+    with _project(args.project) as sandbox:  # type: ignore[attr-defined]
+        live = (
+            Migration(args.project, env=LIVE)
+            if (project.folder / LIVE / "ledger.db").exists()
+            else None
+        )
+        try:
+            report = build_report(project, sandbox, live)
+        finally:
+            if live is not None:
+                live.close()
+    path = write_report(report, args.out)
+    _say(f"Report written to {path}")
+    _say(report.verdict)
+    return EXIT_OK
+
+
 def _open_gui() -> int:
     try:
         from wizard.gui.app import run
@@ -395,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
             return _status(args)
         if args.command == "undo":
             return _undo(args)
+        if args.command == "report":
+            return _report(args)
     except RefusedError as exc:
         print(f"Refused: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -38,6 +38,7 @@ class PageId(IntEnum):
     CUTOVER = 22
     LIVE_PHASE = 30  # the live cutover's phase pages: 30 owners ... 35 active sales contacts
     POSTLOAD = 40
+    REPORT = 41
 
 
 @dataclass
@@ -96,6 +97,7 @@ class CutoverWizard(QWizard):
         from wizard.gui.pages.phase import PhasePage
         from wizard.gui.pages.rehearsal import RehearsalPage
         from wizard.gui.pages.relations import RelationsPage
+        from wizard.gui.pages.report import ReportPage
         from wizard.gui.pages.sources import SourcesPage
         from wizard.gui.pages.spotcheck import SpotCheckPage
         from wizard.gui.pages.validation import ValidationPage
@@ -129,6 +131,7 @@ class CutoverWizard(QWizard):
         for i, phase in enumerate(PHASES):
             self.setPage(PageId.LIVE_PHASE + i, PhasePage(phase, live=True))
         self.setPage(PageId.POSTLOAD, PostLoadPage())
+        self.setPage(PageId.REPORT, ReportPage())
         self.setStartId(PageId.WELCOME)
         self.resize(1100, 720)
         self.currentIdChanged.connect(self._page_changed)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from wizard.core import qa
 from wizard.core.errors import CutoverError
 from wizard.gui.pages.base import SessionPage
+from wizard.gui.pages.report import ReportExporter
 
 STATUS_WORDS = {qa.PASSED: "✓ passed", qa.ACCEPTED: "✓ accepted", qa.FAILED: "✗ failed",
                 qa.OPEN: "… to do"}  # fmt: skip
@@ -88,6 +89,8 @@ class CheckpointPage(SessionPage):
         layout.addLayout(decide)
         layout.addWidget(self.status)
         layout.addWidget(sign_box)
+        self.report = ReportExporter(self)
+        layout.addWidget(self.report)
 
     def initializePage(self) -> None:
         project = self.session.project

@@ -252,4 +252,6 @@ class PostLoadPage(SessionPage):
         return all_confirmed(self.session.project.state, "postload")
 
     def nextId(self) -> int:
-        return -1
+        from wizard.gui.wizard import PageId
+
+        return PageId.REPORT
