@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wizard.core.report.charts import outcomes_chart, reasons_chart
 from wizard.core.report.model import OUTCOMES, Report
+from wizard.core.report.model import at_text as _at
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1b1b1b; margin: 2em auto;
@@ -91,21 +92,21 @@ def render_html(report: Report) -> str:
     parts.append("<h2>QA</h2>")
     parts.append(_table(["Group", "Check", "Status", "Details", "Decided by", "When", "Comment"],
                         [[q["group"], q["title"], q["status"], q["detail"],
-                          q["by"] or ("automatic" if q["automated"] else ""), q["at"][:16],
+                          q["by"] or ("automatic" if q["automated"] else ""), _at(q["at"]),
                           q["comment"]] for q in r.qa]))  # fmt: skip
     parts.append("<h3>Spot checks</h3>")
     parts.append(_table(["Record", "Result", "Comment", "By", "When"],
-                        [[s["title"], s["result"], s["comment"], s["by"], s["at"][:16]]
+                        [[s["title"], s["result"], s["comment"], s["by"], _at(s["at"])]
                          for s in r.spot_checks]))  # fmt: skip
     parts.append("<h3>Before the live cutover</h3>")
     parts.append(_table(["Item", "Confirmed by", "When"],
-                        [[t, b or "not confirmed", a[:16]] for t, b, a in r.precutover]))  # fmt: skip
+                        [[t, b or "not confirmed", _at(a)] for t, b, a in r.precutover]))  # fmt: skip
     parts.append("<h3>After the live cutover</h3>")
     parts.append(_table(["Item", "Confirmed by", "When"],
-                        [[t, b or "not confirmed", a[:16]] for t, b, a in r.postload]))  # fmt: skip
+                        [[t, b or "not confirmed", _at(a)] for t, b, a in r.postload]))  # fmt: skip
     parts.append("<h3>Overrides of the method</h3>")
     parts.append(_table(["Gate", "Reason", "By", "When"],
-                        [[o["gate"], o["reason"], o["by"], o["at"][:16]] for o in r.overrides]))  # fmt: skip
+                        [[o["gate"], o["reason"], o["by"], _at(o["at"])] for o in r.overrides]))  # fmt: skip
     parts.append("<h2>Journal</h2>")
     parts.append(_table(["Environment", "Action", "Phase", "Started", "Ended", "Outcome", "Rows",
                          "Message"],

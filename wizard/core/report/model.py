@@ -109,6 +109,11 @@ class Report:
         return env, [(p.label, {o: getattr(p, o) for o in OUTCOMES}) for p in shown]
 
 
+def at_text(text: str | None) -> str:
+    """An ISO time as people read it: 2026-11-24 09:07."""
+    return (text or "")[:16].replace("T", " ")
+
+
 def _when(text: str | None) -> datetime | None:
     if not text:
         return None

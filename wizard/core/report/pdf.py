@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wizard.core.report.charts import outcomes_chart, reasons_chart
 from wizard.core.report.model import OUTCOMES, Report
+from wizard.core.report.model import at_text as _at
 
 FONT, BOLD = "CW-Sans", "CW-Sans-Bold"
 
@@ -153,17 +154,17 @@ def write_pdf(report: Report, path: Path) -> Path:
                        [2.6, 0.9, 3, 1.3, 2]))  # fmt: skip
     story.append(Paragraph("Spot checks", h3))
     story.append(table(["Record", "Result", "Comment", "By", "When"],
-                       [[s["title"], s["result"], s["comment"], s["by"], s["at"][:16]]
+                       [[s["title"], s["result"], s["comment"], s["by"], _at(s["at"])]
                         for s in r.spot_checks], [3, 0.8, 3, 1.2, 1.4]))  # fmt: skip
     for title, items in (("Before the live cutover", r.precutover),
                          ("After the live cutover", r.postload)):  # fmt: skip
         story.append(Paragraph(title, h3))
         story.append(table(["Item", "Confirmed by", "When"],
-                           [[t, b or "not confirmed", a[:16]] for t, b, a in items],
+                           [[t, b or "not confirmed", _at(a)] for t, b, a in items],
                            [5, 1.5, 1.5]))  # fmt: skip
     story.append(Paragraph("Overrides of the method", h3))
     story.append(table(["Gate", "Reason", "By", "When"],
-                       [[o["gate"], o["reason"], o["by"], o["at"][:16]] for o in r.overrides],
+                       [[o["gate"], o["reason"], o["by"], _at(o["at"])] for o in r.overrides],
                        [0.8, 4, 1.3, 1.4]))  # fmt: skip
     story.append(Paragraph("Journal", h2))
     story.append(table(["Env.", "Action", "Phase", "Started", "Ended", "Outcome", "Rows",
