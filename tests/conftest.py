@@ -60,3 +60,15 @@ def wizard(qtbot):
     yield w
     assert w.jobs.wait(10_000)
     w.session.close()
+
+
+@pytest.fixture(scope="session")
+def pg_dsn():
+    """A connection string to a throwaway PostgreSQL server (see tests/pg_server.py)."""
+    from tests.pg_server import PgServer
+
+    server = PgServer()
+    if not server.start():
+        pytest.skip(f"No PostgreSQL server for the PostgreSQL target's tests: {server.why_not}")
+    yield server.dsn
+    server.stop()

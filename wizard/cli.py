@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="open a closed gate anyway; the reason goes into the journal and the "
                    "report")  # fmt: skip
     p.add_argument("--by", metavar="NAME", help="who overrides (default: your user name)")
+    p.add_argument("--postgres", metavar="DSN",
+                   help="live cutover into this PostgreSQL database (a libpq connection string "
+                   "or URL, without the password: use PGPASSWORD or ~/.pgpass); remembered")  # fmt: skip
+    p.add_argument("--pg-schema", default="cutover", metavar="NAME",
+                   help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
     p = sub.add_parser("status", help="phases, states, accounting and reconciliation")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
@@ -184,7 +189,12 @@ def _migrate(args: argparse.Namespace) -> int:
         first = project.locks("companies")
         if first and not _gate(project, first, args):
             return EXIT_REFUSED
-    with Migration(args.project, env=args.env) as mig:
+    if args.postgres and not live:
+        raise CutoverError("--postgres is for the live cutover.", "Add --env live.")
+    if args.postgres:
+        project.use_postgres(args.postgres, args.pg_schema)
+    opened = project.open_live() if live else Migration(args.project)
+    with opened as mig:
         prepared = mig.prepare(args.inputs, args.plan)
         if prepared.unreadable:
             for path, message in prepared.unreadable:
@@ -300,9 +310,7 @@ def _status(args: argparse.Namespace) -> int:
         method = project.status(mig)
     live = None
     if (project.folder / "live" / "ledger.db").exists():
-        from wizard.core.migration import Migration
-
-        with Migration(args.project, env="live") as lmig:
+        with project.open_live() as lmig:
             live = lmig.status()
     if args.json:
         print(json.dumps(status | {"method_state": method, "live": live}, indent=2,
@@ -345,12 +353,11 @@ def _print_status(status: dict) -> None:
 
 def _undo(args: argparse.Namespace) -> int:
     from wizard.core.cutover import Project
-    from wizard.core.migration import Migration
 
     if args.env == "live":
         if not (args.project / "live" / "ledger.db").exists():
             raise CutoverError("Nothing was loaded into the live CRM from this project.")
-        opened = Migration(args.project, env="live")
+        opened = Project(args.project).open_live()
     else:
         opened = _project(args.project)
     with opened as mig:  # type: ignore[attr-defined]
@@ -377,7 +384,7 @@ def _undo(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from wizard.core.cutover import Project
-    from wizard.core.migration import LIVE, Migration
+    from wizard.core.migration import LIVE
     from wizard.core.report import FORMATS, build_report, write_report
 
     if args.out.suffix.lower() not in FORMATS:
@@ -385,11 +392,7 @@ def _report(args: argparse.Namespace) -> int:
                            "Name the file .pdf, .html or .xlsx.")  # fmt: skip
     project = Project(args.project)
     with _project(args.project) as sandbox:  # type: ignore[attr-defined]
-        live = (
-            Migration(args.project, env=LIVE)
-            if (project.folder / LIVE / "ledger.db").exists()
-            else None
-        )
+        live = project.open_live() if (project.folder / LIVE / "ledger.db").exists() else None
         try:
             report = build_report(project, sandbox, live)
         finally:

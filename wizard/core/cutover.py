@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from wizard.core.migration import Migration, Prepared
 
 
+def has_password(dsn: str) -> bool:
+    """A libpq connection string or URL that carries a password."""
+    import re
+
+    return bool(re.search(r"(^|\s)password\s*=", dsn) or re.search(r"://[^/@\s]*:[^/@\s]*@", dsn))
+
+
 def who() -> str:
     try:
         return getpass.getuser()
@@ -60,6 +67,30 @@ class Project:
             self.state.rehearsal_completed = None
             self.state.signoff = None
             self.save()
+
+    # -- the live target ---------------------------------------------------------------------
+    def use_postgres(self, dsn: str, schema: str = "cutover") -> None:
+        """The live cutover goes to a PostgreSQL database. The connection string is kept in
+        the project, so it must not hold a password."""
+        if has_password(dsn):
+            from wizard.core.errors import CutoverError
+
+            raise CutoverError("The connection string holds a password, and the project file "
+                               "must not keep secrets.", "Leave the password out and put it in "
+                               "PGPASSWORD or ~/.pgpass instead.")  # fmt: skip
+        self.state.live_target = {"kind": "postgres", "dsn": dsn, "schema": schema}
+        self.save()
+
+    def open_live(self) -> Migration:
+        from wizard.core.migration import LIVE, Migration
+
+        target = None
+        if self.state.live_target.get("kind") == "postgres":
+            from wizard.core.targets.postgres import PostgresTarget
+
+            target = PostgresTarget(self.state.live_target["dsn"],
+                                    self.state.live_target.get("schema", "cutover"))  # fmt: skip
+        return Migration(self.folder, target=target, env=LIVE)
 
     # -- the gate --------------------------------------------------------------------------
     def locks(self, phase: str) -> list[Lock]:

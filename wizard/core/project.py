@@ -46,6 +46,9 @@ class ProjectState:
     overrides: list[dict[str, str]] = field(default_factory=list)  # gate, reason, by, at
     delta_checked: str | None = None
     tester: str = ""  # the name last typed on the checkpoint pages
+    # where the live cutover goes: {} for the local stand-in, or {"kind": "postgres", "dsn":
+    # ..., "schema": ...}; never a password (that stays in PGPASSWORD, ~/.pgpass or the keyring)
+    live_target: dict[str, str] = field(default_factory=dict)
     rehearsal_files: dict[str, dict[str, Any]] = field(
         default_factory=dict
     )  # label -> columns, rows

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout,
 
 from wizard.core.cutover import Project
 from wizard.core.logs import log, log_to
-from wizard.core.migration import LIVE, Migration, Prepared
+from wizard.core.migration import Migration, Prepared
 from wizard.core.phases import PHASES, PhaseDef, find
 from wizard.core.runner import BATCH_ROWS, stored_result
 from wizard.gui.errors import ErrorDialog, report
@@ -72,8 +72,8 @@ class Session:
 
     def open_live(self) -> Migration:
         if self.live is None:
-            assert self.migration is not None
-            self.live = Migration(self.migration.folder, env=LIVE)
+            assert self.project is not None
+            self.live = self.project.open_live()
         return self.live
 
     def env(self, live: bool) -> Migration | None:
