@@ -13,7 +13,7 @@ from tests.test_pipeline import crm
 from wizard.core.migration import Migration
 from wizard.core.targets import SandboxTarget, Target
 
-TARGETS = ["sandbox", "postgres"]
+TARGETS = ["sandbox", "postgres", "hubspot-files", "salesforce-files"]
 
 
 @pytest.fixture(params=TARGETS)
@@ -23,6 +23,11 @@ def make_target(request, tmp_path: Path):
     def make() -> Target:
         if request.param == "sandbox":
             t: Target = SandboxTarget(tmp_path / f"s{len(made)}.db")
+        elif request.param.endswith("-files"):
+            from wizard.core.targets.importfiles import ImportFilesTarget
+
+            profile = request.param.split("-")[0]
+            t = ImportFilesTarget(tmp_path / f"package{len(made)}", profile)
         else:
             from wizard.core.targets.postgres import PostgresTarget
 
@@ -113,3 +118,71 @@ def test_cli_live_cutover_into_postgres(pg_dsn, tmp_path: Path, capsys) -> None:
     assert main(["report", "--project", str(folder), "--out", str(tmp_path / "r.html")]) == 0
     assert "PostgreSQL database postgres" in (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "secret" not in (folder / "project.json").read_text()
+
+
+def test_hubspot_package_files_in_upload_order_split_to_the_limits(tmp_path: Path) -> None:
+    import csv
+    from dataclasses import replace
+
+    from wizard.core.targets.importfiles import HUBSPOT, ImportFilesTarget
+
+    export = crm(tmp_path / "export")
+    small = replace(HUBSPOT, max_rows=2)  # the limit, made small enough to see the split
+    target = ImportFilesTarget(tmp_path / "package", small)
+    with Migration(tmp_path / "project", target=target) as mig:
+        results = mig.migrate([export])
+        assert all(r.state == "completed" and r.reconciled for r in results)
+    files = sorted(p.name for p in (tmp_path / "package").glob("*.csv"))
+    assert files == ["02-companies-part1.csv", "02-companies-part2.csv",
+                     "03-contacts-part1.csv", "03-contacts-part2.csv", "03-contacts-part3.csv",
+                     "04-deals-part1.csv", "04-deals-part2.csv",
+                     "05-activities-part1.csv", "05-activities-part2.csv"]  # fmt: skip
+    with (tmp_path / "package" / "03-contacts-part1.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["legacy_record_id"] and "company legacy_record_id" in rows[0]
+    assert {"firstname", "lastname", "email"} <= set(rows[0])
+    contacts = []
+    for part in sorted((tmp_path / "package").glob("03-contacts-*.csv")):
+        with part.open(encoding="utf-8") as f:
+            contacts += list(csv.DictReader(f))
+    assert len(contacts) == 5 and len({c["legacy_record_id"] for c in contacts}) == 5
+    ann = next(c for c in contacts if c["firstname"] == "Ann")
+    assert ann["company legacy_record_id"] == "A1"  # the link by legacy id
+    order = (tmp_path / "package" / "UPLOAD-ORDER.txt").read_text(encoding="utf-8")
+    steps = [ln for ln in order.splitlines() if ln[:1].isdigit()]
+    assert steps[0].startswith("1. 02-companies-part1.csv") and len(steps) == 9
+    assert "legacy_record_id" in order
+
+
+def test_daily_limit_planner() -> None:
+    from wizard.core.targets.limits import hubspot_api_days, hubspot_import_days
+
+    small = hubspot_import_days([50, 500, 1_000])
+    assert small.days == 1 and "1 day" in small.text
+    big = hubspot_import_days([1_048_576] * 30)  # 31M rows: the rows a day decide
+    assert big.days == 4 and "10,000,000 rows and 500 imports a day" in big.text
+    free = hubspot_import_days([400_000, 400_000], plan="free")
+    assert free.days == 2
+    api = hubspot_api_days(3_600_000, links=2_000_000, tier="starter")
+    assert api.units == 56_000 and api.per_day == 200_000 and api.days == 1
+    assert round(api.hours_at_full_speed, 1) == 1.6
+    huge = hubspot_api_days(40_000_000, tier="professional")
+    assert huge.days == 1 and hubspot_api_days(90_000_000, tier="starter").days == 5
+
+
+def test_cli_live_cutover_as_salesforce_import_files(tmp_path: Path, capsys) -> None:
+    from wizard.cli import main
+
+    export = crm(tmp_path / "export")
+    folder = tmp_path / "project"
+    assert main(["migrate", str(export), "--project", str(folder)]) == 0
+    assert main(["migrate", str(export), "--project", str(folder), "--env", "live",
+                 "--import-files", "salesforce", "--override-reason", "Trying the package."]) == 0  # fmt: skip
+    package = folder / "live" / "salesforce-import-files"
+    names = sorted(p.name for p in package.glob("*.csv"))
+    assert names[0] == "02-companies-part1.csv" and "03-contacts-part1.csv" in names
+    header = (package / "03-contacts-part1.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("Legacy_Id__c,") and "Account:Legacy_Id__c" in header
+    assert "Upsert" in (package / "UPLOAD-ORDER.txt").read_text(encoding="utf-8")
+    assert main(["status", "--project", str(folder)]) == 0
+    assert "Salesforce Data Loader files" in capsys.readouterr().out

@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--postgres", metavar="DSN",
                    help="live cutover into this PostgreSQL database (a libpq connection string "
                    "or URL, without the password: use PGPASSWORD or ~/.pgpass); remembered")  # fmt: skip
+    p.add_argument("--import-files", choices=("hubspot", "salesforce"),
+                   help="live cutover as the new CRM's own import files, numbered in upload "
+                   "order (PROJECT/live/<crm>-import-files/); remembered")  # fmt: skip
     p.add_argument("--pg-schema", default="cutover", metavar="NAME",
                    help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
@@ -189,10 +192,13 @@ def _migrate(args: argparse.Namespace) -> int:
         first = project.locks("companies")
         if first and not _gate(project, first, args):
             return EXIT_REFUSED
-    if args.postgres and not live:
-        raise CutoverError("--postgres is for the live cutover.", "Add --env live.")
+    if (args.postgres or args.import_files) and not live:
+        raise CutoverError("--postgres and --import-files are for the live cutover.",
+                           "Add --env live.")  # fmt: skip
     if args.postgres:
         project.use_postgres(args.postgres, args.pg_schema)
+    elif args.import_files:
+        project.use_import_files(args.import_files)
     opened = project.open_live() if live else Migration(args.project)
     with opened as mig:
         prepared = mig.prepare(args.inputs, args.plan)

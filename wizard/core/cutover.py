@@ -81,11 +81,21 @@ class Project:
         self.state.live_target = {"kind": "postgres", "dsn": dsn, "schema": schema}
         self.save()
 
+    def use_import_files(self, profile: str) -> None:
+        """The live cutover writes the new CRM's own import files (hubspot or salesforce)."""
+        self.state.live_target = {"kind": "files", "profile": profile}
+        self.save()
+
     def open_live(self) -> Migration:
         from wizard.core.migration import LIVE, Migration
 
         target = None
-        if self.state.live_target.get("kind") == "postgres":
+        if self.state.live_target.get("kind") == "files":
+            from wizard.core.targets.importfiles import ImportFilesTarget
+
+            profile = self.state.live_target["profile"]
+            target = ImportFilesTarget(self.folder / LIVE / f"{profile}-import-files", profile)
+        elif self.state.live_target.get("kind") == "postgres":
             from wizard.core.targets.postgres import PostgresTarget
 
             target = PostgresTarget(self.state.live_target["dsn"],
