@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--import-files", choices=("hubspot", "salesforce"),
                    help="live cutover as the new CRM's own import files, numbered in upload "
                    "order (PROJECT/live/<crm>-import-files/); remembered")  # fmt: skip
+    p.add_argument("--hubspot", action="store_true",
+                   help="live cutover into a HubSpot portal through its API; the access token "
+                   "comes from HUBSPOT_ACCESS_TOKEN the first time and is kept in your "
+                   "computer's password store, never in the project; remembered")  # fmt: skip
+    p.add_argument("--hubspot-url", metavar="URL", help=argparse.SUPPRESS)  # a test portal
     p.add_argument("--pg-schema", default="cutover", metavar="NAME",
                    help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
@@ -192,14 +197,28 @@ def _migrate(args: argparse.Namespace) -> int:
         first = project.locks("companies")
         if first and not _gate(project, first, args):
             return EXIT_REFUSED
-    if (args.postgres or args.import_files) and not live:
-        raise CutoverError("--postgres and --import-files are for the live cutover.",
+    if (args.postgres or args.import_files or args.hubspot) and not live:
+        raise CutoverError("--postgres, --import-files and --hubspot are for the live cutover.",
                            "Add --env live.")  # fmt: skip
-    if args.postgres:
+    if args.hubspot:
+        import os
+
+        project.use_hubspot(os.environ.get("HUBSPOT_ACCESS_TOKEN"), args.hubspot_url)
+    elif args.postgres:
         project.use_postgres(args.postgres, args.pg_schema)
     elif args.import_files:
         project.use_import_files(args.import_files)
     opened = project.open_live() if live else Migration(args.project)
+    check = getattr(opened.target, "check_properties", None)
+    if check is not None:  # the dry run against the portal's property definitions
+        problems = check()
+        if problems:
+            opened.close()
+            for problem in problems:
+                print(f"Error: {problem}", file=sys.stderr)
+            print("Nothing was written to HubSpot: create these properties, then run again.",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_INPUT
     with opened as mig:
         prepared = mig.prepare(args.inputs, args.plan)
         if prepared.unreadable:

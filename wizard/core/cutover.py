@@ -86,16 +86,36 @@ class Project:
         self.state.live_target = {"kind": "files", "profile": profile}
         self.save()
 
+    def use_hubspot(self, token: str | None, base_url: str | None = None) -> None:
+        """The live cutover goes to a HubSpot portal through its API. The token goes to the
+        OS password store (or this session only), never into the project."""
+        from wizard.core import secrets
+        from wizard.core.targets.hubspot import API
+
+        if token:
+            secrets.store("hubspot", str(self.folder), token)
+        self.state.live_target = {"kind": "hubspot", "base_url": base_url or API}
+        self.save()
+
     def open_live(self) -> Migration:
         from wizard.core.migration import LIVE, Migration
 
         target = None
-        if self.state.live_target.get("kind") == "files":
+        kind = self.state.live_target.get("kind")
+        if kind == "hubspot":
+            from wizard.core import secrets
+            from wizard.core.targets.hubspot import HubSpotTarget
+
+            token = secrets.load("hubspot", str(self.folder)) or ""
+            (self.folder / LIVE).mkdir(parents=True, exist_ok=True)
+            target = HubSpotTarget(token, self.folder / LIVE / "hubspot-index.db",
+                                   base_url=self.state.live_target.get("base_url", ""))  # fmt: skip
+        elif kind == "files":
             from wizard.core.targets.importfiles import ImportFilesTarget
 
             profile = self.state.live_target["profile"]
             target = ImportFilesTarget(self.folder / LIVE / f"{profile}-import-files", profile)
-        elif self.state.live_target.get("kind") == "postgres":
+        elif kind == "postgres":
             from wizard.core.targets.postgres import PostgresTarget
 
             target = PostgresTarget(self.state.live_target["dsn"],
