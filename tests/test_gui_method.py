@@ -241,3 +241,37 @@ def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     assert w.currentPage().live and w.currentPage().isComplete()
     assert w.jobs.wait(10_000)
     w.session.close()
+
+
+def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> None:
+    folder = projects_dir() / "targets"
+    _to_spotchecks(qtbot, wizard, folder, crm(tmp_path / "export"))
+    _next(wizard)  # checkpoint
+    _next(wizard)  # cutover
+    cut = wizard.currentPage()
+    chooser = cut.target
+    assert "local database" in chooser.current.text()
+    chooser.kind.setCurrentIndex(chooser.kind.findData("postgres"))
+    assert chooser.dsn.isVisibleTo(cut) and not chooser.secret.isVisibleTo(cut)
+    chooser.dsn.setText("postgresql://u:secret@db/crm")
+    assert not chooser.apply() and "must not keep secrets" in chooser.current.text()
+    chooser.kind.setCurrentIndex(chooser.kind.findData("files-hubspot"))
+    assert chooser.apply() and "HubSpot import files" in chooser.current.text()
+    assert wizard.session.project.state.live_target == {"kind": "files", "profile": "hubspot"}
+    cut.name.setText("Dana")
+    for i in range(cut.checklist.count()):
+        cut.checklist.item(i).setCheckState(Qt.CheckState.Checked)
+    _idle(qtbot, wizard, cut.check.click)
+    _next(wizard)
+    page = wizard.currentPage()
+    page.override_reason.setText("Trying the HubSpot import files.")
+    page.override_by.setText("Dana")
+    _idle(qtbot, wizard, page.override_and_run)
+    assert page.isComplete()
+    package = folder / "live" / "hubspot-import-files"
+    assert (package / "02-companies-part1.csv").exists()
+    assert "1. 02-companies-part1.csv" in (package / "UPLOAD-ORDER.txt").read_text()
+    wizard.back()  # back to the cutover page: records are loaded, the target cannot change
+    cut = wizard.currentPage()
+    chooser.kind.setCurrentIndex(chooser.kind.findData("local"))
+    assert not chooser.apply() and "Undo the live phases first" in chooser.current.text()

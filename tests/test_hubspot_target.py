@@ -199,6 +199,7 @@ def test_cli_live_cutover_into_hubspot(server, tmp_path: Path, monkeypatch, caps
     server.portal.missing_properties = {}
     monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN")  # remembered (here: for this session)
     assert main(args) == 0
+    assert "API calls; with 400,000 calls a day" in capsys.readouterr().out  # the planner
     assert len(server.portal.objects["contacts"]) == 5
     assert main(["status", "--project", str(folder)]) == 0
     assert "HubSpot portal" in capsys.readouterr().out

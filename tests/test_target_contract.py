@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_pipeline import crm
+from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.targets import SandboxTarget, Target
 
@@ -186,3 +186,25 @@ def test_cli_live_cutover_as_salesforce_import_files(tmp_path: Path, capsys) -> 
     assert "Upsert" in (package / "UPLOAD-ORDER.txt").read_text(encoding="utf-8")
     assert main(["status", "--project", str(folder)]) == 0
     assert "Salesforce Data Loader files" in capsys.readouterr().out
+
+
+def test_confirm_the_crms_export_after_the_upload(tmp_path: Path, capsys) -> None:
+    from wizard.cli import main
+
+    export = crm(tmp_path / "export")
+    folder = tmp_path / "project"
+    assert main(["migrate", str(export), "--project", str(folder)]) == 0
+    assert main(["migrate", str(export), "--project", str(folder), "--env", "live",
+                 "--import-files", "hubspot", "--override-reason", "Trying the package."]) == 0  # fmt: skip
+    # what HubSpot's export looks like after the upload: its record id and our legacy id
+    crm_export = tmp_path / "hubspot-contacts-export.csv"
+    write(crm_export, ["Record ID", "First Name", "Legacy record ID"],
+          [["51", "Ann", "C1"], ["52", "Bob", "C2"], ["53", "Eve", "C3"], ["54", "Sam", "C4"]])  # fmt: skip
+    assert main(["confirm", "contacts", str(crm_export), "--project", str(folder)]) == 3
+    out = capsys.readouterr().out
+    assert "4 of 5 contacts" in out and "Missing (first 20): C5" in out
+    write(crm_export, ["Record ID", "First Name", "Legacy record ID"],
+          [["51", "Ann", "C1"], ["52", "Bob", "C2"], ["53", "Eve", "C3"], ["54", "Sam", "C4"],
+           ["55", "Zoe", "C5"]])  # fmt: skip
+    assert main(["confirm", "contacts", str(crm_export), "--project", str(folder)]) == 0
+    assert "5 of 5 contacts" in capsys.readouterr().out

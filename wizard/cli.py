@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("confirm", help="after uploading import files: read the CRM's export "
+                       "back, confirm the counts and learn the new ids")  # fmt: skip
+    p.add_argument("entity", metavar="ENTITY", help="companies, contacts, deals or activities")
+    p.add_argument("export", type=Path, metavar="CRM_EXPORT.csv")
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+
     p = sub.add_parser("report", help="the cutover report as PDF, HTML or XLSX")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.pdf|.html|.xlsx")
@@ -253,6 +259,11 @@ def _migrate(args: argparse.Namespace) -> int:
             changes = [ln for d in delta_check(project.state, prepared, rows) for ln in d.lines()]
             for line in changes or ["The exports match the rehearsal: same columns."]:
                 _say(f"   {line}")
+            if getattr(mig.target, "kind", "") == "hubspot":
+                from wizard.core.targets.limits import hubspot_api_days
+
+                records = sum(f.rows_read for f in staged.files)
+                _say(f"   {hubspot_api_days(records, links=records).text}")
         for splan in prepared.plan.sources:
             if splan.entity is None:
                 _say(f"   {Path(splan.file).name}: not imported: {splan.note or 'no entity'}")
@@ -429,6 +440,26 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _confirm(args: argparse.Namespace) -> int:
+    from wizard.core.cutover import Project
+    from wizard.core.phases import find
+
+    project = Project(args.project)
+    if project.state.live_target.get("kind") != "files":
+        raise CutoverError("This project's live cutover does not use import files.",
+                           "Use it after 'migrate --env live --import-files ...'.")  # fmt: skip
+    entity = find(args.entity).entities[0]
+    with project.open_live() as mig:
+        result = mig.target.confirm_export(entity, args.export)  # type: ignore[attr-defined]
+    _say(f"{result['found']:,} of {result['expected']:,} {args.entity} from the package are in "
+         "the CRM's export; their new ids are kept.")  # fmt: skip
+    if result["missing"]:
+        _say("Missing (first 20): " + ", ".join(result["missing"]))
+        _say("Upload the files again (the importer matches on the legacy id: nothing doubles).")
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def _open_gui() -> int:
     try:
         from wizard.gui.app import run
@@ -455,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             return _undo(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "confirm":
+            return _confirm(args)
     except RefusedError as exc:
         print(f"Refused: {exc.message}", file=sys.stderr)
         if exc.hint:

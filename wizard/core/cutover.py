@@ -69,6 +69,32 @@ class Project:
             self.save()
 
     # -- the live target ---------------------------------------------------------------------
+    def live_records(self) -> int:
+        """Records the live cutover has loaded so far (read without opening the ledger)."""
+        import sqlite3
+
+        path = self.folder / "live" / "ledger.db"
+        if not path.exists():
+            return 0
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM crosswalk").fetchone()[0]
+        except sqlite3.Error:
+            return 0
+        finally:
+            db.close()
+
+    def _switching(self, wanted: dict[str, str]) -> None:
+        """A live target can change only while nothing is loaded into the current one."""
+        same = {k: v for k, v in wanted.items() if k != "base_url"} == {
+            k: v for k, v in self.state.live_target.items() if k != "base_url"}  # fmt: skip
+        if not same and self.live_records():
+            from wizard.core.phases import RefusedError
+
+            raise RefusedError("The live cutover has already loaded records into another "
+                               "target.", "Undo the live phases first (cutover-wizard undo "
+                               "companies --env live --yes), then choose the new target.")  # fmt: skip
+
     def use_postgres(self, dsn: str, schema: str = "cutover") -> None:
         """The live cutover goes to a PostgreSQL database. The connection string is kept in
         the project, so it must not hold a password."""
@@ -78,12 +104,16 @@ class Project:
             raise CutoverError("The connection string holds a password, and the project file "
                                "must not keep secrets.", "Leave the password out and put it in "
                                "PGPASSWORD or ~/.pgpass instead.")  # fmt: skip
-        self.state.live_target = {"kind": "postgres", "dsn": dsn, "schema": schema}
+        wanted = {"kind": "postgres", "dsn": dsn, "schema": schema}
+        self._switching(wanted)
+        self.state.live_target = wanted
         self.save()
 
     def use_import_files(self, profile: str) -> None:
         """The live cutover writes the new CRM's own import files (hubspot or salesforce)."""
-        self.state.live_target = {"kind": "files", "profile": profile}
+        wanted = {"kind": "files", "profile": profile}
+        self._switching(wanted)
+        self.state.live_target = wanted
         self.save()
 
     def use_hubspot(self, token: str | None, base_url: str | None = None) -> None:
@@ -92,9 +122,16 @@ class Project:
         from wizard.core import secrets
         from wizard.core.targets.hubspot import API
 
+        wanted = {"kind": "hubspot", "base_url": base_url or API}
+        self._switching(wanted)
         if token:
             secrets.store("hubspot", str(self.folder), token)
-        self.state.live_target = {"kind": "hubspot", "base_url": base_url or API}
+        self.state.live_target = wanted
+        self.save()
+
+    def use_local(self) -> None:
+        self._switching({})
+        self.state.live_target = {}
         self.save()
 
     def open_live(self) -> Migration:

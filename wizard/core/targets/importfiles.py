@@ -206,6 +206,43 @@ class ImportFilesTarget(Target):
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
+    # -- the CRM's export, read back ------------------------------------------------------
+    def confirm_export(self, entity: str, path: str | Path) -> dict[str, Any]:
+        """Read the CRM's own export of the object after the upload: how many of the package's
+        records it holds, which are missing, and the CRM's new id of each (kept in the index).
+        The export needs the legacy id column and the record id ('Record ID' in HubSpot, 'Id'
+        in Salesforce)."""
+        from wizard.core.sources import open_source
+
+        source = open_source(path)
+        cols = {c.strip().lower(): c for c in source.columns}
+        legacy = next((cols[k] for k in (self.profile.legacy.lower(), "legacy record id",
+                                         "legacy_record_id", "legacy_id__c") if k in cols), None)  # fmt: skip
+        rid = next((cols[k] for k in ("record id", "id", "hs_object_id") if k in cols), None)
+        if legacy is None or rid is None:
+            from wizard.core.errors import SourceError
+
+            raise SourceError(f"{Path(path).name} has no '{self.profile.legacy}' or no record id "
+                              "column.", "Export the object with both columns, then try again.")  # fmt: skip
+        self.db.execute("CREATE TABLE IF NOT EXISTS crm_ids (entity TEXT, source_id TEXT, "
+                        "crm_id TEXT, PRIMARY KEY (entity, source_id))")  # fmt: skip
+        found = 0
+        with self.db:
+            for chunk in source.chunks():
+                pairs = [(entity, str(a).strip(), str(b).strip())
+                         for a, b in zip(chunk[legacy], chunk[rid], strict=True) if str(a).strip()]  # fmt: skip
+                self.db.executemany("INSERT OR REPLACE INTO crm_ids VALUES (?,?,?)", pairs)
+        expected = self.count(entity)
+        found = self.db.execute(
+            "SELECT COUNT(*) FROM records r JOIN crm_ids c ON c.entity=r.entity AND "
+            "c.source_id=r.source_id WHERE r.entity=?", (entity,)).fetchone()[0]  # fmt: skip
+        missing = [sid for (sid,) in self.db.execute(
+            "SELECT source_id FROM records r WHERE entity=? AND NOT EXISTS (SELECT 1 FROM crm_ids "
+            "c WHERE c.entity=r.entity AND c.source_id=r.source_id) ORDER BY seq LIMIT 20",
+            (entity,))]  # fmt: skip
+        return {"entity": entity, "expected": expected, "found": found,
+                "missing": missing, "complete": found == expected}  # fmt: skip
+
     # -- reading -------------------------------------------------------------------------
     def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
         out: dict[str, int | str] = {}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -73,6 +74,96 @@ class _Checklist(QListWidget):
         self.page.completeChanged.emit()
 
 
+TARGET_CHOICES = [
+    ("local", "A local database standing in for the live CRM (a full dress rehearsal)"),
+    ("hubspot", "HubSpot, through its API (an access token of a private app)"),
+    ("files-hubspot", "HubSpot import files, to upload with HubSpot's importer"),
+    ("files-salesforce", "Salesforce Data Loader files (upsert on an External ID)"),
+    ("postgres", "A PostgreSQL database (connection string, without the password)"),
+]
+
+
+class TargetChooser(QGroupBox):
+    """Where the live cutover goes: the connection. A token goes to the OS password store."""
+
+    def __init__(self, page: SessionPage) -> None:
+        super().__init__("Where the live cutover goes")
+        self.page = page
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Live target")
+        for key, text in TARGET_CHOICES:
+            self.kind.addItem(text, key)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("HubSpot access token (kept in your computer's password "
+                                       "store, never in the project)")  # fmt: skip
+        self.secret.setAccessibleName("HubSpot access token")
+        self.dsn = QLineEdit()
+        self.dsn.setPlaceholderText("host=db.example.com dbname=crm user=migrator")
+        self.dsn.setAccessibleName("PostgreSQL connection string")
+        self.connect_button = QPushButton("Use this target")
+        self.connect_button.clicked.connect(self.apply)
+        self.current = QLabel()
+        self.current.setWordWrap(True)
+        self.kind.currentIndexChanged.connect(self._fields)
+        row = QHBoxLayout()
+        row.addWidget(self.kind, 2)
+        row.addWidget(self.secret, 2)
+        row.addWidget(self.dsn, 2)
+        row.addWidget(self.connect_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.current)
+        self._fields()
+
+    def _fields(self, *_: object) -> None:
+        key = self.kind.currentData()
+        self.secret.setVisible(key == "hubspot")
+        self.dsn.setVisible(key == "postgres")
+
+    def show_current(self, live) -> None:
+        state = self.page.session.project.state.live_target
+        key = state.get("kind", "local")
+        if key == "files":
+            key = f"files-{state.get('profile')}"
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(max(self.kind.findData(key), 0))
+        self.kind.blockSignals(False)
+        self._fields()
+        self.dsn.setText(state.get("dsn", ""))
+        self.current.setText(f"Now: {live.target.label}.")
+
+    def apply(self) -> bool:
+        """Switch the live target (only before anything was loaded live)."""
+        session = self.page.session
+        project = session.project
+        key = self.kind.currentData()
+        try:
+            if key == "hubspot":
+                project.use_hubspot(self.secret.text().strip() or None)
+            elif key == "postgres":
+                project.use_postgres(self.dsn.text().strip())
+            elif key.startswith("files-"):
+                project.use_import_files(key.split("-", 1)[1])
+            else:
+                project.use_local()
+            if session.live is not None:
+                session.live.close()
+                session.live = None
+            live = session.open_live()
+            problems = live.target.check_properties() if hasattr(
+                live.target, "check_properties") else []  # fmt: skip
+        except CutoverError as exc:
+            self.current.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        finally:
+            self.secret.clear()  # the token is in the password store now, not in the window
+        self.current.setText(f"Now: {live.target.label}." + (
+            " The portal lacks: " + " ".join(problems) if problems else ""))  # fmt: skip
+        self.page.completeChanged.emit()
+        return True
+
+
 class CutoverPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
@@ -94,8 +185,7 @@ class CutoverPage(SessionPage):
         self.delta = QPlainTextEdit()
         self.delta.setReadOnly(True)
         self.delta.setAccessibleName("What changed since the rehearsal")
-        self.target = QLabel()
-        self.target.setWordWrap(True)
+        self.target = TargetChooser(self)
         self.gate = QLabel()
         self.gate.setWordWrap(True)
         self.status = QLabel()
@@ -127,9 +217,7 @@ class CutoverPage(SessionPage):
         self.name.setText(project.state.tester)
         self.checklist.fill(project.state)
         live = session.open_live()
-        where = getattr(live.target, "path", None)
-        self.target.setText(f"Live target: {live.target.label}" + (f" ({where})" if where else "")
-                            + ". The hosted CRM targets come in a later version.")  # fmt: skip
+        self.target.show_current(live)
         if not self.paths:
             self.paths = live.staged_paths() or session.migration.staged_paths()
         self.checked = session.live_prepared is not None
