@@ -72,3 +72,16 @@ def pg_dsn():
         pytest.skip(f"No PostgreSQL server for the PostgreSQL target's tests: {server.why_not}")
     yield server.dsn
     server.stop()
+
+
+HUBSPOT_TOKEN = "pat-na1-test-token-0123456789"
+
+
+@pytest.fixture
+def hubspot_server():
+    """A local server speaking HubSpot's CRM API (tests/hubspot_server.py)."""
+    from tests.hubspot_server import HubSpotServer
+
+    s = HubSpotServer(HUBSPOT_TOKEN)
+    yield s
+    s.close()

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HUBSPOT_TOKEN as TOKEN
 from tests.hubspot_server import HubSpotServer
 from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.targets.hubspot import BURST, HubSpotAuthError, HubSpotTarget
-
-TOKEN = "pat-na1-test-token-0123456789"
 
 
 class FakeTime:
@@ -33,10 +32,8 @@ class FakeTime:
 
 
 @pytest.fixture
-def server():
-    s = HubSpotServer(TOKEN)
-    yield s
-    s.close()
+def server(hubspot_server: HubSpotServer) -> HubSpotServer:
+    return hubspot_server
 
 
 def _target(server: HubSpotServer, tmp_path: Path, time: FakeTime | None = None,

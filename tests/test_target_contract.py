@@ -13,7 +13,7 @@ from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.targets import SandboxTarget, Target
 
-TARGETS = ["sandbox", "postgres", "hubspot-files", "salesforce-files"]
+TARGETS = ["sandbox", "postgres", "hubspot-files", "salesforce-files", "hubspot"]
 
 
 @pytest.fixture(params=TARGETS)
@@ -23,6 +23,12 @@ def make_target(request, tmp_path: Path):
     def make() -> Target:
         if request.param == "sandbox":
             t: Target = SandboxTarget(tmp_path / f"s{len(made)}.db")
+        elif request.param == "hubspot":
+            from tests.conftest import HUBSPOT_TOKEN
+            from wizard.core.targets.hubspot import HubSpotTarget
+
+            server = request.getfixturevalue("hubspot_server")
+            t = HubSpotTarget(HUBSPOT_TOKEN, tmp_path / f"hs{len(made)}.db", base_url=server.url)
         elif request.param.endswith("-files"):
             from wizard.core.targets.importfiles import ImportFilesTarget
 

@@ -172,8 +172,17 @@ class HubSpotTarget(Target):
         results: list[WriteResult] = []
         for start in range(0, len(rows), BATCH):
             part = [dict(zip(columns, r, strict=True)) for r in rows[start : start + BATCH]]
+            refused: dict[str, str] = {}
+            for data in part:
+                for ref in refs:
+                    parent, target = data.get(ref), ent.field(ref).ref or ""
+                    if parent is not None and not self._known(target, str(parent)):
+                        refused[str(data["source_id"])] = ("It links to a record that does not "
+                                                           "exist in HubSpot.")  # fmt: skip
             inputs = []
             for data in part:
+                if str(data["source_id"]) in refused:
+                    continue
                 props = {mapping[k]: str(v) for k, v in data.items()
                          if k in mapping and v not in (None, "")}  # fmt: skip
                 if data.get("owner"):
@@ -190,9 +199,10 @@ class HubSpotTarget(Target):
                 props[LEGACY] = str(data["source_id"])
                 inputs.append({"idProperty": LEGACY, "id": str(data["source_id"]),
                                "properties": props})  # fmt: skip
-            answer = self.call("POST", f"/crm/v3/objects/{obj}/batch/upsert", {"inputs": inputs})
+            answer = (self.call("POST", f"/crm/v3/objects/{obj}/batch/upsert", {"inputs": inputs})
+                      if inputs else {"results": []})  # fmt: skip
             ids = {str(r["properties"][LEGACY]): str(r["id"]) for r in answer.get("results", [])}
-            errors = {str(ctx): e.get("message", "refused")
+            errors = dict(refused) | {str(ctx): e.get("message", "refused")
                       for e in answer.get("errors", []) for ctx in e.get("context", {}).get("ids", [])}  # fmt: skip
             links: dict[tuple[str, str], list[dict[str, Any]]] = {}
             for data in part:
@@ -221,6 +231,11 @@ class HubSpotTarget(Target):
                     self.call("POST", f"/crm/v4/associations/{a}/{b}/batch/associate/default",
                               {"inputs": inputs_[i : i + BATCH]})  # fmt: skip
         return results
+
+    def _known(self, entity: str, hid: str) -> bool:
+        """A parent this target wrote (or an owner it matched)."""
+        return self.db.execute("SELECT 1 FROM records WHERE entity=? AND id=?",
+                               (entity, hid)).fetchone() is not None  # fmt: skip
 
     def _remember(self, entity: str, sid: str, hid: str, links: dict[str, str]) -> None:
         with self.db:
@@ -286,7 +301,9 @@ class HubSpotTarget(Target):
 
     def describe(self) -> dict[str, Any]:
         return {name: {"table": ENTITIES[name].table, "object": OBJECTS.get(name, "owners"),
-                       "columns": ["source_id", *PROPERTIES.get(name, {}), "properties"],
+                       "columns": ["source_id", *PROPERTIES.get(name, {}),
+                                   *[f"{f.name}_id" for f in ENTITIES[name].references],
+                                   "properties"],
                        "references": {f.name: f"{f.name}_id -> {ENTITIES[f.ref or ''].table}"
                                       for f in ENTITIES[name].references}}
                 for name in ("owner", "company", "contact", "deal", "activity")}  # fmt: skip
