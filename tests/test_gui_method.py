@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from tests.conftest import new_wizard, rehearse_sample
-from tests.test_pipeline import crm
+from tests.test_pipeline import crm, write
 from wizard.core.clock import FixedClock
 from wizard.core.paths import projects_dir
 from wizard.gui.wizard import CutoverWizard, PageId
@@ -271,6 +271,13 @@ def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> No
     package = folder / "live" / "hubspot-import-files"
     assert (package / "02-companies-part1.csv").exists()
     assert "1. 02-companies-part1.csv" in (package / "UPLOAD-ORDER.txt").read_text()
+    # the page says what to upload, then reads the CRM's export back
+    assert page.upload.isVisibleTo(page) and "1. 02-companies-part1.csv" in page.upload_text.text()
+    crm_export = tmp_path / "hubspot-companies.csv"
+    write(crm_export, ["Record ID", "Name", "Legacy record ID"],
+          [["71", "Parent Inc", "A1"], ["72", "Child GmbH", "A2"]])  # fmt: skip
+    assert not page.confirm_export(crm_export)
+    assert "2 of 3 records" in page.status.text() and "Missing: A3" in page.status.text()
     wizard.back()  # back to the cutover page: records are loaded, the target cannot change
     cut = wizard.currentPage()
     chooser.kind.setCurrentIndex(chooser.kind.findData("local"))

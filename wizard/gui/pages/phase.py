@@ -3,6 +3,8 @@ second: between batches), the row accounting and reconciliation when done, Undo.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -76,6 +78,22 @@ class PhasePage(SessionPage):
         row.addWidget(self.override_button)
         gate.addLayout(row)
         self.gate.setVisible(False)
+        # import files (a live target): what to upload next, and the CRM's export read back
+        self.upload = QGroupBox("Upload these files with the new CRM's importer, in this order")
+        self.upload_text = QLabel()
+        self.upload_text.setWordWrap(True)
+        self.upload_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.confirm_button = QPushButton("Confirm with the CRM's export…")
+        self.confirm_button.setToolTip("After the upload, export this object from the new CRM "
+                                       "(with its record id and legacy id) to check the counts.")  # fmt: skip
+        self.confirm_button.clicked.connect(self._pick_export)
+        up = QVBoxLayout(self.upload)
+        up.addWidget(self.upload_text)
+        up_row = QHBoxLayout()
+        up_row.addStretch(1)
+        up_row.addWidget(self.confirm_button)
+        up.addLayout(up_row)
+        self.upload.setVisible(False)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setAccessibleName("Result of the phase")
@@ -92,6 +110,7 @@ class PhasePage(SessionPage):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.gate)
+        layout.addWidget(self.upload)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
@@ -120,6 +139,7 @@ class PhasePage(SessionPage):
         self.show_result(stored)
         self.undo_button.setEnabled(stored is not None)
         self._show_gate()
+        self._show_upload()
         self._run_label(done)
 
     # -- running -------------------------------------------------------------------------
@@ -134,6 +154,43 @@ class PhasePage(SessionPage):
     def locks(self) -> list:
         project = self.session.project
         return project.locks(self.phase.name) if self.live and project is not None else []
+
+    def _show_upload(self) -> None:
+        target = self.mig.target if self.live and self.mig is not None else None
+        files = getattr(target, "folder", None) if getattr(target, "kind", "") == "files" else None
+        self.upload.setVisible(files is not None and self.mig.is_done(self.phase))
+        if files is None:
+            return
+        stems = [f"{['owner', 'company', 'contact', 'deal', 'activity'].index(e) + 1:02d}-"
+                 for e in self.phase.entities]  # fmt: skip
+        names = sorted(p.name for p in files.glob("*.csv") if p.name[:3] in stems)
+        self.upload_text.setText(f"In {files}:\n" + "\n".join(
+            f"{i}. {n}" for i, n in enumerate(names, 1)) + "\nSee UPLOAD-ORDER.txt for what to "
+            "match on. Then confirm with the CRM's export before the next phase.")  # fmt: skip
+
+    def _pick_export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "The CRM's export", "",
+                                              "Exports (*.csv *.xlsx);;All files (*)")  # fmt: skip
+        if path:
+            self.confirm_export(Path(path))
+
+    def confirm_export(self, path: Path) -> bool:
+        """Read the CRM's export of this phase's object back: counts, and the new ids."""
+        entity = self.phase.entities[0]
+        try:
+            result = self.mig.target.confirm_export(entity, path)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        text = (f"{result['found']:,} of {result['expected']:,} records of this phase are in the "
+                "CRM's export; their new ids are kept.")  # fmt: skip
+        if result["missing"]:
+            text += " Missing: " + ", ".join(result["missing"]) + ". Upload the files again: "
+            text += "the importer matches on the legacy id, so nothing doubles."
+        self.status.setText(text)
+        return bool(result["complete"])
 
     def _show_gate(self) -> None:
         locks = self.locks()
@@ -254,6 +311,7 @@ class PhasePage(SessionPage):
         self.cancel_button.setEnabled(False)
         self.undo_button.setEnabled(True)
         self._run_label(self.mig.is_done(self.phase))
+        self._show_upload()
         project = self.session.project
         if not self.live and project is not None and project.note_sandbox(self.mig):
             from wizard.core.qa import buffer
