@@ -333,3 +333,16 @@ def test_welcome_refuses_a_file_as_project_folder(qtbot, wizard, tmp_path) -> No
     wizard.next()
     assert wizard.currentId() == PageId.WELCOME
     assert "is a file, not a project folder" in wizard.currentPage().error.text()
+
+
+def test_window_geometry_is_remembered_in_the_app_folder(qtbot) -> None:
+    from wizard.core.paths import data_home
+
+    first = new_wizard(qtbot)
+    first.resize(700, 520)  # within the offscreen screen (800x600), which restoring respects
+    first.move(40, 30)
+    first.reject()
+    assert (data_home() / "window.ini").exists()
+    second = new_wizard(qtbot)
+    assert (second.width(), second.height()) == (700, 520)
+    second.session.close()

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
         "phase. Run without a command to open the wizard.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open the window, report when the first page shows, migrate the "
+                        "demo into a temporary project, and exit (used to check a build)")  # fmt: skip
     sub = parser.add_subparsers(dest="command")
     p = sub.add_parser("inspect", help="read exports and show what would be migrated")
     p.add_argument("inputs", nargs="+", metavar="FILES_OR_FOLDERS")
@@ -474,6 +477,10 @@ def _open_gui() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.smoke_test:
+            from wizard.gui.app import smoke_test
+
+            return smoke_test()
         if args.command is None:
             return _open_gui()
         if args.command == "inspect":

@@ -134,6 +134,7 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.REPORT, ReportPage())
         self.setStartId(PageId.WELCOME)
         self.resize(1100, 720)
+        self._restore_geometry()
         self.currentIdChanged.connect(self._page_changed)
 
     def page_staged(self):
@@ -240,7 +241,26 @@ class CutoverWizard(QWizard):
             return
         super().reject()
 
+    # -- the window's size and place, remembered ----------------------------------------------
+    def _settings(self):
+        from PySide6.QtCore import QSettings
+
+        from wizard.core.paths import data_home
+
+        return QSettings(str(data_home() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        saved = self._settings().value("geometry")
+        if saved is not None:
+            self.restoreGeometry(saved)
+
+    def _save_geometry(self) -> None:
+        settings = self._settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.sync()
+
     def done(self, result: int) -> None:
+        self._save_geometry()
         if self.jobs.busy:
             self.jobs.wait()  # stops after the batch in progress; the next start resumes
             log.info("closed while a step was running; it stopped after a whole batch")
