@@ -62,6 +62,9 @@ class FileSettings(QGroupBox):
         self.header.setToolTip("The row that holds the column names, as a spreadsheet numbers "
                                "it; 0 when the file has none.")  # fmt: skip
         self.sheet = QLabel()
+        for widget, name in ((self.entity, "What the file holds"), (self.encoding, "Encoding"),
+                             (self.delimiter, "Delimiter"), (self.header, "Header row")):  # fmt: skip
+            widget.setAccessibleName(name)
         self.apply = QPushButton("Apply")
         self.apply.setEnabled(False)
         form = QFormLayout(self)
