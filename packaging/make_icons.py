@@ -1,5 +1,6 @@
-"""Render the app icon (resources/icons/cutover-wizard.svg) to the PNG sizes desktops and
-PyInstaller want, with Qt's own SVG renderer: ``python packaging/make_icons.py``."""
+"""Render the app icon (resources/icons/cutover-wizard.svg) to the PNG sizes desktops want,
+with Qt's own SVG renderer, and to the .ico (Windows) and .icns (macOS) PyInstaller uses:
+``python packaging/make_icons.py``."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def main() -> int:
         image.save(str(ICONS / name))
         print(ICONS / name)
     del app
+    # Windows and macOS want their own containers: made from the 512 px rendering by Pillow
+    from PIL import Image
+
+    big = Image.open(ICONS / "cutover-wizard-512.png")
+    big.save(ICONS / "cutover-wizard.ico", sizes=[(16, 16), (32, 32), (48, 48), (64, 64),
+                                                  (128, 128), (256, 256)])  # fmt: skip
+    big.save(ICONS / "cutover-wizard.icns")
+    print(ICONS / "cutover-wizard.ico", ICONS / "cutover-wizard.icns")
     return 0
 
 
