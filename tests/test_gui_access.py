@@ -22,7 +22,7 @@ INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QAbstra
                QPlainTextEdit)  # fmt: skip
 
 
-def _problems(page: QWidget) -> list[str]:
+def access_problems(page: QWidget) -> list[str]:
     out = []
     for w in page.findChildren(QWidget):
         if not isinstance(w, INTERACTIVE) or not w.isVisibleTo(page) or not w.isEnabled():
@@ -48,7 +48,7 @@ def test_every_page_is_keyboard_reachable_and_named(qtbot, wizard) -> None:
     problems: dict[int, list[str]] = {}
 
     def check() -> None:
-        found = _problems(wizard.currentPage())
+        found = access_problems(wizard.currentPage())
         if found:
             problems[wizard.currentId()] = found
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from tests.conftest import new_wizard, rehearse_sample
+from tests.test_gui_access import access_problems
 from tests.test_pipeline import crm, write
 from wizard.core.clock import FixedClock
 from wizard.core.paths import projects_dir
@@ -56,6 +57,7 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert project.state.rehearsal_completed  # the last sandbox phase started the buffer
     spot = wizard.currentPage()
     assert wizard.currentId() == PageId.SPOTCHECK and spot.list.count() == 10
+    assert access_problems(spot) == []  # keyboard-reachable and named, like every page
     spot.list.setCurrentRow(0)
     assert spot.in_sandbox.topLevelItemCount() and spot.in_source.topLevelItemCount()
     assert spot.links.topLevelItemCount() >= 1
@@ -73,6 +75,7 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     check = wizard.currentPage()
     assert wizard.currentId() == PageId.CHECKPOINT
     assert check.clock_text.text().startswith("Day 0 of 30 of the testing buffer")
+    assert access_problems(check) == []
     statuses = {i.item.id: i.status for i in check.items}
     assert statuses["accessibility.spot_checks"] == "failed"
     assert statuses["quality.counts"] == "passed" and not check.sign.isEnabled()
@@ -110,6 +113,7 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     _next(wizard)
     cut = wizard.currentPage()
     assert wizard.currentId() == PageId.CUTOVER and not cut.isComplete()
+    assert access_problems(cut) == []
     assert "testing buffer is still running" in cut.gate.text()
     first = cut.checklist.item(0)
     cut.name.setText("")
@@ -125,6 +129,7 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     page = wizard.currentPage()
     assert wizard.currentId() == PageId.LIVE_PHASE + 1 and page.live  # companies, live
     assert page.gate.isVisible() and "day 0 of 21" in page.gate_text.text()
+    assert access_problems(page) == []
     page.run_button.click()
     assert not wizard.jobs.busy and page.status.text().startswith("Locked")
     page.override_reason.setText("soon")
@@ -141,12 +146,12 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
         assert page.locks() == []  # buffer overridden; QA signed off: active is open too
         _idle(qtbot, wizard, page.run_button.click)
     post = wizard.currentPage()
-    assert not post.isComplete()
+    assert not post.isComplete() and access_problems(post) == []
     for i in range(post.checklist.count()):
         post.checklist.item(i).setCheckState(Qt.CheckState.Checked)
     assert post.isComplete()
     _next(wizard)
-    assert wizard.currentId() == PageId.REPORT
+    assert wizard.currentId() == PageId.REPORT and access_problems(wizard.currentPage()) == []
     assert wizard.button(QWizard.WizardButton.FinishButton).isVisible()
     final = tmp_path / "reports" / "final.html"
     _idle(qtbot, wizard, lambda: wizard.currentPage().exporter.export(final))
