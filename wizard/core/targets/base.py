@@ -26,6 +26,27 @@ def column_for(entity: str, field: str) -> str:
     return f"{field}_id" if f.type == FieldType.REFERENCE else field
 
 
+def table_ddl(ent, types: dict, dialect: dict[str, str], prefix: str = "") -> list[str]:
+    """CREATE statements of one entity's table (the public contract every database target
+    shares) and the indexes its links need. ``types`` maps field types to column types (text
+    otherwise); ``dialect`` gives ``id``, ``ref``, ``text`` and ``properties`` column types."""
+    cols = [f"id {dialect['id']} PRIMARY KEY", f"source_id {dialect['text']} NOT NULL UNIQUE"]
+    indexes = []
+    for f in ent.fields:
+        if f.name == "source_id":
+            continue
+        if f.type == FieldType.REFERENCE:
+            parent = ENTITIES[f.ref or ""].table
+            cols.append(f"{f.name}_id {dialect['ref']} REFERENCES {prefix}{parent}(id)")
+            indexes.append(f"CREATE INDEX IF NOT EXISTS {ent.table}_{f.name}_id ON "
+                           f"{prefix}{ent.table}({f.name}_id)")  # fmt: skip
+        else:
+            cols.append(f"{f.name} {types.get(f.type, dialect['text'])}")
+    cols.append(f"properties {dialect['properties']}")
+    body = ",\n  ".join(cols)
+    return [f"CREATE TABLE IF NOT EXISTS {prefix}{ent.table} (\n  {body}\n)", *indexes]
+
+
 class Target(ABC):
     """A destination for migrated records."""
 

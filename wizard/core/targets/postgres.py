@@ -18,7 +18,7 @@ from typing import Any
 
 from wizard.core.blueprint import ENTITIES, Entity, FieldType
 from wizard.core.errors import CutoverError
-from wizard.core.targets.base import Target, WriteResult, column_for
+from wizard.core.targets.base import Target, WriteResult, column_for, table_ddl
 
 LOAD_ORDER = ("owner", "company", "contact", "deal", "activity")
 _PG_TYPES = {FieldType.NUMBER: "double precision", FieldType.MONEY: "double precision",
@@ -32,22 +32,10 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
-def table_ddl(ent: Entity, schema: str) -> list[str]:
-    cols = ["id bigserial PRIMARY KEY", "source_id text NOT NULL UNIQUE"]
-    indexes = []
-    for f in ent.fields:
-        if f.name == "source_id":
-            continue
-        if f.type == FieldType.REFERENCE:
-            parent = ENTITIES[f.ref or ""].table
-            cols.append(f"{f.name}_id bigint REFERENCES {schema}.{parent}(id)")
-            indexes.append(f"CREATE INDEX IF NOT EXISTS {ent.table}_{f.name}_id ON "
-                           f"{schema}.{ent.table}({f.name}_id)")  # fmt: skip
-        else:
-            cols.append(f"{f.name} {_PG_TYPES.get(f.type, 'text')}")
-    cols.append("properties jsonb NOT NULL DEFAULT '{}'::jsonb")
-    body = ",\n  ".join(cols)
-    return [f"CREATE TABLE IF NOT EXISTS {schema}.{ent.table} (\n  {body}\n)", *indexes]
+def schema_ddl(ent: Entity, schema: str) -> list[str]:
+    return table_ddl(ent, _PG_TYPES, {
+        "id": "bigserial", "ref": "bigint", "text": "text",
+        "properties": "jsonb NOT NULL DEFAULT '{}'::jsonb"}, prefix=f"{schema}.")  # fmt: skip
 
 
 def _plain(exc: Exception) -> str:
@@ -89,7 +77,7 @@ class PostgresTarget(Target):
         with self.db.transaction():
             self.db.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
             for name in LOAD_ORDER:
-                for stmt in table_ddl(ENTITIES[name], self.schema):
+                for stmt in schema_ddl(ENTITIES[name], self.schema):
                     self.db.execute(stmt)
             self.db.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.schema}.associations (id bigserial PRIMARY "

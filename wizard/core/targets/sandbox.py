@@ -16,7 +16,7 @@ from typing import Any
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
 from wizard.core.dbfile import connect
 from wizard.core.errors import CutoverError
-from wizard.core.targets.base import Target, WriteResult, column_for
+from wizard.core.targets.base import Target, WriteResult, column_for, table_ddl
 
 _SQL_TYPES = {
     FieldType.NUMBER: "REAL",
@@ -28,22 +28,9 @@ _IN = 500  # ids per IN (...) query
 
 def table_sql(ent: Entity) -> list[str]:
     """CREATE statements of one entity's table and the indexes its links need."""
-    cols = ["id INTEGER PRIMARY KEY", "source_id TEXT NOT NULL UNIQUE"]
-    indexes = []
-    for f in ent.fields:
-        if f.name == "source_id":
-            continue
-        if f.type == FieldType.REFERENCE:
-            parent = ENTITIES[f.ref or ""].table
-            cols.append(f"{f.name}_id INTEGER REFERENCES {parent}(id)")
-            indexes.append(
-                f"CREATE INDEX IF NOT EXISTS {ent.table}_{f.name}_id ON {ent.table}({f.name}_id)"
-            )
-        else:
-            cols.append(f"{f.name} {_SQL_TYPES.get(f.type, 'TEXT')}")
-    cols.append("properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))")
-    body = ",\n  ".join(cols)
-    return [f"CREATE TABLE IF NOT EXISTS {ent.table} (\n  {body}\n)", *indexes]
+    return table_ddl(ent, _SQL_TYPES, {
+        "id": "INTEGER", "ref": "INTEGER", "text": "TEXT",
+        "properties": "TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties))"})  # fmt: skip
 
 
 SCHEMA_TAIL = """
