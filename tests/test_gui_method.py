@@ -287,3 +287,31 @@ def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> No
     cut = wizard.currentPage()
     chooser.kind.setCurrentIndex(chooser.kind.findData("local"))
     assert not chooser.apply() and "Undo the live phases first" in chooser.current.text()
+
+
+def test_a_live_target_that_cannot_open_is_a_message_not_a_crash(qtbot, tmp_path) -> None:
+    """A project whose live target is HubSpot, reopened on a computer whose password store
+    has no token: it reopens on the cutover page, which says so and lets the admin connect."""
+    from wizard.core import secrets
+    from wizard.core.cutover import Project
+
+    export = crm(tmp_path / "export")
+    folder = projects_dir() / "no-token"
+    w = new_wizard(qtbot)
+    _to_spotchecks(qtbot, w, folder, export)
+    _next(w)  # checkpoint
+    w.reject()
+    project = Project(folder)
+    project.state.live_target = {"kind": "hubspot", "base_url": "http://127.0.0.1:9"}
+    project.state.page = PageId.CUTOVER
+    project.save()
+    secrets.forget("hubspot", str(folder))
+    again = new_wizard(qtbot)
+    again.currentPage().projects.setCurrentRow(0)
+    _next(again)
+    cut = again.currentPage()
+    assert again.currentId() == PageId.CUTOVER
+    assert "No HubSpot access token" in cut.target.current.text() and not cut.isComplete()
+    cut.check.click()  # checking the exports says the same, without a traceback
+    assert "No HubSpot access token" in cut.status.text()
+    again.session.close()

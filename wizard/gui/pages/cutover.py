@@ -216,10 +216,15 @@ class CutoverPage(SessionPage):
         project = session.project
         self.name.setText(project.state.tester)
         self.checklist.fill(project.state)
-        live = session.open_live()
-        self.target.show_current(live)
+        try:
+            live = session.open_live()
+        except CutoverError as exc:  # e.g. the HubSpot token is not in this computer's store
+            live = None
+            self.target.current.setText(f"{exc.message} {exc.hint}".strip())
+        if live is not None:
+            self.target.show_current(live)
         if not self.paths:
-            self.paths = live.staged_paths() or session.migration.staged_paths()
+            self.paths = (live.staged_paths() if live else []) or session.migration.staged_paths()
         self.checked = session.live_prepared is not None
         self._show_files()
         locks = {lock.kind: lock.reason for p in ("companies", "active")
@@ -250,8 +255,8 @@ class CutoverPage(SessionPage):
         wizard, session = self.wizard(), self.session
         if wizard.jobs.busy:  # type: ignore[attr-defined]
             return
-        live = session.open_live()
         try:
+            live = session.open_live()
             prepared = live.prepare(self.paths)
         except CutoverError as exc:
             self.status.setText(f"{exc.message} {exc.hint}".strip())
@@ -304,7 +309,8 @@ class CutoverPage(SessionPage):
         wizard = self.wizard()
         if wizard is None or wizard.jobs.busy or self.session.project is None:  # type: ignore[attr-defined]
             return False
-        return self.checked and all_confirmed(self.session.project.state, "precutover")
+        return (self.checked and self.session.live is not None
+                and all_confirmed(self.session.project.state, "precutover"))  # fmt: skip
 
     def nextId(self) -> int:
         wizard = self.wizard()

@@ -195,7 +195,11 @@ class WelcomePage(QWizardPage):
         saved = int(state.page or 0)
         names = [p.name for p in session.phases()]
         if saved >= PageId.CUTOVER:
-            live = session.open_live()
+            try:
+                live = session.open_live()
+            except CutoverError:  # the cutover page says what is missing (a token, say)
+                self.resume_to = PageId.CUTOVER
+                return
             live_paths = live.staged_paths()
             if live_paths:
                 live_prepared = live.prepare(live_paths)
