@@ -180,9 +180,8 @@ def write_pdf(report: Report, path: Path) -> Path:
                  table(["Field", "From column", "Transforms", "Matched by", "Decided by"],
                        [[f["field"], f["columns"], f["transforms"], f["match_by"],
                          f["decided_by"]] for f in s["fields"]], [2, 2.4, 2, 1, 1])]  # fmt: skip
-        story.append(KeepTogether(block[:2]) if len(s["fields"]) < 12 else block[0])
-        if len(s["fields"]) >= 12:
-            story.append(block[1])
+        # a short mapping stays on one page with its heading; a long one may break
+        story += [KeepTogether(block)] if len(s["fields"]) < 12 else block
         for field, vmap in s["value_maps"].items():
             story.append(p(f"Value map of {field}: " + "; ".join(f"{k} → {v}"
                                                                for k, v in vmap.items())))  # fmt: skip

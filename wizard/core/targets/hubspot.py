@@ -291,12 +291,11 @@ class HubSpotTarget(Target):
 
     def dangling(self, entity: str) -> dict[str, int]:
         out = {}
+        links = self._links(entity)
         for f in ENTITIES[entity].references:
             known = {i for (i,) in self.db.execute("SELECT id FROM records WHERE entity=?",
                                                    (f.ref or "",))}  # fmt: skip
-            out[f.name] = sum(
-                1 for x in self._links(entity) if f.name in x and x[f.name] not in known
-            )
+            out[f.name] = sum(1 for x in links if f.name in x and x[f.name] not in known)
         return out
 
     def describe(self) -> dict[str, Any]:

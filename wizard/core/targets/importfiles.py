@@ -90,6 +90,11 @@ PROFILES = {p.name: p for p in (HUBSPOT, SALESFORCE)}
 _SF_REF = {"company": "Account", "contact": "Contact", "deal": "Opportunity", "owner": "Owner"}
 
 
+def _stem(entity: str) -> str:
+    """Files are numbered in upload order: 01-owners ... 05-activities."""
+    return f"{ORDER.index(entity) + 1:02d}-{ENTITIES[entity].table}"
+
+
 class ImportFilesTarget(Target):
     kind = "files"
 
@@ -137,11 +142,15 @@ class ImportFilesTarget(Target):
             self.write_files(entity)
         self.write_checklist()
 
+    def files_for(self, entities: tuple[str, ...]) -> list[Path]:
+        """The package's files of these entities, in upload order."""
+        return [path for entity in ORDER if entity in entities
+                for path in sorted(self.folder.glob(f"{_stem(entity)}*.csv"))]  # fmt: skip
+
     def write_files(self, entity: str) -> list[Path]:
         """The entity's files, split to the importer's limits (written again from the index:
         a resumed or undone phase leaves exactly what the index holds)."""
-        number = ORDER.index(entity) + 1
-        stem = f"{number:02d}-{ENTITIES[entity].table}"
+        stem = _stem(entity)
         for old in self.folder.glob(f"{stem}*.csv"):
             old.unlink()
         ent = ENTITIES[entity]
@@ -188,19 +197,17 @@ class ImportFilesTarget(Target):
         lines = [f"{self.profile.label}: upload in this order", ""]
         lines += [f"- {note}" for note in self.profile.notes]
         lines.append("")
-        step = 0
+        counts: list[int] = []
         for entity in ORDER:
-            for path in sorted(self.folder.glob(f"{ORDER.index(entity) + 1:02d}-*.csv")):
-                step += 1
+            for path in self.files_for((entity,)):
                 with path.open(encoding="utf-8") as f:
-                    rows = sum(1 for _ in f) - 1
-                lines.append(f"{step}. {path.name}: {rows:,} {self.profile.objects[entity]} "
-                             f"records (match on {self.profile.legacy})")  # fmt: skip
-        if self.profile.name == "hubspot" and step:
+                    counts.append(sum(1 for _ in f) - 1)
+                lines.append(f"{len(counts)}. {path.name}: {counts[-1]:,} "
+                             f"{self.profile.objects[entity]} records (match on "
+                             f"{self.profile.legacy})")  # fmt: skip
+        if self.profile.name == "hubspot" and counts:
             from wizard.core.targets.limits import hubspot_import_days
 
-            counts = [int(ln.split(": ", 1)[1].split(" ", 1)[0].replace(",", ""))
-                      for ln in lines if ln[:1].isdigit()]  # fmt: skip
             lines += ["", "Upload time: " + hubspot_import_days(counts).text]
         path = self.folder / "UPLOAD-ORDER.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -277,8 +284,13 @@ class ImportFilesTarget(Target):
 
     def dangling(self, entity: str) -> dict[str, int]:
         ent = ENTITIES[entity]
-        return {name: sum(not self._exists(ent.field(name).ref or "", v) for v in values)
-                for name, values in self._links(entity).items()}  # fmt: skip
+        out = {}
+        for name, values in self._links(entity).items():
+            parent = ent.field(name).ref or ""
+            known = {sid for (sid,) in self.db.execute(
+                "SELECT source_id FROM records WHERE entity=?", (parent,))}  # fmt: skip
+            out[name] = sum(v not in known for v in values)
+        return out
 
     def describe(self) -> dict[str, Any]:
         out = {}

@@ -161,9 +161,7 @@ class PhasePage(SessionPage):
         self.upload.setVisible(files is not None and self.mig.is_done(self.phase))
         if files is None:
             return
-        stems = [f"{['owner', 'company', 'contact', 'deal', 'activity'].index(e) + 1:02d}-"
-                 for e in self.phase.entities]  # fmt: skip
-        names = sorted(p.name for p in files.glob("*.csv") if p.name[:3] in stems)
+        names = [p.name for p in target.files_for(self.phase.entities)]
         self.upload_text.setText(f"In {files}:\n" + "\n".join(
             f"{i}. {n}" for i, n in enumerate(names, 1)) + "\nSee UPLOAD-ORDER.txt for what to "
             "match on. Then confirm with the CRM's export before the next phase.")  # fmt: skip
