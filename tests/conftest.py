@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
 SALESFORCE_SAMPLE = ROOT.parent / "shared" / "data" / "salesforce-devorg-sample"
+PTBR_SAMPLE = ROOT.parent / "shared" / "data" / "ptbr-crm-lifecycle"
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +29,16 @@ def salesforce_sample() -> Path:
             "present next to this clone; it is not part of the repository."
         )
     return SALESFORCE_SAMPLE
+
+
+@pytest.fixture
+def ptbr_sample() -> Path:
+    if not PTBR_SAMPLE.is_dir():
+        pytest.skip(
+            "The shared Portuguese CRM export (../shared/data/ptbr-crm-lifecycle) is not "
+            "present next to this clone; it is not part of the repository."
+        )
+    return PTBR_SAMPLE
 
 
 def rehearse_sample(qtbot, wizard) -> None:

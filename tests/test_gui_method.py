@@ -95,6 +95,11 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert not check.decide_selected() and "Say why" in check.status.text()
     check.comment.setText("The rejected rows are test records.")
     assert check.decide_selected()
+    # a value that matches no option loaded as written ('Carrier pigeon'): the check says so
+    assert statuses["consistency.picklists"] == "failed"
+    select("consistency.picklists")
+    check.comment.setText("These activity types become options in the new CRM.")
+    assert check.decide_selected()
     select("accessibility.spot_checks")
     check.comment.setText("The phone was fixed in the old CRM; reloaded next run.")
     assert check.decide_selected()
@@ -282,7 +287,7 @@ def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> No
     write(crm_export, ["Record ID", "Name", "Legacy record ID"],
           [["71", "Parent Inc", "A1"], ["72", "Child GmbH", "A2"]])  # fmt: skip
     assert not page.confirm_export(crm_export)
-    assert "2 of 3 records" in page.status.text() and "Missing: A3" in page.status.text()
+    assert "2 of 5 records" in page.status.text() and "Missing: A4, A7, A3" in page.status.text()
     wizard.back()  # back to the cutover page: records are loaded, the target cannot change
     cut = wizard.currentPage()
     chooser.kind.setCurrentIndex(chooser.kind.findData("local"))

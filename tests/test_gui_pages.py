@@ -111,11 +111,12 @@ def test_mapping_preview_transforms_value_maps_and_plan_files(qtbot, wizard, tmp
     pv = page.preview_model
     amount = pv.preview.fields.index("amount")
     bad = pv.index(2, amount)
-    assert pv.data(bad) == "(cannot load)" and "lots" in pv.data(bad, Qt.ItemDataRole.ToolTipRole)
+    # 'lots' is no amount: shown as written, amber, and the row still loads
+    assert pv.data(bad) == "lots" and "kept as written" in pv.data(bad, Qt.ItemDataRole.ToolTipRole)
     assert pv.data(bad, Qt.ItemDataRole.BackgroundRole) is not None
     assert pv.data(pv.index(0, amount)) == "1000"
     assert pv.data(pv.index(0, amount), Qt.ItemDataRole.BackgroundRole) is None
-    assert "1 cells stop their row" in page.preview_label.text()
+    assert "0 rows cannot load" in page.preview_label.text()
     # a transform on a field: the preview follows, and the mapping must be checked again
     _pick(page.file, "contacts.csv")
     fields = page.field_model
@@ -179,7 +180,8 @@ def test_validation_is_the_commit_page_and_shows_the_row(qtbot, wizard, tmp_path
                  if tree.topLevelItem(i).text(0) == "Numbers that could not be read")  # fmt: skip
     tree.setCurrentItem(group.child(0))
     text = page.row_view.toPlainText()
-    assert "deals.csv, row 4" in text and "Amount: lots" in text  # the original row
+    # the record it becomes, the value kept as written beside its field
+    assert "deals.csv, row 4" in text and "amount_as_written: lots" in text
     _next(wizard)
     assert wizard.currentId() == PageId.REHEARSAL
     assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()  # committed

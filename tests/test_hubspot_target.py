@@ -77,8 +77,8 @@ def test_a_whole_migration_through_the_runner(server, tmp_path: Path) -> None:
         assert all(r.state == "completed" and r.reconciled for r in results), [
             r.lines() for r in results]  # fmt: skip
     objects = server.portal.objects
-    assert len(objects["contacts"]) == 5 and len(objects["deals"]) == 3
-    assert len(objects["notes"]) == 4 and len(objects["companies"]) == 3
+    assert len(objects["contacts"]) == 5 and len(objects["deals"]) == 4
+    assert len(objects["notes"]) == 5 and len(objects["companies"]) == 5
     assert any(a[0] == "notes" and a[2] == "deals" for a in server.portal.associations)
 
 

@@ -143,7 +143,7 @@ def test_validation_rules_with_rows_and_fixes(tmp_path: Path) -> None:
     report = inspect([str(tmp_path)])
     items = report.validation.findings.items
     by = {(f.file, f.rule, f.row) for f in items}
-    assert ("companies.csv", "required", 4) in by
+    assert ("companies.csv", "derived", 4) in by  # no name: named from its domain
     assert ("companies.csv", "duplicate", 3) in by  # same domain
     assert ("contacts.csv", "email", 2) in by
     assert ("contacts.csv", "email", 5) in by  # a formula is not an email either
@@ -158,10 +158,14 @@ def test_validation_rules_with_rows_and_fixes(tmp_path: Path) -> None:
         assert f.message and f.fix and "Traceback" not in f.message
     email = next(f for f in items if f.rule == "email" and f.row == 2)
     assert email.message == (
-        "Row 2 of contacts.csv: the email 'bob@' is not valid; the record is loaded without it "
-        "and flagged."
+        "Row 2 of contacts.csv: the email 'bob@' is not valid; the record loads and the value "
+        "is kept as written in the custom field email_as_written."
     )
     assert email.severity == "warning"
+    # a bad value is a finding on its field, never a reason to leave the record out
+    assert report.validation.count("error") == 0
+    named = next(f for f in items if f.rule == "derived")
+    assert "loads as 'empty.com'" in named.message
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,

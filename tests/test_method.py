@@ -71,7 +71,9 @@ def test_checklist_sign_off_and_spot_checks(rehearsed) -> None:
         items = {i.item.id: i for i in qa.evaluate(project.state, mig)}
         assert items["quality.counts"].status == "passed"
         assert items["quality.rejected"].status == "failed"  # the fixture has rejects
-        assert items["consistency.picklists"].status == "passed"
+        # T4's activity type 'Carrier pigeon' loaded as written: the check says so
+        assert items["consistency.picklists"].status == "failed"
+        assert "'Carrier pigeon'" in items["consistency.picklists"].detail
         assert items["consistency.dates"].status == "passed"
         assert items["consistency.phones"].status == "passed"
         assert items["accessibility.spot_checks"].status == "open"
@@ -82,6 +84,8 @@ def test_checklist_sign_off_and_spot_checks(rehearsed) -> None:
             qa.decide(project.state, "quality.rejected", "Dana", "", clock)
         qa.decide(project.state, "quality.rejected", "Dana",
                   "The rejected rows are test data we do not want.", clock)  # fmt: skip
+        qa.decide(project.state, "consistency.picklists", "Dana",
+                  "The new CRM gets a 'Carrier pigeon' activity type.", clock)  # fmt: skip
         qa.decide(project.state, "accessibility.find_own", "Sam", clock=clock)
         picked = qa.draw_spot_checks(mig, 50, seed=1)
         assert len(picked) == len(set(picked)) and {e for e, _ in picked} >= {"company",

@@ -39,8 +39,10 @@ def crm(folder: Path) -> Path:
         ["A3", "Grandchild Ltd", "grandchild.com", "A2"],  # listed before its parents
         ["A2", "Child GmbH", "child.de", "A1"],
         ["A1", "Parent Inc", "parent.com", ""],
-        ["A4", "", "noname.com", ""],  # no name: rejected
-        ["A5", "Parent Inc (again)", "parent.com", ""],  # same domain as A1: merged
+        ["A4", "", "noname.com", ""],  # no name: loads, named from its domain
+        ["", "Parent Inc (again)", "parent.com", ""],  # no id, A1's domain: merged into A1
+        ["", "", "", "A1"],  # nothing that names a company: rejected
+        ["A7", "Parent Holdings", "parent.com", ""],  # A1's domain, its own id: kept apart
     ])  # fmt: skip
     write(folder / "contacts.csv", ["Contact ID", "First Name", "Last Name", "Email", "Company ID",
                                     "Lifecycle Stage", "Last Activity Date", "Shoe Size"], [
@@ -49,14 +51,14 @@ def crm(folder: Path) -> Path:
         ["C3", "Eve", "Stone", "eve@grandchild.com", "A3", "Subscriber", OLD, ""],  # recent act.
         ["C4", "Sam", "Hill", "sam@x.com", "A1", "Opportunity", OLD, ""],  # lifecycle: active
         ["C5", "Zoe", "Kay", "not an email", "A9", "Lead", OLD, "=HYPERLINK(\"x\")"],  # orphan
-        ["C6", "Ann", "Lee", "ann@parent.com", "A1", "Customer", OLD, ""],  # duplicate of C1
-        ["C7", "", "", "", "A1", "Lead", OLD, ""],  # nothing to tell it apart: rejected
+        ["", "Ann", "Lee", "ann@parent.com", "A1", "Customer", OLD, ""],  # no id: merged into C1
+        ["", "", "", "", "A1", "Lead", OLD, ""],  # nothing to tell it apart: rejected
     ])  # fmt: skip
     write(folder / "deals.csv", ["Deal ID", "Deal Name", "Amount", "Stage", "Company ID",
                                  "Contact ID", "Close Date"], [
         ["D1", "Big deal", "1000", "Negotiation", "A2", "C2", "2030-01-01"],  # open: C2 active
         ["D2", "Old deal", "500", "Closed won", "A1", "C1", "2020-01-01"],
-        ["D3", "Bad amount", "lots", "Proposal", "A1", "C1", "2030-01-01"],  # rejected
+        ["D3", "Bad amount", "lots", "Closed lost", "A1", "C1", "2020-01-01"],  # kept as written
         ["D4", "Lost one", "10", "Closed lost", "A9", "C1", "2020-01-01"],  # company orphan
     ])  # fmt: skip
     write(folder / "activities.csv", ["Activity ID", "Activity Type", "Subject", "Activity Date",
@@ -64,7 +66,7 @@ def crm(folder: Path) -> Path:
         ["T1", "Call", "Hello", RECENT, "C3", ""],  # recent: C3 active
         ["T2", "Email", "Quote", OLD, "C1", "D2"],
         ["T3", "Meeting", "Kickoff", OLD, "C2", "D1"],  # hangs on an active contact
-        ["T4", "Carrier pigeon", "Coo", OLD, "C1", ""],  # not a type: rejected
+        ["T4", "Carrier pigeon", "Coo", OLD, "C1", ""],  # not a type: kept as written
         ["T5", "Note", "About D1", OLD, "C1", "D1"],  # hangs on a deferred deal
     ])  # fmt: skip
     return folder
@@ -147,10 +149,12 @@ def test_phases_load_in_order_with_active_contacts_last(migrated) -> None:
     contacts = results["contacts"].accounting[0]
     assert (contacts.read, contacts.loaded, contacts.rejected, contacts.merged,
             contacts.deferred) == (7, 2, 1, 1, 3)  # fmt: skip
+    companies = results["companies"].accounting[0]
+    assert (companies.read, companies.loaded, companies.merged, companies.rejected) == (7, 5, 1, 1)
     deals = results["deals"].accounting[0]
-    assert (deals.loaded, deals.rejected, deals.deferred) == (2, 1, 1)  # D1 hangs on C2
+    assert (deals.loaded, deals.rejected, deals.deferred) == (3, 0, 1)  # D1 hangs on C2
     acts = results["activities"].accounting[0]
-    assert (acts.loaded, acts.rejected, acts.deferred) == (1, 1, 3)  # T1, T3, T5 wait
+    assert (acts.loaded, acts.rejected, acts.deferred) == (2, 0, 3)  # T1, T3, T5 wait
     active = {a.entity: a for a in results["active"].accounting}
     assert (active["contact"].read, active["contact"].loaded) == (3, 3)
     assert (active["deal"].read, active["deal"].loaded) == (1, 1)
@@ -168,16 +172,24 @@ def test_links_parents_first_merges_and_orphans(migrated) -> None:
     db = project / "sandbox.db"
     parents = dict(table(db, "SELECT c.source_id, p.source_id FROM companies c LEFT JOIN "
                              "companies p ON p.id = c.parent_company_id"))  # fmt: skip
-    assert parents == {"A1": None, "A2": "A1", "A3": "A2"}  # A4 rejected, A5 merged into A1
+    # the row without an id was merged into A1; A7 shares A1's domain but has an id of its own
+    assert parents == {"A1": None, "A2": "A1", "A3": "A2", "A4": None, "A7": None}
     ids = dict(table(db, "SELECT source_id, id FROM companies"))
     assert ids["A1"] < ids["A2"] < ids["A3"]  # parents before children, whatever the file order
-    # the duplicate contact C6 was merged into C1; a deal on C1 links to the one record
+    assert table(db, "SELECT name FROM companies WHERE source_id='A4'") == [("noname.com",)]
+    # the duplicate contact without an id was merged into C1; a deal on C1 links to the one
     assert table(db, "SELECT COUNT(*) FROM contacts WHERE email='ann@parent.com'") == [(1,)]
+    # a value its field cannot hold is kept as written beside it, and the record loads
+    amount, props = table(db, "SELECT amount, properties FROM deals WHERE source_id='D3'")[0]
+    assert amount is None and json.loads(props)["amount_as_written"] == "lots"
+    assert "'lots' could not be read" in json.loads(props)["cutover_flag"]
+    assert table(db, "SELECT type FROM activities WHERE source_id='T4'") == [("Carrier pigeon",)]
     # orphans: loaded without the link and flagged (the default policy)
     row = table(db, "SELECT company_id, email, properties FROM contacts WHERE source_id='C5'")[0]
     assert row[0] is None and row[1] is None
     flag = json.loads(row[2])["cutover_flag"]
     assert "'A9' is not among the companies" in flag and "not an email" in flag
+    assert json.loads(row[2])["email_as_written"] == "not an email"
     assert json.loads(row[2])["shoe_size"] == '=HYPERLINK("x")'  # stored as text, as written
     d4 = table(db, "SELECT company_id, contact_id FROM deals WHERE source_id='D4'")[0]
     assert (
@@ -213,7 +225,7 @@ def test_phase_order_is_enforced_and_undo_cascades(migrated) -> None:
             pass
     again = by_phase(mig.migrate([project.parent / "export"]))
     assert list(again) == ["deals", "activities", "active"]
-    assert table(db, "SELECT COUNT(*) FROM activities") == [(4,)]
+    assert table(db, "SELECT COUNT(*) FROM activities") == [(5,)]
     assert table(db, "PRAGMA foreign_key_check") == []
 
 
@@ -251,12 +263,12 @@ def test_delta_loads_new_updates_changed_leaves_the_rest(migrated, tmp_path: Pat
     again = by_phase(mig.migrate([tmp_path / "export"]))
     acc = again["companies"].accounting[0]
     assert (acc.read, acc.loaded, acc.updated, acc.unchanged, acc.merged, acc.rejected) == (
-        6, 1, 1, 2, 1, 1)  # fmt: skip
+        8, 1, 1, 4, 1, 1)  # fmt: skip
     db = project / "sandbox.db"
     assert table(db, "SELECT name FROM companies WHERE source_id='A1'") == [
         ("Parent Incorporated",)
     ]
-    assert table(db, "SELECT COUNT(*) FROM companies") == [(4,)]
+    assert table(db, "SELECT COUNT(*) FROM companies") == [(6,)]
     assert list(again) == ["companies"]  # nothing else changed
 
 
@@ -269,7 +281,8 @@ def test_success_and_error_files(migrated) -> None:
     assert "has no first name" in rejected[0]["Reason"] or "no " in rejected[0]["Reason"]
     with (exports / "03-contacts-loaded.csv").open(encoding="utf-8-sig") as f:
         loaded = {r["Record ID"]: r for r in csv.DictReader(f)}
-    assert loaded["C6"]["Outcome"] == "merged" and loaded["C6"]["New ID"] == loaded["C1"]["New ID"]
+    by_row = {r["Row"]: r for r in loaded.values()}
+    assert by_row["7"]["Outcome"] == "merged" and by_row["7"]["New ID"] == loaded["C1"]["New ID"]
     wb = openpyxl.load_workbook(exports / "06-active-loaded.xlsx", read_only=True)
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][:6] == ("File", "Row", "Entity", "Record ID", "New ID", "Outcome")
@@ -286,7 +299,7 @@ def test_status_reports_phases_files_and_journal(migrated) -> None:
     c = files["contacts.csv"]
     assert c["rows_read"] == 7 == c["loaded"] + c["rejected"] + c["merged"]
     assert any(r["action"] == "run" and r["outcome"] == "completed" for r in status["journal"])
-    assert status["journal"][0]["action"] == "stage" and status["journal"][0]["rows"] == 21
+    assert status["journal"][0]["action"] == "stage" and status["journal"][0]["rows"] == 23
 
 
 def test_one_process_at_a_time_and_fresh_exports_keep_the_plan(tmp_path: Path) -> None:

@@ -27,15 +27,18 @@ def test_preview_shows_clean_values_and_explains_problem_cells(tmp_path: Path) -
     pv = preview_rows(prepared.plan, deals, prepared.source_of(deals))
     assert pv.rows == [2, 3, 4, 5] and "amount" in pv.fields and "name" in pv.fields
     amount = pv.fields.index("amount")
-    assert [r[amount] for r in pv.values] == ["1000", "500", "", "10"]  # 'lots' is not a number
+    # 'lots' is not a number: shown as written, flagged, and the row still loads
+    assert [r[amount] for r in pv.values] == ["1000", "500", "lots", "10"]
     problem = pv.problems[(2, amount)]
-    assert problem.severity == "error" and "lots" in problem.message and problem.fix
-    assert set(pv.row_errors) == {2} and pv.counts()["error"] == 1
+    assert problem.severity == "warning" and "lots" in problem.message and problem.fix
+    assert "kept as written" in problem.message
+    assert pv.row_errors == {} and pv.counts()["error"] == 0
     contacts = _splan(prepared, "contacts.csv")
     pv = preview_rows(prepared.plan, contacts, prepared.source_of(contacts))
     email = pv.fields.index("email")
-    assert pv.problems[(4, email)].severity == "warning"  # 'not an email' is left out
-    assert pv.values[4][email] == ""
+    assert pv.problems[(4, email)].severity == "warning"  # 'not an email' is kept aside
+    assert pv.values[4][email] == "not an email"
+    assert pv.row_errors == {6: pv.row_errors[6]}  # the row with nothing to tell it apart
     mig.close()
 
 
@@ -50,7 +53,8 @@ def test_preview_follows_transforms_and_value_maps(tmp_path: Path) -> None:
     assert "Carrier pigeon" in distinct_values(prepared.source_of(acts), kind.columns)
     pv = preview_rows(prepared.plan, acts, prepared.source_of(acts))
     col = pv.fields.index("type")
-    assert pv.problems[(3, col)].severity == "error"
+    assert pv.problems[(3, col)].severity == "warning"
+    assert pv.values[3][col] == "Carrier pigeon"  # kept as written until it is mapped
     acts.value_maps.setdefault("type", {})["Carrier pigeon"] = "Note"
     pv = preview_rows(prepared.plan, acts, prepared.source_of(acts))
     assert (3, col) not in pv.problems and pv.values[3][col] == "Note"

@@ -20,7 +20,18 @@ from wizard.core.migration import LIVE, Migration
 from wizard.core.report import build_report, write_report
 from wizard.resources import demo_dir
 
-SHEETS = ["Summary", "Phases", "Rejections", "Reasons", "Orphans", "QA", "Plan", "Journal"]
+SHEETS = [
+    "Summary",
+    "Phases",
+    "Rejections",
+    "Reasons",
+    "Findings",
+    "Loaded with findings",
+    "Orphans",
+    "QA",
+    "Plan",
+    "Journal",
+]
 
 
 class _Text(HTMLParser):
@@ -63,23 +74,27 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
     assert main(["migrate", str(demo_dir()), "--project", str(folder)]) == 0
     report = _report(folder)
     assert report.verdict.startswith("The sandbox rehearsal is complete")
-    assert report.rejected_total == 12 and report.reasons[0].count == 5
+    # the demo's bad values are findings on loaded records: nothing is rejected
+    assert report.rejected_total == 0 and report.flagged_total == 27
+    kinds = {x.text: x.count for x in report.flagged}
+    assert kinds["Activity type '…' is not one of the options; kept as written."] == 5
     pdf = write_report(report, tmp_path / "r.pdf")
     text, pages = _pdf_text(pdf)
     assert pages >= 3 and f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
     flat = re.sub(r"\s+", " ", text)
     for expected in ("Cutover report: demo", "The sandbox rehearsal is complete",
                      "Sandbox: where every row went", "Active sales contacts",
-                     "Rejections (12 rows)", "is not one of the options for activity type",
-                     "Carrier pigeon", "Orphans and duplicates", "Journal",
+                     "No row was rejected", "Loaded with findings (27 records)",
+                     "is not one of the options", "Carrier pigeon", "Orphans and duplicates", "Journal",
                      "Appendix: the plan", "Manual CSV Import"):  # fmt: skip
         assert expected in flat, expected
     html = write_report(report, tmp_path / "r.html")
     parsed = _html(html)
     body = " ".join(parsed.text)
-    assert "Cutover report: demo" in body and "Rejections (12 rows)" in body
+    assert "Cutover report: demo" in body and "Loaded with findings (27 records)" in body
     images = [a["src"] for t, a in parsed.tags if t == "img"]
-    assert len(images) == 2 and all(src.startswith("data:image/png;base64,") for src in images)
+    # the outcomes chart (no rejection reasons to chart: nothing was rejected)
+    assert len(images) == 1 and all(src.startswith("data:image/png;base64,") for src in images)
     assert not [a for t, a in parsed.tags if t in ("link", "script")]  # self-contained
     xlsx = write_report(report, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(xlsx)
@@ -90,9 +105,9 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
     assert companies[3] == 50 and isinstance(companies[3], int) and companies[-2] == "yes"
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True)}
     assert isinstance(summary["Sandbox rehearsal completed (buffer start)"], datetime)
-    assert summary["Rows rejected"] == 12
-    rejected = list(wb["Rejections"].iter_rows(values_only=True))[1:]
-    assert len(rejected) == 12 and any("Carrier pigeon" in (r[5] or "") for r in rejected)
+    assert summary["Rows rejected"] == 0 and summary["Records loaded with findings"] == 27
+    flagged = list(wb["Loaded with findings"].iter_rows(values_only=True))[1:]
+    assert len(flagged) == 27 and any("Carrier pigeon" in (r[5] or "") for r in flagged)
     wb.close()
 
 
@@ -157,7 +172,8 @@ def test_formula_injection_is_inert_and_readable_in_every_export(tmp_path: Path)
                                     "by": "@admin", "at": "2026-11-24T10:00:00"})  # fmt: skip
     project.save()
     report = _report(folder)
-    assert report.rejected_total == len(INJECTIONS)
+    # 'lots' is no amount: kept as written, and the deal loads with its (dangerous) name
+    assert report.rejected_total == 0 and report.flagged_total == len(INJECTIONS)
     wb = openpyxl.load_workbook(write_report(report, tmp_path / "r.xlsx"))
     texts = []
     for ws in wb.worksheets:

@@ -82,11 +82,13 @@ def generate(folder: Path, scale: float = 1.0, seed: int = 7, today: date | None
                    rnd.choice(["Gold", "Silver", "Bronze"])]  # fmt: skip
             d = dirt()
             if d < 0.3:
-                row[1] = ""  # no name: rejected
+                row[1] = ""  # no name: named from its website
             elif d < 0.6:
                 row[5] = "about fifty"  # not a number
             elif d < 1:
-                row[2] = f"https://www.company{i - 1}.com" if i else row[2]  # same domain
+                row[2] = (
+                    f"https://www.company{i - 1}.com" if i else row[2]
+                )  # same domain, own id: kept apart
             w.writerow(row)
     with paths["contacts"].open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -101,9 +103,11 @@ def generate(folder: Path, scale: float = 1.0, seed: int = 7, today: date | None
                    rnd.choice(["red", "green", "blue"])]  # fmt: skip
             d = dirt()
             if d < 0.2:
-                row[3] = mail.replace("@", " at ")  # invalid email: loaded without it
+                row[3] = mail.replace(
+                    "@", " at "
+                )  # invalid email: kept as written beside the field
             elif d < 0.4:
-                row[8] = "2024-02-30"  # impossible date: rejected
+                row[8] = "2024-02-30"  # impossible date: kept as written, flagged
             elif d < 0.6:
                 row[6] = f"A{n['companies'] + i}"  # company not in the files: orphan
             elif d < 0.8:
@@ -111,7 +115,7 @@ def generate(folder: Path, scale: float = 1.0, seed: int = 7, today: date | None
                     f"{ascii_first}.{ascii_last}{i // 2}@company{(i // 2) % n['companies']}.com"
                 )
             elif d < 1:
-                row[7] = "Hot prospect?"  # not a lifecycle stage: rejected
+                row[7] = "Hot prospect?"  # not a lifecycle stage: kept as written, flagged
             w.writerow(row)
     with paths["deals"].open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -124,9 +128,9 @@ def generate(folder: Path, scale: float = 1.0, seed: int = 7, today: date | None
                    str(rnd.choice([10, 25, 50, 75, 90]))]  # fmt: skip
             d = dirt()
             if d < 0.3:
-                row[2] = "n/a"  # not a number: rejected
+                row[2] = "n/a"  # not a number: kept as written, flagged
             elif d < 0.6:
-                row[4] = "13/45/2024"  # impossible date: rejected
+                row[4] = "13/45/2024"  # impossible date: kept as written, flagged
             elif d < 1:
                 row[6] = f"C{n['contacts'] + i}"  # contact not in the files: orphan
             w.writerow(row)
@@ -141,7 +145,7 @@ def generate(folder: Path, scale: float = 1.0, seed: int = 7, today: date | None
                    "Talked about pricing; will call back."]  # fmt: skip
             d = dirt()
             if d < 0.5:
-                row[1] = "Carrier pigeon"  # not an activity type: rejected
+                row[1] = "Carrier pigeon"  # not an activity type: kept as written, flagged
             elif d < 1:
                 row[5] = f"D{n['deals'] + i}"  # deal not in the files: orphan
             w.writerow(row)

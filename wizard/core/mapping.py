@@ -9,10 +9,19 @@ from __future__ import annotations
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from wizard.core.automatch import SUGGEST, custom_name, detect_entity, match_columns
+from wizard.core.automatch import (
+    SUGGEST,
+    custom_name,
+    detect_entity,
+    is_summary,
+    match_columns,
+)
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.presets import apply_spec, recognise
+from wizard.core.recognition.links import apply_links, candidate_columns, infer, table_keys
+from wizard.core.recognition.profile import profile_table
+from wizard.core.recognition.refine import refine
 from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import DateEvidence, decide_decimal
@@ -121,6 +130,7 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
             if m.field not in taken and m.confidence >= SUGGEST:
                 splan.fields.append(m)
                 taken.add(m.field)
+        splan.notes = refine(splan, profile_table(sample), source.label)
         used = splan.mapped_columns() | set(skipped)
         splan.custom = {c: custom_name(c) for c in columns if c not in used}
         splan.skipped = skipped
@@ -137,12 +147,63 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
 
 
 def build_plan(sources: list[Source], method: str | None = None) -> Plan:
-    """A whole plan for the given tables; Integration Sync when a known CRM was recognised."""
-    splans = [plan_source(s) for s in sources]
+    """A whole plan for the given tables; Integration Sync when a known CRM was recognised.
+
+    Recognition, as one pipeline: each table is profiled, its entity detected and its columns
+    matched (``plan_source``); then the links between the tables are inferred from the
+    values, and a table no name or header explained becomes activities when its rows hang on
+    records of the others (a campaign send, a transaction of a customer)."""
+    samples = [s.preview(SAMPLE_ROWS) for s in sources]
+    splans = [plan_source(s, sample) for s, sample in zip(sources, samples, strict=True)]
+    _link_tables(sources, samples, splans)
     presets = {sp.preset for sp in splans if sp.preset}
     preset = presets.pop() if len(presets) == 1 else None
     chosen = method or ("integration_sync" if preset else "manual")
     return Plan(method=chosen, preset=preset, sources=splans)
+
+
+def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
+                 splans: list[SourcePlan]) -> None:  # fmt: skip
+    profiles = [profile_table(sample) for sample in samples]
+    tables = list(zip(sources, samples, profiles, [s.entity for s in splans], strict=True))
+    keys = [k for t, sp in enumerate(splans) for k in table_keys(t, sp, profiles[t])]
+    if not keys:
+        return
+    # tables nothing explained, not summaries and not the admin's 'not imported', are tried too
+    open_ = [t for t, sp in enumerate(splans) if sp.entity is None and not sp.preset
+             and not is_summary(sources[t].columns)]  # fmt: skip
+    for t in open_:
+        splans[t].entity = "activity"  # as a hypothesis, for the candidates
+    candidates = [(t, c) for t, sp in enumerate(splans) if sp.entity
+                  for c in candidate_columns(t, sp, profiles[t])]  # fmt: skip
+    links = infer(tables, keys, candidates, SAMPLE_ROWS)
+    for t in open_:
+        mine = [ln for ln in links if ln.table == t and ln.key.entity in ("contact", "company",
+                                                                           "deal")]  # fmt: skip
+        dated = any(p.shape == "date" for p in profiles[t].values())
+        if mine and dated:
+            note = splans[t].note
+            splans[t] = plan_source(sources[t], samples[t], entity="activity")
+            splans[t].entity_confidence = 0.7
+            splans[t].notes.insert(0, "its rows hang on records of the other files and carry "
+                                   "a date: activities" + (f" ({note.rstrip('.')})" if note
+                                                           else ""))  # fmt: skip
+        else:
+            splans[t].entity = None
+    links = [ln for ln in links if splans[ln.table].entity]
+    said = apply_links(splans, links)
+    for sp, line in ((splans[ln.table], text) for ln, text in zip(links, said, strict=False)):
+        sp.notes.append(line)
+    for t, sp in enumerate(splans):
+        if sp.entity == "activity" and sp.field_map("occurred_at") is None:
+            dates = [c for c, p in profiles[t].items() if p.shape == "date"
+                     and c not in sp.mapped_columns()]  # fmt: skip
+            if dates:
+                sp.fields.append(FieldMap("occurred_at", [dates[0]], confidence=0.7))
+                sp.custom.pop(dates[0], None)
+                sp.notes.append(f"{dates[0]} holds the activity's date")
+        if sp.entity:
+            decide_formats(sp, samples[t])
 
 
 def remap(splan: SourcePlan, field: str, columns: list[str], **extra: object) -> None:

@@ -61,6 +61,7 @@ class SourcePlan:
     decimal_marks: dict[str, str] = field(default_factory=dict)  # column -> '.' or ','
     merge_into: dict[str, str] | None = None  # {"column": ..., "entity": ...}
     note: str = ""  # why a table is not imported (entity None), in plain words
+    notes: list[str] = field(default_factory=list)  # what recognition decided from the values
 
     @property
     def label(self) -> str:
@@ -81,7 +82,7 @@ class SourcePlan:
             "entity_confidence": round(self.entity_confidence, 3),
             "fields": [m.to_dict() for m in self.fields],
         }
-        for key in ("preset", "preset_object", "merge_into", "note"):
+        for key in ("preset", "preset_object", "merge_into", "note", "notes"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         for key in ("constants", "custom", "skipped", "value_maps", "date_orders",
@@ -108,6 +109,7 @@ class SourcePlan:
             decimal_marks=dict(data.get("decimal_marks", {})),
             merge_into=data.get("merge_into"),
             note=data.get("note", ""),
+            notes=[str(n) for n in data.get("notes", [])],
         )
 
 
@@ -124,6 +126,9 @@ class ActiveRule:
     """
 
     open_deal: bool = True
+    # an open deal that names no contact makes its company's contacts active (exports such as
+    # Salesforce's keep the contact-deal link in a file of its own, often left out)
+    via_company: bool = True
     recent_days: int | None = 90
     lifecycle: list[str] = field(default_factory=lambda: list(DEFAULT_ACTIVE_LIFECYCLE))
     lead_status: list[str] = field(default_factory=list)
@@ -138,6 +143,7 @@ class ActiveRule:
         days = data.get("recent_days", 90)
         return cls(
             open_deal=bool(data.get("open_deal", True)),
+            via_company=bool(data.get("via_company", True)),
             recent_days=int(days) if days is not None else None,
             lifecycle=[str(v) for v in data.get("lifecycle", DEFAULT_ACTIVE_LIFECYCLE)],
             lead_status=[str(v) for v in data.get("lead_status", [])],
@@ -146,7 +152,10 @@ class ActiveRule:
     def describe(self) -> str:
         parts = []
         if self.open_deal:
-            parts.append("has an open deal")
+            parts.append(
+                "has an open deal"
+                + (" (or its company has one that names no contact)" if self.via_company else "")
+            )
         if self.recent_days:
             parts.append(f"had an activity in the last {self.recent_days} days")
         if self.lifecycle:

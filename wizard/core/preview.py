@@ -2,8 +2,8 @@
 
 The rows go through validation's own :class:`~wizard.core.validate.Checker`, so the preview
 shows exactly what loading would do: each mapped field's clean value, and for each problem
-cell the finding (error: the row cannot load as it is; warning: the value is left out or
-changed) with its message and what to do about it.
+cell the finding (error: the row cannot load as it is; warning: the value could not be read and
+is kept as written, or was made from the rest of the row) with its message and what to do.
 """
 
 from __future__ import annotations
@@ -59,7 +59,10 @@ def preview_rows(plan: Plan, splan: SourcePlan, source: Source | None,
     names = [f.name for f in ent.fields if f.name in shown]
     columns: list[pd.Series] = []
     for name in names:
-        if name in mapped.values:
+        if name in mapped.kept:  # a value its field cannot hold shows as written (flagged)
+            kept = mapped.kept[name]
+            columns.append(mapped.values[name].where(kept == "", kept))
+        elif name in mapped.values:
             columns.append(mapped.values[name])
         elif name in mapped.refs:  # a link: the value as the file gives it
             columns.append(mapped.refs[name][2].reindex(frame.index, fill_value=""))

@@ -25,7 +25,10 @@ from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_field
 from wizard.core.phases import HOME
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
-from wizard.core.validate import Checker, Findings, Mapped
+from wizard.core.validate import Checker, Findings, Mapped, as_written
+
+_KEEPS = (FieldType.EMAIL, FieldType.DOMAIN, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE,
+          FieldType.DATETIME, FieldType.BOOLEAN)  # fmt: skip
 
 _JSON_PAIRS = 60  # key/value pairs per json_object() call (SQLite allows 127 arguments)
 
@@ -78,6 +81,16 @@ class _Inserter:
         self.refs = ref_fields(self.ent)
         self.booleans = {f.name for f in self.ent.fields if f.type == FieldType.BOOLEAN}
         self.custom = list(splan.custom.items())
+        # values a typed field could not hold are kept as written in a custom field beside it
+        taken = set(splan.custom.values())
+        self.kept: list[tuple[str, str]] = []
+        for fm in splan.fields:
+            if self.ent.has(fm.field) and self.ent.field(fm.field).type in _KEEPS:
+                prop = as_written(fm.field)
+                while prop in taken:
+                    prop += "_"
+                taken.add(prop)
+                self.kept.append((fm.field, prop))
         self.rejected = 0
         self._sql: dict[tuple[str, ...], str] = {}
 
@@ -85,11 +98,12 @@ class _Inserter:
         """The INSERT for the columns this source fills (the others stay NULL)."""
         if columns not in self._sql:
             cols, marks = list(columns), ["?"] * len(columns)
-            if self.custom:
+            every = self.custom + self.kept
+            if every:
                 cols.append("properties")
                 expr = "'{}'"
-                for i in range(0, len(self.custom), _JSON_PAIRS):
-                    pairs = self.custom[i : i + _JSON_PAIRS]
+                for i in range(0, len(every), _JSON_PAIRS):
+                    pairs = every[i : i + _JSON_PAIRS]
                     args = ", ".join(["?, NULLIF(?, '')"] * len(pairs))
                     expr = f"json_patch({expr}, json_object({args}))"
                 marks.append(expr)
@@ -136,6 +150,9 @@ class _Inserter:
                 content[f"v_{name}"] = raw.reindex(idx, fill_value="")
         for column, _ in self.custom:
             content[f"c_{column}"] = frame[column] if column in frame.columns else ""
+        for name, _ in self.kept:
+            if name in mapped.kept:
+                content[f"k_{name}"] = mapped.kept[name]
         hashed = pd.DataFrame(content, index=idx) if content else pd.DataFrame(index=idx)
         hashes = pd.Series(pd.util.hash_pandas_object(hashed, index=False).to_numpy()
                            .view("int64"), index=idx)  # fmt: skip
@@ -177,6 +194,9 @@ class _Inserter:
                 arrays.append([(fm.match_by if fm else None) or "source_id"] * n)
         for column, prop in self.custom:
             values = frame[column].tolist() if column in frame.columns else [""] * n
+            arrays += [[prop] * n, values]
+        for name, prop in self.kept:
+            values = mapped.kept[name].tolist() if name in mapped.kept else [""] * n
             arrays += [[prop] * n, values]
         with self.ledger.transaction() as db:
             db.executemany(self.sql(tuple(columns)), zip(*arrays, strict=True))
@@ -360,14 +380,30 @@ def _merge_duplicates(db, entity: str) -> None:
     )
     kinds = ["key"] + [c for c in ("k_email", "k_domain")
                        if c in _KEY_INDEXES[entity]]  # fmt: skip
-    for col in kinds:
+    # the same record id twice: one record
+    first = (f"SELECT o.key FROM {t} o WHERE o.key={t}.key AND o.reason IS NULL AND "
+             f"o.sid < {t}.sid ORDER BY o.sid LIMIT 1")  # fmt: skip
+    shared = f"SELECT key FROM {t} GROUP BY key HAVING COUNT(*) > 1"
+    db.execute(f"UPDATE {t} SET dup_of=({first}) WHERE key IN ({shared}) AND dup_of IS NULL AND "
+               f"reason IS NULL AND EXISTS ({first})")  # fmt: skip
+    # a shared email or domain merges a record without an id of its own into the first record
+    # that has one (else into the first record); two records that carry different legacy ids
+    # are never merged: validation reports them as possible duplicates
+    for col in kinds[1:]:
         first = (f"SELECT o.key FROM {t} o WHERE o.{col}={t}.{col} AND o.reason IS NULL AND "
-                 f"o.sid < {t}.sid ORDER BY o.sid LIMIT 1")  # fmt: skip
+                 f"o.dup_of IS NULL AND o.sid != {t}.sid AND ({real_id('o.key')} OR "
+                 f"o.sid < {t}.sid) ORDER BY {real_id('o.key')} DESC, o.sid LIMIT 1")  # fmt: skip
         shared = f"SELECT {col} FROM {t} WHERE {col} IS NOT NULL GROUP BY {col} HAVING COUNT(*) > 1"
         db.execute(
             f"UPDATE {t} SET dup_of=({first}) WHERE {col} IN ({shared}) AND dup_of IS NULL AND "
-            f"reason IS NULL AND EXISTS ({first})"
+            f"reason IS NULL AND NOT {real_id(t + '.key')} AND EXISTS ({first})"
         )
+
+
+def real_id(column: str) -> str:
+    """SQL: the key is a record id from the file (not an email, domain or row stand-in)."""
+    return (f"({column} NOT LIKE 'email:%' AND {column} NOT LIKE 'domain:%' AND "
+            f"{column} NOT LIKE 'row:%')")  # fmt: skip
 
 
 def _resolve_links(db, entity: str) -> None:
@@ -421,6 +457,16 @@ def _active(db, plan: Plan, as_of: date) -> None:
             f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact')} FROM stage_deal "
             "WHERE r_contact IS NOT NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' "
             f"AND COALESCE(f_stage, '') NOT IN ({marks}))",
+            CLOSED_STAGES,
+        )
+    if rule.open_deal and rule.via_company:
+        marks = ",".join("?" * len(CLOSED_STAGES))
+        company = parent_key("company")
+        db.execute(
+            f"UPDATE {c} SET active=1 WHERE active=0 AND r_company IS NOT NULL AND {company} IN "
+            f"(SELECT {company} FROM stage_deal WHERE r_contact IS NULL AND r_company IS NOT "
+            "NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' AND "
+            f"COALESCE(f_stage, '') NOT IN ({marks}))",
             CLOSED_STAGES,
         )
     # a person is active or not as a whole: duplicates and converted leads follow

@@ -23,6 +23,7 @@ import pandas as pd
 from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.presets.salesforce import id18
+from wizard.core.recognition.vocab import activity_type_from_name, option_for
 from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import (
@@ -61,6 +62,9 @@ RULE_TITLES = {
     "duplicate": "Duplicate records",
     "orphan": "Links to records that are not in your files",
     "merged": "Records that will be merged into another",
+    "derived": "Required values made from the rest of the record",
+    "to_invite": "Owners without an email (kept by name, to invite)",
+    "possible_duplicate": "Possible duplicates (kept apart: their record ids differ)",
 }
 
 
@@ -198,6 +202,7 @@ class Mapped:
     notes: pd.Series  # what was changed to load the row (a value left out), '' when nothing
     keys: dict[str, pd.Series]  # source_id, email, domain, name keys
     merge_to: pd.Series | None  # converted-into record (leads), normalised
+    kept: dict[str, pd.Series] = field(default_factory=dict)  # field -> value as written
 
 
 class Checker:
@@ -215,6 +220,7 @@ class Checker:
         )  # fmt: skip
         self.column_notes: set[tuple[str, str]] = set()
         self.error_rows = 0
+        self._kept_now: dict[str, pd.Series] = {}
 
     def note(self, rule: str, column: str, message: str, fix: str, severity: str = "warning",
              fname: str | None = None) -> None:  # fmt: skip
@@ -225,22 +231,19 @@ class Checker:
                                   self.ent.name, fname))  # fmt: skip
 
     def flag(self, bad: pd.Series, raw: pd.Series, column: str, f: Field, rule: str,
-             severity: str, message: Callable[[int, str], str], fix: str,
-             errors: pd.Series, reasons: pd.Series, notes: pd.Series) -> None:  # fmt: skip
+             message: Callable[[int, str], str], fix: str, notes: pd.Series,
+             kept_in: str) -> None:  # fmt: skip
+        """A finding on each bad value; the record still loads, the value kept as written
+        (``kept_in`` says where: the field itself or a custom field beside it)."""
         if not bad.any():
             return
-        cleared = rule in _CLEARED
         for row, value in raw[bad].items():
             text = message(int(row), value)
-            self.findings.add(Finding(self.label, int(row), column, value, rule, severity,
+            self.findings.add(Finding(self.label, int(row), column, value, rule, "warning",
                                       text, fix, self.ent.name, f.name))  # fmt: skip
-            if severity == "error" and not reasons.at[row]:
-                reasons.at[row] = text
-            elif cleared:
-                note = f"{f.label} '{value[:80]}' was not valid and was left out."
-                notes.at[row] = f"{notes.at[row]} {note}".strip()
-        if severity == "error":
-            errors |= bad
+            what = "is not one of the options" if rule == "picklist" else "could not be read"
+            note = f"{f.label} '{value[:80]}' {what}; kept as written{kept_in}."
+            notes.at[row] = f"{notes.at[row]} {note}".strip()
 
     def field_values(self, frame: pd.DataFrame, fm: FieldMap) -> tuple[pd.Series, str]:
         cols = [c for c in fm.columns if c in frame.columns]
@@ -259,6 +262,7 @@ class Checker:
         reasons = pd.Series("", index=frame.index, dtype=object)
         notes = pd.Series("", index=frame.index, dtype=object)
         values: dict[str, pd.Series] = {}
+        kept: dict[str, pd.Series] = {}  # field -> values as written that the field cannot hold
         invalid: dict[str, pd.Series] = {}  # field -> rows whose value was flagged as invalid
         refs: dict[str, tuple[pd.Series, str, pd.Series, str]] = {}
         merge_to = None
@@ -280,19 +284,15 @@ class Checker:
                        else _key(key, match_by, self.salesforce))  # fmt: skip
                 refs[f.name] = (key, match_by, raw[use], col)
                 continue
-            out, bad, severity, rule = raw, None, "error", f.type.value
+            out, bad, rule = raw, None, f.type.value
             if f.type == FieldType.EMAIL:
                 out, bad = check_emails(raw)
-                severity = "warning"
             elif f.type == FieldType.PHONE:
                 out, bad = check_phones(raw, self.plan.phone_region)
-                severity = "warning"
             elif f.type == FieldType.URL:
                 out, bad = check_urls(raw)
-                severity = "warning"
             elif f.type == FieldType.DOMAIN:
                 out, bad = check_domains(raw)
-                severity = "warning"
             elif f.type in (FieldType.NUMBER, FieldType.MONEY):
                 out, bad = parse_numbers(raw, splan.decimal_marks.get(col, "."))
                 rule = "number"
@@ -307,54 +307,145 @@ class Checker:
                 out, bad = self._picklist(raw, f)
             else:
                 self._formulas(raw, col, f)
-            if bad is not None:
-                self.flag(bad, raw, col, f, rule, severity, _MESSAGES[rule](where, f, col),
-                          _FIXES[rule], errors, reasons, notes)  # fmt: skip
-                invalid[f.name] = bad
-            values[f.name] = out.where(~bad, "") if bad is not None else out
+            if bad is None or not bad.any():
+                values[f.name] = out
+                continue
+            invalid[f.name] = bad
+            if f.type in IN_FIELD:  # text underneath: the value stays in its field
+                values[f.name] = out.where(~bad, raw)
+                where_kept = ""
+            else:  # a typed or key field cannot hold it: a custom field beside it does
+                values[f.name] = out.where(~bad, "")
+                kept[f.name] = raw.where(bad, "")
+                where_kept = f" in the custom field {as_written(f.name)}"
+            self.flag(bad, raw, col, f, rule, _MESSAGES[rule](where, f, col, where_kept),
+                      _FIXES[rule], notes, where_kept)  # fmt: skip
         if ent.name == "company" and "domain" not in values and "website" in values:
             # like the big CRMs: a company's domain comes from its website when not given
             domain, bad = check_domains(values["website"])
             values["domain"] = domain.where(~bad, "")
         for name, constant in splan.constants.items():
-            values[name] = pd.Series(constant, index=frame.index, dtype=object)
+            if ent.has(name):
+                values[name] = pd.Series(constant, index=frame.index, dtype=object)
+        self._kept_now = kept
+        identity = self._identity(values, refs, frame)
+        missing = ~identity
+        if missing.any():
+            wanted = _IDENTITY_WORDS[ent.name]
+            for row in missing[missing].index:
+                text = (f"Row {row} of {where} has no {wanted}, so the record could not be "
+                        "told apart from others.")  # fmt: skip
+                self.findings.add(Finding(
+                    where, int(row), None, "", "required", "error", text,
+                    "Fill in at least one of them in the file, or map the column that holds "
+                    "it.", ent.name, None))  # fmt: skip
+                reasons.at[row] = text
+            errors |= missing
         for f in ent.fields:
-            if f.required and f.type != FieldType.REFERENCE:
-                missing = values.get(f.name, pd.Series("", index=frame.index)) == ""
-                if f.name in invalid:  # already reported as invalid, not as missing
-                    missing &= ~invalid[f.name]
-                if missing.any():
-                    for row in missing[missing].index:
-                        text = (f"Row {row} of {where} has no {f.label.lower()}, which every "
-                                f"{ent.record} needs.")  # fmt: skip
-                        self.findings.add(Finding(
-                            where, int(row), None, "", "required", "error", text,
-                            f"Fill in the {f.label.lower()} in the file, or map the column "
-                            "that holds it.", ent.name, f.name))  # fmt: skip
-                        if not reasons.at[row]:
-                            reasons.at[row] = text
-                    errors |= missing
-        if ent.required_any:
-            present = pd.Series(False, index=frame.index)
-            for name in ent.required_any:
-                if name in values:
-                    present |= values[name] != ""
-            missing = ~present
-            if missing.any():
-                wanted = " or ".join(ent.field(n).label.lower() for n in ent.required_any)
-                for row in missing[missing].index:
-                    text = (f"Row {row} of {where} has no {wanted}, so the record could not "
-                            "be told apart from others.")  # fmt: skip
-                    self.findings.add(Finding(
-                        where, int(row), None, "", "required", "error", text,
-                        "Fill in at least a name or an email address.", ent.name, None))  # fmt: skip
-                    if not reasons.at[row]:
-                        reasons.at[row] = text
-                errors |= missing
+            if not f.required or f.type == FieldType.REFERENCE:
+                continue
+            empty = values.get(f.name, pd.Series("", index=frame.index, dtype=object)) == ""
+            empty &= identity
+            if f.name in invalid and f.type in IN_FIELD:
+                empty &= ~invalid[f.name]
+            if empty.any():
+                self._derive(f, empty, values, refs, frame, notes)
         self.error_rows += int(errors.sum())
         return Mapped(
-            frame.index, values, refs, errors, reasons, notes, self._keys(values), merge_to
+            frame.index,
+            values,
+            refs,
+            errors,
+            reasons,
+            notes,
+            self._keys(values),
+            merge_to,
+            kept,
         )
+
+    def _identity(self, values: dict[str, pd.Series],
+                  refs: dict[str, tuple[pd.Series, str, pd.Series, str]],
+                  frame: pd.DataFrame) -> pd.Series:  # fmt: skip
+        """Rows that name the record somehow (an id, a name, an email, a domain): only a row
+        with none of these cannot exist. A deal or an activity is a fact: any value will do."""
+        index = frame.index
+        if self.ent.name in ("deal", "activity"):
+            present = pd.Series(False, index=index)
+            for col in frame.columns:
+                present |= frame[col].str.strip() != ""
+            return present
+        present = pd.Series(False, index=index)
+        for name in _IDENTITY[self.ent.name]:
+            if name in values:
+                present |= values[name] != ""
+            if name in refs:
+                present |= refs[name][2].reindex(index, fill_value="") != ""
+        for name in ("email", "domain", "website"):
+            if name in _IDENTITY[self.ent.name] and name in self._kept_now:
+                present |= self._kept_now[name] != ""
+        return present
+
+    def _derive(self, f: Field, empty: pd.Series, values: dict[str, pd.Series],
+                refs: dict[str, tuple[pd.Series, str, pd.Series, str]], frame: pd.DataFrame,
+                notes: pd.Series) -> None:  # fmt: skip
+        """A required value the row lacks: made from what the row has, with a note; an owner
+        without an email is kept by name and flagged to invite."""
+        ent, where, idx = self.ent, self.label, frame.index
+        blank = pd.Series("", index=idx, dtype=object)
+
+        def get(name: str) -> pd.Series:
+            if name in values:
+                return values[name]
+            if name in refs:
+                return refs[name][2].reindex(idx, fill_value="")
+            return blank
+
+        sid = get("source_id")
+        if ent.name == "owner":
+            made, how = blank, ""
+            text = ("has no email; it is kept by name and flagged to invite (the new CRM needs "
+                    "an email to give the person a login)")  # fmt: skip
+        elif ent.name == "company":
+            made = get("domain").where(get("domain") != "", get("website"))
+            made = made.where(made != "", ("Company " + sid).where(sid != "", ""))
+            how = "from its domain or website, else its record id"
+        elif ent.name == "deal":
+            parent = get("company").where(get("company") != "", get("contact"))
+            detail = get("stage").where(get("stage") != "", get("close_date"))
+            named = (parent + " - " + detail).where(detail != "", parent).where(parent != "", "")
+            made = named.where(named != "", ("Deal " + sid).where(sid != "", ""))
+            how = "from its company or contact and its stage or close date, else its record id"
+        else:  # activity type
+            kind = activity_type_from_name(where)
+            how = (f"from the file's name ('{where}')" if kind
+                   else "as a note, since the file does not say what kind it is")  # fmt: skip
+            made = pd.Series(kind or "Note", index=idx, dtype=object)
+        if ent.name != "owner":
+            rows_left = empty & (made == "")
+            made = made.where(made != "", "Row " + pd.Series(idx.astype(str), index=idx))
+            current = values.get(f.name, blank)
+            values[f.name] = current.where(~empty, made)
+        rule = "to_invite" if ent.name == "owner" else "derived"
+        if self.splan.field_map(f.name) is None and ent.name != "owner":
+            # no column holds it: one decision for the whole file, said once
+            sample = values[f.name].iloc[0] if len(values[f.name]) else ""
+            self.note(rule, "", f"{where} has no {f.label.lower()} column; each record gets one "
+                      f"made {how} (for example '{sample}').", f"Map the column that holds the "
+                      f"{f.label.lower()}, or give every row a value on the mapping page.",
+                      severity="info", fname=f.name)  # fmt: skip
+            return
+        for row in empty[empty].index:
+            if ent.name == "owner":
+                message = f"Row {row} of {where} {text}."
+            else:
+                value = values[f.name].at[row]
+                src = " (from its row number)" if rows_left.at[row] else ""
+                message = (f"Row {row} of {where} has no {f.label.lower()}; it loads as "
+                           f"'{value}', made {how}{src}.")  # fmt: skip
+            self.findings.add(Finding(where, int(row), None, "", rule, "warning", message,
+                                      f"Fill in the {f.label.lower()} in the file, or map the "
+                                      "column that holds it.", ent.name, f.name))  # fmt: skip
+            notes.at[row] = f"{notes.at[row]} {message.split(': ', 1)[-1]}".strip()
 
     def add_to_index(self, mapped: Mapped) -> None:
         """Keys and references for the duplicate and link checks (rows with errors still
@@ -406,11 +497,11 @@ class Checker:
         return out
 
     def _picklist(self, raw: pd.Series, f: Field) -> tuple[pd.Series, pd.Series]:
+        """Each distinct value decided once: the plan's value map, else the option it means
+        (any case, the known CRMs' words, a close spelling); else it is flagged."""
         vmap = self.splan.value_maps.get(f.name, {})
-        by_norm = {norm(o): o for o in f.options}
         stripped = raw.str.strip()
-        # few distinct values: decide each once
-        lookup = {v: (vmap.get(v) or by_norm.get(norm(v), "")) if v else ""
+        lookup = {v: (vmap.get(v) or option_for(v, f.name, f.options)[0]) if v else ""
                   for v in stripped.unique()}  # fmt: skip
         out = stripped.map(lookup)
         bad = (stripped != "") & (out == "")
@@ -459,30 +550,51 @@ class Checker:
             )
 
 
-def _msg(text: str) -> Callable[[str, Field, str], Callable[[int, str], str]]:
-    def outer(where: str, f: Field, col: str) -> Callable[[int, str], str]:
+def _msg(text: str) -> Callable[[str, Field, str, str], Callable[[int, str], str]]:
+    def outer(where: str, f: Field, col: str, kept: str) -> Callable[[int, str], str]:
         return lambda row, value: text.format(row=row, where=where, value=value[:80],
-                                              field=f.label.lower(), col=col)  # fmt: skip
+                                              field=f.label.lower(), col=col, kept=kept)  # fmt: skip
 
     return outer
 
 
-_CLEARED = ("email", "domain")  # invalid values of these are left out of the record
+IN_FIELD = (FieldType.PHONE, FieldType.URL, FieldType.PICKLIST)  # text in every target
 
+
+def as_written(field_name: str) -> str:
+    """The custom field that keeps a value its own field cannot hold ('amount_as_written')."""
+    return f"{field_name}_as_written"
+
+
+_IDENTITY = {
+    "owner": ("source_id", "email", "first_name", "last_name", "full_name"),
+    "company": ("source_id", "name", "domain", "website"),
+    "contact": ("source_id", "email", "first_name", "last_name", "full_name"),
+    "deal": (),
+    "activity": (),
+}
+_IDENTITY_WORDS = {
+    "owner": "record id, email or name",
+    "company": "record id, name, domain or website",
+    "contact": "record id, email or name",
+    "deal": "value at all",
+    "activity": "value at all",
+}
+_KEPT = "the record loads and the value is kept as written{kept}."
 _MESSAGES = {
-    "email": _msg("Row {row} of {where}: the email '{value}' is not valid; the record is "
-                  "loaded without it and flagged."),
+    "email": _msg("Row {row} of {where}: the email '{value}' is not valid; " + _KEPT),
     "phone": _msg("Row {row} of {where}: '{value}' in {col} could not be read as a phone "
-                  "number; it is kept exactly as written."),
-    "url": _msg("Row {row} of {where}: '{value}' in {col} is not a valid web address; it is "
-                "kept as written."),
-    "domain": _msg("Row {row} of {where}: '{value}' in {col} is not a valid domain; it is "
-                   "left empty."),
-    "number": _msg("Row {row} of {where}: '{value}' in {col} is not a number."),
-    "date": _msg("Row {row} of {where}: '{value}' in {col} is not a date that exists."),
-    "boolean": _msg("Row {row} of {where}: '{value}' in {col} is not a yes/no value."),
+                  "number; " + _KEPT),
+    "url": _msg("Row {row} of {where}: '{value}' in {col} is not a valid web address; "
+                + _KEPT),
+    "domain": _msg("Row {row} of {where}: '{value}' in {col} is not a valid domain; " + _KEPT),
+    "number": _msg("Row {row} of {where}: '{value}' in {col} is not a number; " + _KEPT),
+    "date": _msg("Row {row} of {where}: '{value}' in {col} is not a date that exists; "
+                 + _KEPT),
+    "boolean": _msg("Row {row} of {where}: '{value}' in {col} is not a yes/no value; "
+                    + _KEPT),
     "picklist": _msg("Row {row} of {where}: '{value}' is not one of the options for "
-                     "{field}."),
+                     "{field}; " + _KEPT),
 }  # fmt: skip
 _FIXES = {
     "email": "Fix the address in the file and load the file again to add it.",
@@ -492,7 +604,7 @@ _FIXES = {
     "number": "Write the number with digits only, like 1250.50.",
     "date": "Fix the date in the file, or check the date order on the mapping page.",
     "boolean": "Use Yes or No (TRUE or FALSE).",
-    "picklist": "Map this value to an option on the mapping page.",
+    "picklist": "Map this value to an option (or add it as an option) on the mapping page.",
 }
 
 
@@ -550,28 +662,43 @@ def _duplicates(index: KeyIndex, findings: Findings, result: Validation) -> None
                              "which is also in your files; it will be merged into it instead "
                              "of being loaded twice.", "Nothing to do.", ent))  # fmt: skip
     rows = db.execute(
-        "SELECT entity, kind, key, file, row FROM keys WHERE kind IN ('source_id','email',"
-        "'domain') AND (entity, kind, key) IN (SELECT entity, kind, key FROM keys WHERE kind "
-        "IN ('source_id','email','domain') GROUP BY entity, kind, key HAVING COUNT(*) > 1) "
-        "ORDER BY entity, kind, key, file, row"
+        "SELECT entity, kind, key, file, row, (SELECT i.key FROM keys i WHERE i.entity=k.entity "
+        "AND i.kind='source_id' AND i.file=k.file AND i.row=k.row) FROM keys k WHERE kind IN "
+        "('source_id','email','domain') AND (entity, kind, key) IN (SELECT entity, kind, key "
+        "FROM keys WHERE kind IN ('source_id','email','domain') GROUP BY entity, kind, key "
+        "HAVING COUNT(*) > 1) ORDER BY entity, kind, key, file, row"
     )
-    first: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for ent, kind, key, file, row in rows:
-        if (file, row) in merged_rows:
-            continue
-        group = (ent, kind, key)
-        if group not in first:
-            first[group] = (file, row)
-            continue
-        ofile, orow = first[group]
-        where = f"row {orow}" + ("" if ofile == file else f" of {ofile}")
-        what = {"source_id": "record id", "email": "email", "domain": "domain"}[kind]
-        result.duplicates[f"{ent}.{kind}"] += 1
-        findings.add(Finding(file, row, None, key, "duplicate", "warning",
-                             f"Row {row} of {file} has the same {what} ('{key}') as {where}; "
-                             "it will be merged into that record, not loaded twice.",
-                             "Check that they are the same; if not, give one a different "
-                             f"{what}.", ent))  # fmt: skip
+    groups: dict[tuple[str, str, str], list[tuple[str, int, str | None]]] = defaultdict(list)
+    for ent, kind, key, file, row, own_id in rows:
+        if (file, row) not in merged_rows:
+            groups[(ent, kind, key)].append((file, row, own_id))
+    what_of = {"source_id": "record id", "email": "email", "domain": "domain"}
+    for (ent, kind, key), members in groups.items():
+        what = what_of[kind]
+        # as staging merges: into the first record with an id of its own, else the first
+        survivor = (members[0] if kind == "source_id"
+                    else next((m for m in members if m[2]), members[0]))  # fmt: skip
+        ofile, orow, other_id = survivor
+        where_it = f"row {orow}"
+        for file, row, own_id in members:
+            if (file, row) == (ofile, orow):
+                continue
+            where = where_it + ("" if ofile == file else f" of {ofile}")
+            if kind != "source_id" and own_id:
+                if own_id == other_id:
+                    continue  # the same record id twice: reported once, by record id
+                findings.add(Finding(file, row, None, key, "possible_duplicate", "info",
+                                     f"Row {row} of {file} has the same {what} ('{key}') as "
+                                     f"{where}, but its own record id ('{own_id}'); both are "
+                                     "loaded, kept apart.", "Check whether they are the same; "
+                                     "merge them in the new CRM if they are.", ent))  # fmt: skip
+                continue
+            result.duplicates[f"{ent}.{kind}"] += 1
+            findings.add(Finding(file, row, None, key, "duplicate", "warning",
+                                 f"Row {row} of {file} has the same {what} ('{key}') as "
+                                 f"{where}; it will be merged into that record, not loaded "
+                                 "twice.", "Check that they are the same; if not, give one a "
+                                 f"different {what}.", ent))  # fmt: skip
 
 
 def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan) -> None:

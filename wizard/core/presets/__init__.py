@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from wizard.core.blueprint import ENTITIES
 from wizard.core.plan import FieldMap
 from wizard.core.textnorm import norm
 
@@ -68,7 +69,9 @@ def apply_spec(spec: ObjectSpec, columns: list[str]) -> tuple[list[FieldMap], li
             skipped.append(col)
             continue
         for one in filter(None, spec.columns.get(key, "").split(";")):
-            maps.append(parse_spec(col, one))
+            fm = parse_spec(col, one)
+            if spec.entity and ENTITIES[spec.entity].has(fm.field):  # else: a custom field
+                maps.append(fm)
     taken: set[str] = set()
     unique: list[FieldMap] = []
     for m in maps:  # first column listed for a field wins (e.g. ids before names)

@@ -51,6 +51,8 @@ TASK_TYPES = {"Email": "Email", "ListEmail": "Email", "Call": "Call", "Task": "T
               "Meeting": "Meeting", "": "Task"}  # fmt: skip
 COMMON = {"Id": "source_id", "OwnerId": "ref:owner:source_id", "CreatedDate": "created_at",
           "Description": "description"}  # fmt: skip
+# activities have no created date of their own: CreatedDate stays a custom field
+ACTIVITY_COMMON = {"Id": "source_id", "OwnerId": "ref:owner:source_id"}
 
 OBJECTS: dict[str, ObjectSpec] = {
     "Account": ObjectSpec(
@@ -121,7 +123,7 @@ OBJECTS: dict[str, ObjectSpec] = {
     ),
     "Task": ObjectSpec(
         "activity",
-        {**COMMON, "Subject": "subject", "Description": "body", "ActivityDate": "occurred_at",
+        {**ACTIVITY_COMMON, "Subject": "subject", "Description": "body", "ActivityDate": "occurred_at",
          "Status": "status", "TaskSubtype": "type", "CallDurationInSeconds": "duration_minutes|seconds_to_minutes",
          "WhoId": "ref:contact:source_id:003;ref:contact:source_id:00Q",
          "WhatId": "ref:deal:source_id:006;ref:company:source_id:001",
@@ -132,7 +134,7 @@ OBJECTS: dict[str, ObjectSpec] = {
     ),
     "Event": ObjectSpec(
         "activity",
-        {**COMMON, "Subject": "subject", "Description": "body",
+        {**ACTIVITY_COMMON, "Subject": "subject", "Description": "body",
          "StartDateTime": "occurred_at", "ActivityDateTime": "occurred_at",
          "DurationInMinutes": "duration_minutes",
          "WhoId": "ref:contact:source_id:003;ref:contact:source_id:00Q",

@@ -85,6 +85,12 @@ def render_html(report: Report) -> str:
                         [[x.text, x.count, " | ".join(x.examples)] for x in r.reasons[:15]]))  # fmt: skip
     parts.append("<p class='small'>Every rejected row, with its values, is in the XLSX report "
                  "and in each phase's error file.</p>")  # fmt: skip
+    parts.append(f"<h2>Loaded with findings ({r.flagged_total:,} records)</h2>")
+    parts.append("<p class='small'>These records loaded; each kept every value as written (in "
+                 "its field, or in a custom field beside it when the field could not hold "
+                 "it).</p>")  # fmt: skip
+    parts.append(_table(["Finding", "Records", "Example rows"],
+                        [[x.text, x.count, " | ".join(x.examples)] for x in r.flagged[:15]]))  # fmt: skip
     parts.append("<h2>Orphans and duplicates</h2>")
     parts.append(_table(["Relation", "Linked", "Pointing to records not in the files",
                          "What the plan did with them"], [list(o) for o in r.orphans]))  # fmt: skip

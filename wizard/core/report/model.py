@@ -10,6 +10,7 @@ the journal of every run.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,6 +88,9 @@ class Report:
     reasons: list[Reason]
     rejected: list[Rejected]
     rejected_total: int
+    flagged: list[Reason]  # findings on records that loaded (values kept as written, ...)
+    flagged_rows: list[Rejected]  # those records, with their findings and values
+    flagged_total: int  # records that loaded with at least one finding
     orphans: list[tuple[str, int, int, str]]  # relation, linked, orphans, policy
     duplicates: list[tuple[str, int]]  # entity, rows merged
     qa: list[dict[str, Any]]
@@ -184,6 +188,39 @@ def _rejections(
     return reasons, rows, total
 
 
+_SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-Z])")
+
+
+def _flagged(mig: Migration, env: str, full_limit: int) -> tuple[list[Reason], list[Rejected], int]:
+    """What loaded records carry a finding about (a value kept as written, a value made from
+    the rest of the row, a link left out), grouped by kind, with example rows."""
+    kinds: Counter[str] = Counter()
+    examples: dict[str, list[tuple[str, int]]] = {}
+    rows: list[Rejected] = []
+    total = 0
+    for entity, sid, note in mig.ledger.db.execute(
+        "SELECT entity, sid, note FROM outcomes WHERE note IS NOT NULL AND outcome IN "
+        "('loaded', 'updated', 'unchanged') ORDER BY entity, sid"
+    ):
+        total += 1
+        if len(rows) < full_limit:
+            label, row, values = _row_values(mig, entity, sid)
+            rows.append(Rejected(env, ENTITIES[entity].label, label, row, note, values))
+        for sentence in dict.fromkeys(_SENTENCE.split(note)):
+            kind = _reason_kind(sentence)
+            kinds[kind] += 1
+            if len(examples.setdefault(kind, [])) < EXAMPLES:
+                examples[kind].append((entity, sid))
+    out = []
+    for kind, n in kinds.most_common():
+        shown = []
+        for entity, sid in examples[kind]:
+            label, row, values = _row_values(mig, entity, sid)
+            shown.append(f"{label}, row {row}: {values}")
+        out.append(Reason(kind, n, shown))
+    return out, rows, total
+
+
 def _plan_appendix(plan: Plan) -> list[dict[str, Any]]:
     out = []
     for s in plan.sources:
@@ -220,6 +257,7 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
     main = live if live_ran else sandbox
     env = "Live" if live_ran else "Sandbox"
     reasons, rejected, total = _rejections(main, env, full_limit)  # type: ignore[arg-type]
+    flagged, flagged_rows, flagged_total = _flagged(main, env, full_limit)  # type: ignore[arg-type]
     staged = Staged()
     summarize(sandbox.ledger, staged)
     orphans = []
@@ -266,6 +304,9 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
         reasons=reasons,
         rejected=rejected,
         rejected_total=total,
+        flagged=flagged,
+        flagged_rows=flagged_rows,
+        flagged_total=flagged_total,
         orphans=orphans,
         duplicates=duplicates,
         qa=[i.to_dict() for i in items],
@@ -289,6 +330,10 @@ def _verdict(report: Report, live: list[PhaseLine]) -> str:
     sandbox = [p for p in report.phases if p.environment == "Sandbox"]
     rejected = f" {report.rejected_total:,} rows were rejected, each with its reason." if (
         report.rejected_total) else " No row was rejected."  # fmt: skip
+    if report.flagged_total:
+        rejected += (f" {report.flagged_total:,} records loaded with a finding (a value kept "
+                     "as written, made from the rest of the row, or a link left out): see "
+                     "'Loaded with findings'.")  # fmt: skip
     overrides = (f" The method's gate was overridden {len(report.overrides)} time"
                  f"{'s' if len(report.overrides) != 1 else ''}, with the reasons below."
                  if report.overrides else "")  # fmt: skip

@@ -140,6 +140,12 @@ def write_pdf(report: Report, path: Path) -> Path:
                        [3, 0.7, 5]))  # fmt: skip
     story.append(p("The full list of rejected rows is in the XLSX report and in each phase's "
                    "error file.", body))  # fmt: skip
+    story.append(Paragraph(f"Loaded with findings ({r.flagged_total:,} records)", h2))
+    story.append(p("These records loaded; each kept every value as written (in its field, or "
+                   "in a custom field beside it when the field could not hold it).", body))  # fmt: skip
+    story.append(table(["Finding", "Records", "Example rows"],
+                       [[x.text, x.count, "\n".join(x.examples)] for x in r.flagged[:15]],
+                       [3, 0.7, 5]))  # fmt: skip
     story.append(Paragraph("Orphans and duplicates", h2))
     story.append(table(["Relation", "Linked", "Orphans", "What the plan did with them"],
                        [list(o) for o in r.orphans], [2.5, 1, 1, 3]))  # fmt: skip

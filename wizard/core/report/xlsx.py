@@ -62,7 +62,8 @@ def write_xlsx(report: Report, path: Path) -> Path:
                 ["Source CRM", r.source_crm], ["Target", r.target], ["Method", r.method],
                 ["QA signed off by", r.signed_off_by or "not signed off"],
                 ["Testing buffer", r.buffer_text], *[[k, v or "not yet"] for k, v in r.dates],
-                ["Rows rejected", r.rejected_total], ["Made", r.generated],
+                ["Rows rejected", r.rejected_total],
+                ["Records loaded with findings", r.flagged_total], ["Made", r.generated],
                 ["Cutover Wizard version", r.version]):  # fmt: skip
         s.add(row)
     s = _Sheet(book, fmt, "Phases", ["Environment", "Phase", "State", "Read",
@@ -83,6 +84,17 @@ def write_xlsx(report: Report, path: Path) -> Path:
     s = _Sheet(book, fmt, "Reasons", ["Reason", "Rows", "Example rows"], [80, 10, 120])
     for x in r.reasons:
         s.add([x.text, x.count, " | ".join(x.examples)])
+    s = _Sheet(book, fmt, "Findings", ["Finding", "Records", "Example rows"], [80, 10, 120])
+    for x in r.flagged:
+        s.add([x.text, x.count, " | ".join(x.examples)])
+    s = _Sheet(book, fmt, "Loaded with findings", ["Environment", "Entity", "File", "Row",
+                                                   "Findings", "Values"],
+               [11, 12, 22, 8, 70, 90])  # fmt: skip
+    for x in r.flagged_rows:
+        s.add([x.environment, x.entity, x.file, x.row, x.reason, x.values])
+    if r.flagged_total > len(r.flagged_rows):
+        s.add(["", "", "", None, f"... and {r.flagged_total - len(r.flagged_rows):,} more "
+               "records: see each phase's success file.", ""])  # fmt: skip
     s = _Sheet(book, fmt, "Orphans", ["Relation", "Linked", "Orphans", "Policy"], [34, 10, 10, 40])
     for o in r.orphans:
         s.add(list(o))

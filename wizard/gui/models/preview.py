@@ -1,7 +1,8 @@
 """The mapping page's live preview: the first rows as they would load, problem cells marked.
 
-An error cell (the row cannot load as it is) is tinted red, a warning cell (the value is left
-out or changed) amber; hovering shows why and what to do. Text on a tinted cell is always dark,
+An error cell (the row cannot load: nothing in it names the record) is tinted red, a warning
+cell (the value could not be read and is kept as written, or was made from the rest of the row)
+amber, showing the value as written; hovering shows why and what to do. Text on a tinted cell is always dark,
 so it stays readable on dark palettes too.
 """
 

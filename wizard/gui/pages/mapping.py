@@ -40,7 +40,7 @@ from wizard.gui.models.preview import PreviewModel
 DATE_ORDERS = [("MDY", "Month / day / year (US)"), ("DMY", "Day / month / year"),
                ("YMD", "Year / month / day")]  # fmt: skip
 DECIMALS = [(".", "1,234.56 (point)"), (",", "1.234,56 (comma)")]
-NO_OPTION = "(none: the row cannot load)"
+NO_OPTION = "(none: kept as written, flagged)"
 
 
 class FieldDetails(QWidget):
@@ -344,9 +344,11 @@ class MappingPage(QWizardPage):
         if pv.message:
             text = pv.message
         elif counts:
-            text = (f"The first {len(pv.rows)} rows as they would load: {counts['error']} "
-                    f"cells stop their row from loading (red), {counts['warning']} values are "
-                    "left out or changed (amber). Point at a cell to see why.")  # fmt: skip
+            text = (f"The first {len(pv.rows)} rows as they would load: "
+                    f"{len(pv.row_errors)} rows cannot load (red: nothing in them names the "
+                    f"record), {counts['warning']} values could not be read and are kept as "
+                    "written, or were made from the rest of the row (amber). Point at a cell "
+                    "to see why.")  # fmt: skip
         else:
             text = (f"The first {len(pv.rows)} rows as they would load (of up to "
                     f"{PREVIEW_ROWS}): no problems found.")  # fmt: skip

@@ -314,8 +314,8 @@ class SourcesPage(QWizardPage):
         rejected = sum(f.rejected for f in staged.files)
         orphans = sum(staged.orphans.values())
         self.status.setText(
-            f"{rows:,} rows checked: {rejected:,} cannot load as they are (they will be listed "
-            f"with the reason), {orphans:,} links point to records not in your files, "
+            f"{rows:,} rows checked: {rejected:,} cannot load (nothing in them names the record; "
+            f"they will be listed with the reason), {orphans:,} links point to records not in your files, "
             f"{staged.active_contacts:,} active sales contacts are held back to the last phase."
         )
         self.completeChanged.emit()

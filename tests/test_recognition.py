@@ -1,0 +1,186 @@
+"""Recognition: columns judged by their values, record ids and links found whatever their
+spelling, and nothing lost on exports no one here wrote."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.test_pipeline import write
+from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.inspection import inspect
+from wizard.core.migration import Migration
+from wizard.core.presets import hubspot, parse_spec, pipedrive, salesforce
+from wizard.core.recognition.profile import profile_column
+from wizard.core.recognition.vocab import activity_type_from_name, option_for
+
+
+def test_no_preset_names_a_field_its_entity_lacks() -> None:
+    for module in (salesforce, hubspot, pipedrive):
+        for name, spec in module.OBJECTS.items():
+            if spec.entity is None:
+                continue
+            ent = ENTITIES[spec.entity]
+            for column, specs in spec.columns.items():
+                for one in filter(None, specs.split(";")):
+                    fm = parse_spec(column, one)
+                    assert ent.has(fm.field), f"{module.__name__} {name}.{column} -> {fm.field}"
+                    f = ent.field(fm.field)
+                    if fm.match_by:
+                        assert f.type == FieldType.REFERENCE and fm.match_by in f.match_by
+            for field_name, value in spec.constants.items():
+                assert ent.has(field_name), f"{name} constant {field_name}"
+                f = ent.field(field_name)
+                assert not f.options or value in f.options, f"{name} {field_name}={value}"
+            for field_name, vmap in spec.value_maps.items():
+                f = ent.field(field_name)
+                assert set(vmap.values()) <= set(f.options), f"{name} {field_name}"
+
+
+def test_a_salesforce_task_export_with_created_date_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "Task.csv", ["Id", "WhoId", "Subject", "ActivityDate", "CreatedDate",
+                                  "TaskSubtype", "OwnerId"],
+          [["00T000000000001AAA", "003000000000001AAA", "Call back", "2024-01-05",
+            "2024-01-01T10:00:00.000Z", "Call", "005000000000001AAA"]])  # fmt: skip
+    report = inspect([str(tmp_path)])
+    splan = report.plan.sources[0]
+    assert splan.preset_object == "Task" and splan.entity == "activity"
+    assert "CreatedDate" in splan.custom  # activities have no created date: kept as custom
+    assert report.lines()  # the summary is written without an error
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "shape"),
+    [
+        ("idade", [str(18 + i % 60) for i in range(500)], "number"),
+        ("cliente_id", [str(i) for i in range(1, 501)], "integer_id"),
+        ("ACCOUNTID", [f"zcrm_36523970000006{i:05d}" for i in range(300)], "alnum_id"),
+        ("USER_ID", [str(3652397000000186017 + i) for i in range(40)], "integer_id"),
+        ("Id", [f"001bm00001ZL8U{c}AAL" for c in "ABCDEFGHIJ"], "salesforce_id"),
+        (
+            "uuid",
+            ["6f1c2a9e-3b7d-4e2a-9c1f-0a1b2c3d4e5f", "0d9e8f7a-6b5c-4d3e-8f2a-1b2c3d4e5f60"],
+            "uuid",
+        ),
+        (
+            "nome",
+            ["Ana Luiza Carvalho", "Manuela Pinto", "Vitor Gomes", "Rafael Lima"] * 10,
+            "person_name",
+        ),
+        ("valor", [f"{i * 13.37:.2f}" for i in range(200)], "money"),
+        ("data", [f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(200)], "date"),
+        ("respondeu", ["sim", "nao"] * 50, "boolean"),
+        ("tipo", ["mensalidade", "compra"] * 100, "category"),
+        ("mail", [f"p{i}@example.com" for i in range(50)], "email"),
+    ],
+)
+def test_columns_are_profiled_from_their_values(header, values, shape) -> None:
+    prof = profile_column(header, pd.Series(values, dtype=object))
+    assert prof.shape == shape, (header, prof)
+
+
+def test_picklist_values_of_other_crms_and_activity_types_from_names() -> None:
+    from wizard.core.blueprint import LIFECYCLE, STAGES
+
+    assert option_for("Qualified To Buy", "stage", STAGES)[0] == "Qualification"  # HubSpot
+    assert option_for("decisionmakerboughtin", "stage", STAGES)[0] == "Proposal"
+    assert option_for("Won", "stage", STAGES)[0] == "Closed won"  # Maven, Pipedrive
+    assert option_for("Engaging", "stage", STAGES)[0] == "Prospecting"
+    assert option_for("Closed-Lost to Competition", "stage", STAGES)[0] == "Closed lost"  # Zoho
+    assert option_for("Propose", "stage", STAGES)[0] == "Proposal"  # Dynamics 365
+    assert option_for("salesqualifiedlead", "lifecycle_stage", LIFECYCLE)[0] == (
+        "Sales qualified lead"
+    )
+    assert option_for("Carrier pigeon", "type", ("Email", "Call", "Meeting", "Note", "Task")) == (
+        "",
+        0.0,
+    )
+    assert [activity_type_from_name(n) for n in ("Calls.csv", "Zoho Events.csv",
+            "Anrufe.xlsx", "book.xlsx [Meetings]", "tarefas.csv", "transacoes.csv")] == [
+        "Call", "Meeting", "Call", "Meeting", "Task", None]  # fmt: skip
+
+
+def test_header_matches_the_values_contradict_are_dropped(tmp_path: Path) -> None:
+    rows = [[str(i), f"Pessoa Numero{i} Silva", str(20 + i % 50), "Sul"] for i in range(1, 101)]
+    write(tmp_path / "clientes.csv", ["cliente_id", "nome", "idade", "regiao"], rows)
+    report = inspect([str(tmp_path)])
+    splan = report.plan.sources[0]
+    fields = {m.field: m.columns[0] for m in splan.fields}
+    assert fields["source_id"] == "cliente_id"  # found by shape and uniqueness
+    assert fields["full_name"] == "nome"  # 'nome' over full names is the full name
+    assert "city" not in fields and "idade" in splan.custom  # an age is not a city
+    assert any("idade is not city" in n for n in splan.notes)
+
+
+def _ptbr_truth(folder: Path) -> dict[str, int]:
+    """What a careful admin would get, counted from the files with the csv module."""
+    counts = {}
+    ids = set()
+    with (folder / "clientes.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            ids.add(row["cliente_id"])
+    counts["clientes"] = len(ids)
+    for name in ("campanhas", "transacoes"):
+        with (folder / f"{name}.csv").open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        counts[name] = len(rows)
+        counts[f"{name}_links"] = sum(1 for r in rows if r["cliente_id"] in ids)
+    return counts
+
+
+def test_the_portuguese_crm_migrates_with_no_plan(ptbr_sample: Path, tmp_path: Path) -> None:
+    truth = _ptbr_truth(ptbr_sample)
+    with Migration(tmp_path / "p") as mig:
+        results = mig.migrate([ptbr_sample])
+        assert all(r.state == "completed" and r.reconciled for r in results)
+    db = sqlite3.connect(tmp_path / "p" / "sandbox.db")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM contacts").fetchone()[0] == truth["clientes"]
+        # every campaign send and every transaction kept, each linked to its customer
+        acts = db.execute("SELECT COUNT(*), COUNT(contact_id) FROM activities").fetchone()
+        sends, transactions = truth["campanhas"], truth["transacoes"]
+        assert acts == (sends + transactions, truth["campanhas_links"] + truth["transacoes_links"])
+        assert acts == (23_948, 23_948)  # as SOURCE.txt says a careful admin gets
+        # full name, age and income kept (custom fields where the blueprint has none)
+        name, props = db.execute(
+            "SELECT full_name, properties FROM contacts WHERE source_id='1'"
+        ).fetchone()
+        assert name == "Ana Luiza Carvalho"
+        assert json.loads(props) | {"idade": "58", "renda_mensal": "3002.97"} == json.loads(props)
+        kinds = dict(db.execute(
+            "SELECT json_extract(properties, '$.tipo'), COUNT(*) FROM activities GROUP BY 1"))  # fmt: skip
+        assert kinds.get(None, 0) == sends and sum(kinds.values()) == sends + transactions
+    finally:
+        db.close()
+
+
+def _salesforce_truth(folder: Path) -> set[str]:
+    """Contacts of accounts with an open opportunity, from the files themselves."""
+    with (folder / "Opportunity.csv").open(encoding="utf-8") as f:
+        open_accounts = {r["AccountId"] for r in csv.DictReader(f) if r["IsClosed"] == "FALSE"}
+    with (folder / "Contact.csv").open(encoding="utf-8") as f:
+        return {r["Id"] for r in csv.DictReader(f) if r["AccountId"] in open_accounts}
+
+
+def test_golden_rule_holds_back_contacts_of_companies_with_open_deals(
+    salesforce_sample: Path, tmp_path: Path
+) -> None:
+    expected = _salesforce_truth(salesforce_sample)
+    assert len(expected) == 17
+    with Migration(tmp_path / "p") as mig:
+        results = {r.phase: r for r in mig.migrate([salesforce_sample])}
+        active = {
+            key
+            for (key,) in mig.ledger.db.execute(
+                "SELECT s.key FROM stage_contact s JOIN files f ON f.fid=s.fid WHERE "
+                "f.label='Contact.csv' AND s.phase='active'"
+            )
+        }
+    assert active == expected
+    contacts = next(a for a in results["active"].accounting if a.label == "Contact.csv")
+    assert contacts.loaded == 17
