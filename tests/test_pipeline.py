@@ -190,6 +190,7 @@ def test_links_parents_first_merges_and_orphans(migrated) -> None:
     flag = json.loads(row[2])["cutover_flag"]
     assert "'A9' is not among the companies" in flag and "not an email" in flag
     assert json.loads(row[2])["email_as_written"] == "not an email"
+    assert json.loads(row[2])["company_as_written"] == "A9"  # the link's value stays too
     assert json.loads(row[2])["shoe_size"] == '=HYPERLINK("x")'  # stored as text, as written
     d4 = table(db, "SELECT company_id, contact_id FROM deals WHERE source_id='D4'")[0]
     assert (

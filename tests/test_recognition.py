@@ -184,3 +184,69 @@ def test_golden_rule_holds_back_contacts_of_companies_with_open_deals(
     assert active == expected
     contacts = next(a for a in results["active"].accounting if a.label == "Contact.csv")
     assert contacts.loaded == 17
+
+
+def test_fidelity_is_counted_from_the_files_and_said(ptbr_sample: Path, tmp_path: Path) -> None:
+    truth = _ptbr_truth(ptbr_sample)
+    cells = {}
+    for name in ("clientes", "campanhas", "transacoes"):
+        with (ptbr_sample / f"{name}.csv").open(encoding="utf-8") as f:
+            cells[f"{name}.csv"] = sum(1 for r in csv.DictReader(f) for v in r.values() if v)
+    with Migration(tmp_path / "p") as mig:
+        results = mig.migrate([ptbr_sample])
+        kept = {f.label: f for f in mig.fidelity()}
+        status = mig.status()
+    for label, fi in kept.items():
+        assert fi.values == cells[label] and fi.values_kept == fi.values, fi
+        assert fi.records == fi.records_kept and fi.complete
+    assert kept["transacoes.csv"].links == truth["transacoes_links"] == 22_688
+    assert all(r.message.startswith("Completed and reconciled: every record") for r in results)
+    assert [f["complete"] for f in status["fidelity"]] == [True, True, True]
+
+
+def test_a_phase_that_leaves_something_behind_says_what(tmp_path: Path) -> None:
+    from tests.test_pipeline import crm
+
+    with Migration(tmp_path / "p") as mig:
+        results = {r.phase: r for r in mig.migrate([crm(tmp_path / "export")])}
+    companies = results["companies"]
+    assert companies.message.startswith("Completed, but not everything reached the target")
+    assert "rejected" in companies.message  # the row with nothing that names a company
+    fi = companies.fidelity[0]
+    assert (fi["records"], fi["records_kept"], fi["complete"]) == (7, 6, False)
+    assert any("reached the target" in line for line in companies.lines())
+
+
+def test_merged_duplicates_bring_their_values(tmp_path: Path) -> None:
+    write(tmp_path / "contacts.csv", ["Contact ID", "First Name", "Last Name", "Email", "Title",
+                                      "Phone", "Shoe size"],
+          [["C1", "Ann", "Lee", "ann@x.com", "", "+44 20 7946 0000", "38"],
+           ["", "Ann", "Lee", "ann@x.com", "CFO", "+44 20 7946 0999", "39"]])  # fmt: skip
+    with Migration(tmp_path / "p") as mig:
+        mig.migrate([tmp_path])
+        (fi,) = mig.fidelity()
+    assert (fi.records_kept, fi.values_kept, fi.values) == (2, 12, 12)
+    db = sqlite3.connect(tmp_path / "p" / "sandbox.db")
+    title, phone, props = db.execute("SELECT title, phone, properties FROM contacts").fetchone()
+    db.close()
+    assert (title, phone) == ("CFO", "+442079460000")  # an empty field filled from the duplicate
+    extra = json.loads(props)
+    assert extra["phone_merged"] == "+442079460999" and extra["shoe_size_merged"] == "39"
+
+
+def test_a_version_1_ledger_is_upgraded(tmp_path: Path) -> None:
+    from wizard.core.ledger import SCHEMA, Ledger, _stage_sql
+
+    path = tmp_path / "ledger.db"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    for name in ENTITIES:
+        sql = _stage_sql(ENTITIES[name]).replace(", vr INTEGER, vk INTEGER, mhash INTEGER", "")
+        db.execute(sql)
+    db.execute("INSERT INTO meta VALUES ('ledger_version', '1')")
+    db.commit()
+    db.close()
+    ledger = Ledger(path)
+    cols = {r[1] for r in ledger.db.execute("PRAGMA table_info(stage_contact)")}
+    assert {"vr", "vk", "mhash"} <= cols and ledger.meta("ledger_version") == "2"
+    ledger.close()

@@ -273,7 +273,10 @@ def _migrate(args: argparse.Namespace) -> int:
         for f in staged.files:
             how = "read" if f.restaged else "unchanged since last time"
             _say(f"   {f.label}: {f.rows_read:,} rows -> {f.entity} ({how}; "
-                 f"{f.rejected:,} fail validation)")  # fmt: skip
+                 f"{f.rejected:,} cannot load: nothing in them names the record)")  # fmt: skip
+        for splan in prepared.plan.sources:
+            for note in splan.notes:
+                _say(f"   recognised in {splan.label}: {note}")
         for relation in sorted(staged.orphans):
             if staged.orphans[relation]:
                 _say(f"   links {relation}: {staged.links[relation]:,} found, "
@@ -304,6 +307,8 @@ def _migrate(args: argparse.Namespace) -> int:
                     return EXIT_STOPPED
             if through and phase.name == through.name:
                 break
+        if not stop.stop:
+            _print_fidelity([f.to_dict() for f in mig.fidelity(prepared.plan)])
         if not live and project.note_sandbox(mig):
             buf = project.status(None)["buffer"]
             _say(f"The full sandbox rehearsal is complete. {buf['text']}")  # type: ignore[index]
@@ -388,6 +393,22 @@ def _print_status(status: dict) -> None:
 
             acc = Accounting(**{k: v for k, v in a.items() if k != "balanced"})
             _say(f"   {acc.line()}")
+    _print_fidelity(status["fidelity"])
+
+
+def _print_fidelity(rows: list[dict]) -> None:
+    """Per file: the records, links and values that reached the target, and what did not."""
+    from wizard.core.fidelity import Fidelity
+
+    if not rows:
+        return
+    _say("What reached the target, file by file (counted from the files):")
+    for row in rows:
+        fi = Fidelity(**{k: v for k, v in row.items() if k != "complete"})
+        _say(f"   {fi.line()}")
+        if not fi.complete:
+            for why in fi.why:
+                _say(f"     {why}")
 
 
 def _undo(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
 from wizard.core.dbfile import connect
 from wizard.core.errors import CutoverError
 
-LEDGER_VERSION = 1
+LEDGER_VERSION = 2  # 2: per-row counts of the values read and kept (fidelity)
 
 
 def now() -> str:
@@ -67,7 +67,24 @@ def _stage_sql(ent: Entity) -> str:
         # r_: the key as written, b_: matched by, v_: the value as written, p_: resolved parent
         cols += [f"r_{name} TEXT", f"b_{name} TEXT", f"v_{name} TEXT", f"p_{name} TEXT"]
     cols += ["active INTEGER NOT NULL DEFAULT 0", "phase TEXT", "ord INTEGER NOT NULL DEFAULT 0"]
+    cols += _FIDELITY_COLUMNS
     return f"CREATE TABLE IF NOT EXISTS {stage_table(ent.name)} ({', '.join(cols)})"
+
+
+# vr, vk: the row's non-empty source cells, and how many of them the staged record keeps (in a
+# field, beside it as written, in a custom field or as a link; NULL: staged before they were
+# counted); mhash: the hash of what its merged duplicates added to it
+_FIDELITY_COLUMNS = ["vr INTEGER", "vk INTEGER", "mhash INTEGER"]
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Ledgers of version 1 get the fidelity columns (their rows count as not yet counted)."""
+    for name in LOAD_ORDER:
+        t = stage_table(name)
+        have = {r[1] for r in db.execute(f"PRAGMA table_info({t})")}
+        for col in _FIDELITY_COLUMNS:
+            if col.split()[0] not in have:
+                db.execute(f"ALTER TABLE {t} ADD COLUMN {col}")
 
 
 SCHEMA = """
@@ -124,6 +141,8 @@ class Ledger:
             with self.transaction():
                 for name in LOAD_ORDER:
                     self.db.execute(_stage_sql(ENTITIES[name]))
+                if version is not None and int(version) < LEDGER_VERSION:
+                    _upgrade(self.db)
                 self.set_meta("ledger_version", str(LEDGER_VERSION))
         except sqlite3.DatabaseError as exc:
             raise CutoverError(

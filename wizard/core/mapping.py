@@ -114,8 +114,7 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
         splan.constants = dict(spec.constants)
         splan.value_maps = {k: dict(v) for k, v in spec.value_maps.items()}
         if spec.merge_into and spec.merge_into["column"] in columns:
-            splan.merge_into = dict(spec.merge_into)
-            skipped.append(spec.merge_into["column"])
+            splan.merge_into = dict(spec.merge_into)  # the column itself stays, as custom
     else:
         guess = detect_entity(source.label, columns, sample)
         splan.entity, splan.entity_confidence = guess.entity, guess.confidence

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
+from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import Ledger, stage_table
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.phases import (
@@ -293,6 +294,7 @@ class Migration:
         return {
             "project": str(self.folder),
             "target": self.target.label,
+            "fidelity": [f.to_dict() for f in self.fidelity(plan)],
             "method": plan.method,
             "active_rule": plan.active_rule.describe(),
             "as_of": self.ledger.meta("as_of"),
@@ -300,6 +302,13 @@ class Migration:
             "files": files,
             "journal": self.ledger.runs(),
         }
+
+    def fidelity(self, plan: Plan | None = None) -> list[Fidelity]:
+        """Per file: the records, links and values that reached the target (see
+        :mod:`wizard.core.fidelity`); one call for the CLI, the GUI and the report."""
+        plan = plan or self.saved_plan()
+        skipped = {s.label: s.skipped for s in plan.sources if s.skipped} if plan else {}
+        return fidelity(self.ledger, skipped=skipped)
 
     def staged_row(self, label: str, row: int) -> dict[str, str]:
         """One source row as staging kept it: the original values of a row that cannot load,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from wizard.core.blueprint import ENTITIES
+from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
 from wizard.core.phases import (
     COMPLETED,
@@ -137,6 +138,7 @@ class PhaseResult:
     reasons: list[tuple[str, int]] = field(default_factory=list)  # top rejection reasons
     exports: list[str] = field(default_factory=list)
     message: str = ""
+    fidelity: list[dict] = field(default_factory=list)  # per file: records, links, values
 
     @property
     def reconciled(self) -> bool:
@@ -155,6 +157,9 @@ class PhaseResult:
         out = [a.line() for a in self.accounting]
         for rec in self.reconciliation:
             out += rec.lines()
+        for fi in self.fidelity:
+            out.append(Fidelity(**{k: v for k, v in fi.items() if k != "complete"}).line())
+            out += [f"  {why}" for why in fi.get("why", []) if not fi.get("complete")]
         out += [f"rejected {n}: {reason}" for reason, n in self.reasons[:reasons]]
         if self.message and self.state != COMPLETED:
             out.append(self.message)
@@ -175,6 +180,7 @@ class PhaseResult:
             seconds=data.get("seconds", 0.0), rows=data.get("rows", 0),
             reasons=[tuple(r) for r in data.get("reasons", [])],  # type: ignore[misc]
             exports=data.get("exports", []), message=data.get("message", ""),
+            fidelity=data.get("fidelity", []),
         )  # fmt: skip
 
 
@@ -243,7 +249,9 @@ class _Batch:
         self.ref_targets = [ent.field(n).ref or "" for n in self.refs]
         self.policies = [plan.policy(entity, n) for n in self.refs]
         t = stage_table(entity)
-        cols = ["s.sid", "s.fid", "s.note", "s.key", "s.hash", "s.reason", "s.dup_of",
+        # the content hash, with what merged duplicates added (XOR: SQLite has no ^)
+        mixed = "((s.hash | COALESCE(s.mhash, 0)) - (s.hash & COALESCE(s.mhash, 0)))"
+        cols = ["s.sid", "s.fid", "s.note", "s.key", mixed, "s.reason", "s.dup_of",
                 "xo.target_id", "xo.hash", "xd.target_id",
                 *(f"s.f_{n}" for n in self.values), "s.properties"]  # fmt: skip
         joins = [
@@ -303,6 +311,7 @@ class _Batch:
             resolved: list[object] = []
             linked, refuse = 0, None
             notes = [vnote] if vnote else []
+            unlinked: dict[str, str] = {}
             for i in range(len(self.refs)):
                 rkey, pkey, value, tid = r[base + 4 * i : base + 4 * i + 4]
                 if rkey is None:
@@ -320,6 +329,7 @@ class _Batch:
                     break
                 resolved.append(None)
                 notes.append(f"Loaded without its link: {text}.")
+                unlinked[f"{self.refs[i]}_as_written"] = value  # the value stays, as written
             if refuse:
                 outcomes.append((entity, sid, fid, phase, "rejected", refuse, None, 0, None))
                 continue
@@ -346,6 +356,7 @@ class _Batch:
             props = r[10 + nv]
             if notes:
                 data = json.loads(props)
+                data.update(unlinked)
                 data["cutover_flag"] = " ".join(notes)
                 props = json.dumps(data, ensure_ascii=False)
             to_write.append((key, *r[10 : 10 + nv], props, *resolved))
@@ -454,7 +465,8 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
                 ledger.db.execute("UPDATE phases SET seconds=seconds+? WHERE name=?",
                                   (seconds, phase.name))  # fmt: skip
             ledger.end_run(run_id, "stopped", done, "Stopped between batches; run again to go on.")
-    result = complete_phase(ledger, target, phase, seconds, done, reasons, exporter)
+    skipped = {s.label: s.skipped for s in plan.sources if s.skipped}
+    result = complete_phase(ledger, target, phase, seconds, done, reasons, exporter, skipped)
     ledger.end_run(run_id, result.state, done, result.message)
     yield result
 
@@ -509,12 +521,15 @@ def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconcili
 
 
 def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
-                   reasons: Counter[str],
-                   exporter: Callable[[PhaseDef], list[str]] | None) -> PhaseResult:  # fmt: skip
+                   reasons: Counter[str], exporter: Callable[[PhaseDef], list[str]] | None,
+                   skipped: dict[str, list[str]] | None = None) -> PhaseResult:  # fmt: skip
     acc = accounting(ledger, phase)
     rec = reconcile(ledger, target, phase)
     result = PhaseResult(phase.name, phase.label, COMPLETED, acc, rec, seconds, rows)
     result.reasons = reasons.most_common(10)
+    kept = fidelity(ledger, phase.name, skipped)
+    result.fidelity = [f.to_dict() for f in kept]
+    behind = [f for f in kept if not f.complete]
     unbalanced = [a for a in acc if not a.balanced or a.pending]
     if unbalanced:
         result.state = FAILED
@@ -522,8 +537,12 @@ def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: flo
                           + "; ".join(a.line() for a in unbalanced))  # fmt: skip
     elif not result.reconciled:
         result.message = "Loaded, but the target does not match the ledger: see reconciliation."
+    elif behind:
+        result.message = ("Completed, but not everything reached the target: "
+                          + "; ".join(f"{f.label}: {', '.join(f.why) or 'see the counts'}"
+                                      for f in behind) + ".")  # fmt: skip
     else:
-        result.message = "Completed and reconciled."
+        result.message = "Completed and reconciled: every record, link and value arrived."
     if exporter is not None:
         result.exports = exporter(phase)
     previous = ledger.db.execute("SELECT seconds FROM phases WHERE name=?",

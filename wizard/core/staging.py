@@ -165,7 +165,8 @@ class _Inserter:
             for pos, record in zip(positions, bad.to_dict("records"), strict=True):
                 raw[pos] = json.dumps(record, ensure_ascii=False)
             self.rejected += int(errors.sum())
-        columns = ["fid", "row", "key", "hash", "reason", "raw", "note", "phase"]
+        read, kept = self.cells(frame, mapped)
+        columns = ["fid", "row", "key", "hash", "reason", "raw", "note", "phase", "vr", "vk"]
         arrays: list[list[object]] = [
             [self.fid] * n,
             idx.tolist(),
@@ -175,6 +176,8 @@ class _Inserter:
             raw,
             _none_if_empty(mapped.notes),
             [HOME[self.ent.name]] * n,  # finalize moves the active ones
+            read.tolist(),
+            kept.tolist(),
         ]
         if mapped.merge_to is not None:
             columns.append("merge_key")
@@ -201,16 +204,45 @@ class _Inserter:
         with self.ledger.transaction() as db:
             db.executemany(self.sql(tuple(columns)), zip(*arrays, strict=True))
 
+    def cells(self, frame: pd.DataFrame, mapped: Mapped) -> tuple[pd.Series, pd.Series]:
+        """Per row: its non-empty source cells, and how many of them the record keeps (in a
+        field, beside it as written, in a custom field, or as a link). Columns the plan leaves
+        out on purpose keep nothing: that loss is counted too."""
+        idx = frame.index
+        read = pd.Series(0, index=idx, dtype="int64")
+        kept = pd.Series(0, index=idx, dtype="int64")
+        blank = pd.Series("", index=idx, dtype=object)
+        holds: dict[str, pd.Series] = {}  # column -> rows where something it fed is kept
+        for fm in self.splan.fields:
+            if fm.field in mapped.refs:
+                has = mapped.refs[fm.field][2].reindex(idx, fill_value="") != ""
+            else:
+                has = mapped.values.get(fm.field, blank) != ""
+                if fm.field in mapped.kept:
+                    has |= mapped.kept[fm.field] != ""
+            for col in fm.columns:
+                holds[col] = holds[col] | has if col in holds else has
+        custom = set(self.splan.custom)
+        for col in frame.columns:
+            filled = frame[col].str.strip() != ""
+            read += filled
+            if col in custom:
+                kept += filled
+            elif col in holds:
+                kept += filled & holds[col]
+        return read, kept
+
     def insert_set_aside(self, source: Source, label: str) -> None:
         rows = []
         for aside in source.set_aside:
             rows.append((self.fid, aside.row, f"unreadable:{self.fid}:{aside.row}", 0,
-                         aside.reason, json.dumps(aside.fields, ensure_ascii=False)))  # fmt: skip
+                         aside.reason, json.dumps(aside.fields, ensure_ascii=False),
+                         sum(1 for v in aside.fields if str(v).strip())))  # fmt: skip
         if rows:
             with self.ledger.transaction() as db:
                 db.executemany(
                     f"INSERT INTO {stage_table(self.ent.name)} (fid, row, key, hash, reason, raw, "
-                    f"phase) VALUES (?,?,?,?,?,?,'{HOME[self.ent.name]}')",
+                    f"phase, vr, vk) VALUES (?,?,?,?,?,?,'{HOME[self.ent.name]}',?,0)",
                     rows,
                 )
         self.rejected += len(rows)
@@ -363,6 +395,7 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
         for name in ENTITIES:
             _merge_duplicates(db, name)
+            _enrich_survivors(db, name)
         for name in ENTITIES:
             _resolve_links(db, name)
         _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
@@ -397,6 +430,58 @@ def _merge_duplicates(db, entity: str) -> None:
         db.execute(
             f"UPDATE {t} SET dup_of=({first}) WHERE {col} IN ({shared}) AND dup_of IS NULL AND "
             f"reason IS NULL AND NOT {real_id(t + '.key')} AND EXISTS ({first})"
+        )
+
+
+def _enrich_survivors(db, entity: str) -> None:
+    """A record that duplicates another is merged into it, and so are its values: a field the
+    survivor leaves empty is filled; a value that differs is kept beside the field, as
+    ``<field>_merged`` (so nothing a duplicate held is lost). Idempotent: finalize runs again
+    whenever the staged data changes."""
+    t = stage_table(entity)
+    names = value_fields(ENTITIES[entity])
+    cols = ", ".join(f"f_{n}" for n in names)
+    db.execute(f"UPDATE {t} SET mhash=NULL WHERE mhash IS NOT NULL")
+    survivors = db.execute(
+        f"SELECT DISTINCT dup_of FROM {t} WHERE dup_of IS NOT NULL AND reason IS NULL"
+    ).fetchall()
+    for (key,) in survivors:
+        found = db.execute(
+            f"SELECT sid, {cols}, properties FROM {t} WHERE key=? AND dup_of IS NULL AND "
+            "reason IS NULL ORDER BY sid LIMIT 1",
+            (key,),
+        ).fetchone()
+        if found is None:
+            continue
+        sid, values, props = found[0], list(found[1:-1]), json.loads(found[-1] or "{}")
+        added: dict[str, set[str]] = {}
+        mhash = 0
+        for dup in db.execute(
+            f"SELECT hash, {cols}, properties FROM {t} WHERE dup_of=? AND reason IS NULL "
+            "ORDER BY sid",
+            (key,),
+        ):
+            mhash ^= dup[0]
+            for i, value in enumerate(dup[1:-1]):
+                if value in (None, ""):
+                    continue
+                if values[i] in (None, ""):
+                    values[i] = value
+                elif value != values[i]:
+                    added.setdefault(f"{names[i]}_merged", set()).add(value)
+            for k, v in json.loads(dup[-1] or "{}").items():
+                if v in (None, ""):
+                    continue
+                if props.get(k) in (None, ""):
+                    props[k] = v
+                elif props[k] != v:
+                    added.setdefault(f"{k}_merged", set()).add(str(v))
+        for k, vs in added.items():
+            props[k] = " | ".join(sorted(vs))
+        db.execute(
+            f"UPDATE {t} SET {', '.join(f'f_{n}=?' for n in names)}, properties=?, mhash=? "
+            "WHERE sid=?",
+            (*values, json.dumps(props, ensure_ascii=False), mhash, sid),
         )
 
 

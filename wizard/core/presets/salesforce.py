@@ -66,7 +66,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "Billing Zip/Postal Code": "postal_code", "Billing Country": "country",
          "Employees": "employees", "Annual Revenue": "annual_revenue",
          "Parent Account ID": "ref:parent_company:source_id"},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "Contact": ObjectSpec(
         "contact",
@@ -81,7 +80,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "Mailing City": "city", "Mailing State/Province": "state",
          "Mailing Zip/Postal Code": "postal_code", "Mailing Country": "country",
          "Email Opt Out": "email_opt_out"},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "Lead": ObjectSpec(
         "contact",
@@ -96,7 +94,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "Company / Account": "ref:company:name"},
         constants={"lifecycle_stage": "Lead"},
         merge_into={"column": "ConvertedContactId", "entity": "contact"},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "Opportunity": ObjectSpec(
         "deal",
@@ -110,7 +107,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "Account Name": "ref:company:name", "Opportunity Owner": "ref:owner:name",
          "Opportunity Currency": "currency", "Probability (%)": "probability"},
         value_maps={"stage": STAGE_MAP},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "OpportunityHistory": ObjectSpec(
         "activity",
@@ -118,7 +114,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "CreatedById": "ref:owner:source_id", "CreatedDate": "occurred_at",
          "StageName": "subject"},
         constants={"type": "Note"},
-        skip=("IsDeleted", "SystemModstamp"),
         note="Stage history of deals, kept as notes on each deal.",
     ),
     "Task": ObjectSpec(
@@ -130,7 +125,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "AccountId": "ref:company:source_id"},
         constants={"type": "Task"},
         value_maps={"type": TASK_TYPES},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "Event": ObjectSpec(
         "activity",
@@ -141,7 +135,6 @@ OBJECTS: dict[str, ObjectSpec] = {
          "WhatId": "ref:deal:source_id:006;ref:company:source_id:001",
          "AccountId": "ref:company:source_id"},
         constants={"type": "Meeting"},
-        skip=("IsDeleted", "SystemModstamp"),
     ),
     "User": ObjectSpec(
         "owner",

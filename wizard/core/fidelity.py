@@ -1,0 +1,131 @@
+"""Fidelity: per source file, how many records, links and non-empty values reached the target.
+
+Counted from the sources, not from what the ledger decided: the records are the file's rows;
+the links are the references recognised across the files whose record is in the files (a link
+to nothing in the files is an orphan, counted apart); the values are the file's non-empty cells.
+What reached the target is what the loaded records carry: a record kept (loaded, updated,
+unchanged, or merged into its duplicate), a link written, a cell kept in a field, beside it as
+written, in a custom field or as a link. Whatever did not arrive is said, with why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from wizard.core.blueprint import ENTITIES
+from wizard.core.ledger import Ledger, stage_table
+
+KEPT = ("loaded", "updated", "unchanged", "merged")  # the record is in the target
+WRITTEN = KEPT  # ... with its values (a merged duplicate's in the record it was merged into)
+
+
+@dataclass
+class Fidelity:
+    label: str
+    entity: str
+    records: int = 0
+    records_kept: int = 0
+    links: int = 0  # references whose record is in the files
+    links_kept: int = 0
+    orphans: int = 0  # references to records no file holds (not counted as links)
+    values: int = 0  # non-empty source cells
+    values_kept: int = 0
+    pending: int = 0  # rows not decided yet (their phase has not run)
+    counted: bool = True  # False: staged by a version that did not count values
+    why: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Nothing left behind (rows still to load are not a loss yet)."""
+        return (self.records_kept + self.pending == self.records
+                and self.links_kept == self.links and self.values_kept == self.values)  # fmt: skip
+
+    def line(self) -> str:
+        def part(kept: int, total: int, what: str) -> str:
+            share = f" ({kept / total:.1%})" if total and kept != total else ""
+            return f"{kept:,} of {total:,} {what}{share}"
+
+        values = part(self.values_kept, self.values, "values") if self.counted else (
+            "values not counted (staged by an older version: run the check again)")  # fmt: skip
+        text = (f"{self.label}: {part(self.records_kept, self.records, 'records')}, "
+                f"{part(self.links_kept, self.links, 'links')}, {values} reached the target")  # fmt: skip
+        if self.pending:
+            text += f" ({self.pending:,} rows not loaded yet)"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self) | {"complete": self.complete}
+
+
+def _found(ref: str, parent: str, alias: str = "s") -> str:
+    """SQL: the reference points to a record the files hold."""
+    return (f"(CASE WHEN {alias}.b_{ref}='source_id' THEN {alias}.r_{ref} IN (SELECT key FROM "
+            f"{stage_table(parent)}) ELSE {alias}.p_{ref} IS NOT NULL END)")  # fmt: skip
+
+
+def fidelity(ledger: Ledger, phase: str | None = None,
+             skipped: dict[str, list[str]] | None = None) -> list[Fidelity]:  # fmt: skip
+    """Per staged file (only its rows of ``phase`` when given). ``skipped``: file label ->
+    the columns the plan leaves out on purpose, named in the reasons."""
+    db = ledger.db
+    out = []
+    for fid, label, entity in db.execute("SELECT fid, label, entity FROM files ORDER BY fid"):
+        ent = ENTITIES[entity]
+        t = stage_table(entity)
+        refs = [f for f in ent.references]
+        link_cols = []
+        for i, f in enumerate(refs):
+            found = _found(f.name, f.ref or "")
+            link_cols.append(
+                f"SUM(s.r_{f.name} IS NOT NULL AND {found}), "
+                f"SUM(s.r_{f.name} IS NOT NULL AND {found} AND o.outcome IN "
+                f"{KEPT} AND (o.linked & {1 << i}) != 0), "
+                f"SUM(s.r_{f.name} IS NOT NULL AND NOT {found})"
+            )
+        where = "s.fid=?" + (" AND s.phase=?" if phase else "")
+        args: tuple = (fid, phase) if phase else (fid,)
+        row = db.execute(
+            f"SELECT COUNT(*), SUM(o.outcome IN {KEPT}), SUM(o.outcome IS NULL), "
+            f"SUM(s.vr), SUM(CASE WHEN o.outcome IN {WRITTEN} THEN s.vk END), "
+            f"SUM(s.vr IS NULL), SUM(o.outcome = 'rejected'), SUM(o.outcome = 'merged'), "
+            f"SUM(CASE WHEN o.outcome = 'rejected' THEN s.vr END), "
+            f"SUM(CASE WHEN o.outcome IN {WRITTEN} THEN s.vr - s.vk END)"
+            + "".join(f", {c}" for c in link_cols)
+            + f" FROM {t} s LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid WHERE {where}",
+            (entity, *args),
+        ).fetchone()
+        if not row[0]:
+            continue
+        (n, kept, pending, _read, vk, uncounted, rejected, _merged, lost_rejected,
+         lost_cells) = (v or 0 for v in row[:10])  # fmt: skip
+        fi = Fidelity(label, entity, records=n, records_kept=kept, pending=pending,
+                      counted=not uncounted)  # fmt: skip
+        for i in range(len(refs)):
+            links, links_kept, orphans = (v or 0 for v in row[10 + 3 * i : 13 + 3 * i])
+            fi.links += links
+            fi.links_kept += links_kept
+            fi.orphans += orphans
+        # the values of rows not decided yet are not counted against the target yet
+        decided = db.execute(
+            f"SELECT SUM(s.vr) FROM {t} s LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid "
+            f"WHERE {where} AND o.outcome IS NOT NULL",
+            (entity, *args),
+        ).fetchone()[0]
+        fi.values, fi.values_kept = (decided or 0), vk
+        if not fi.counted:
+            fi.values = fi.values_kept = 0
+        if rejected:
+            fi.why.append(f"{rejected:,} rows were rejected ({lost_rejected:,} values), each "
+                          "with its reason in the error file")  # fmt: skip
+        if lost_cells and fi.counted:
+            cols = (skipped or {}).get(label) or []
+            named = f" (the plan leaves out {', '.join(cols)})" if cols else ""
+            fi.why.append(f"{lost_cells:,} values of loaded records were left out{named}")
+        if fi.links_kept < fi.links:
+            fi.why.append(f"{fi.links - fi.links_kept:,} links whose record is in the files were "
+                          "not written (that record was rejected or not loaded yet)")  # fmt: skip
+        if fi.orphans:
+            fi.why.append(f"{fi.orphans:,} links point to records no file holds (loaded "
+                          "without the link, the value kept as written)")  # fmt: skip
+        out.append(fi)
+    return out
