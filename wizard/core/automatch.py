@@ -47,14 +47,24 @@ def entity_word(text: str) -> str | None:
 
 
 def _name_hint(name: str) -> str | None:
-    n = norm(name)
+    stem, _, sheet = name.partition(" [")
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]  # 'sales_teams.csv' -> 'sales_teams'
+    n = norm(f"{stem} {sheet.rstrip(']')}")
     whole = entity_word(n)
     if whole:
         return whole
-    hits = [entity_word(t) for t in n.split()]
-    hits = [h for h in hits if h]
-    # the last entity word wins: 'hubspot-crm-exports-all-deals' -> deal
-    return hits[-1] if hits else None
+    words = n.split()
+    # the last entity phrase wins ('hubspot-crm-exports-all-deals' -> deal), two words before
+    # one ('sales teams' is owners, though 'sales' alone is deals)
+    for i in range(len(words) - 1, -1, -1):
+        for size in (2, 1):
+            if i - size + 1 < 0:
+                continue
+            hit = entity_word(" ".join(words[i - size + 1 : i + 1]))
+            if hit:
+                return hit
+    return None
 
 
 def _values(sample: pd.DataFrame | None, column: str) -> list[str]:
@@ -73,9 +83,11 @@ def is_summary(columns: list[str]) -> bool:
     return len(columns) <= 4 and bool(normed & _SUMMARY_HEADERS)
 
 
-def detect_entity(name: str, columns: list[str],
-                  sample: pd.DataFrame | None = None) -> EntityGuess:  # fmt: skip
-    """Which entity a table holds, from its file/sheet name and its headers."""
+def detect_entity(name: str, columns: list[str], sample: pd.DataFrame | None = None,
+                  profiles: dict | None = None) -> EntityGuess:  # fmt: skip
+    """Which entity a table holds, from its file/sheet name, its headers and (with
+    ``profiles``) its values: one email per row beside people's names is people, whatever the
+    file is called ('Our customers.csv')."""
     if is_summary(columns):
         return EntityGuess(None, 0.9, "a summary report (totals per group), not records")
     scores = dict.fromkeys(ENTITIES, 0.0)
@@ -98,6 +110,19 @@ def detect_entity(name: str, columns: list[str],
                 weight *= 2
             matched += weight * m.confidence
         scores[ent.name] += matched / 3
+    if profiles:
+        shapes = [p.shape for p in profiles.values()]
+        people = "person_name" in shapes or {"first name", "last name"} <= {
+            norm(c) for c in columns
+        }
+        mails = [
+            p for p in profiles.values() if p.shape == "email" and p.distinct >= 0.9 * p.filled
+        ]
+        if mails and people:  # people: contacts, or owners when the name says so
+            scores["contact"] += 3.0
+            scores["owner"] += 2.0
+        if any(s in ("url", "domain") for s in shapes) and not mails:
+            scores["company"] += 1.0
     best = max(scores, key=lambda k: scores[k])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 1.0:

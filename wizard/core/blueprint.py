@@ -139,7 +139,10 @@ OWNER = Entity(
         Field("active", "Active", T.BOOLEAN, synonyms=("active", "is active", "aktiv", "actif")),
     ),
     synonyms=("user", "users", "owner", "owners", "benutzer", "utilisateurs", "usuarios",
-              "gebruikers", "sales reps", "team members", "mitarbeiter"),
+              "gebruikers", "sales reps", "team members", "mitarbeiter", "sales teams",
+              "sales team", "sales agents", "agents", "reps", "salespeople", "systemuser",
+              "systemusers", "system users", "usuarios", "utilizadores", "vendedores",
+              "commerciaux", "verkaeufer"),
 )  # fmt: skip
 
 COMPANY = Entity(
@@ -218,6 +221,7 @@ CONTACT = Entity(
             "posta elettronica", "email work", "work email")),
         Field("phone", "Phone", T.PHONE, synonyms=(
             "phone", "phone number", "telephone", "work phone", "business phone", "phone work",
+            "tel", "tel nr", "telefono fijo", "fone", "telephone1",
             "telefon", "telefonnummer", "telephone", "telefono", "teléfono", "telefoon",
             "telefone")),
         Field("mobile_phone", "Mobile phone", T.PHONE, synonyms=(
@@ -251,6 +255,7 @@ CONTACT = Entity(
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
             "owner", "owner id", "contact owner", "owner email", "assigned to", "sales rep",
+            "account manager", "salesperson", "sales agent", "sales person", "rep",
             "besitzer", "verantwortlich", "proprietaire", "responsable", "propietario",
             "eigenaar")),
         Field("created_at", "Created", T.DATETIME, synonyms=(
@@ -319,12 +324,13 @@ DEAL = Entity(
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
             "owner", "owner id", "deal owner", "opportunity owner", "assigned to",
-            "sales rep", "verantwortlich", "proprietaire", "propietario", "eigenaar")),
+            "sales rep", "sales agent", "salesperson", "account manager", "verantwortlich", "proprietaire", "propietario", "eigenaar")),
         Field("created_at", "Created", T.DATETIME, synonyms=(
             "created", "created date", "create date", "created at", "add time", "erstellt",
             "date de creation", "fecha de creacion")),
     ),
     synonyms=("opportunity", "opportunities", "deal", "deals", "oppty", "opps", "pipeline",
+              "potential", "potentials", "sales pipeline", "negociacoes", "oportunidades",
               "affaires", "opportunites", "geschafte", "geschaefte", "verkaufschancen",
               "oportunidades", "negocios", "kansen", "trattative", "sales"),
 )  # fmt: skip
@@ -345,7 +351,9 @@ ACTIVITY = Entity(
             "inhalt", "notiz", "contenu", "contenido", "inhoud")),
         Field("occurred_at", "Date", T.DATETIME, synonyms=(
             "date", "activity date", "activitydate", "timestamp", "start", "start date time",
-            "startdatetime", "due date", "datum", "date de l activite", "fecha")),
+            "startdatetime", "due date", "datum", "date de l activite", "fecha", "data",
+            "scheduled start", "scheduledstart", "call start time", "start date",
+            "data envio", "sent date", "send date")),
         Field("due_date", "Due date", T.DATE, synonyms=("due date", "due", "faellig",
             "echeance", "vencimiento")),
         Field("status", "Status", T.TEXT, synonyms=("status", "done", "state", "statut",

@@ -116,7 +116,8 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
         if spec.merge_into and spec.merge_into["column"] in columns:
             splan.merge_into = dict(spec.merge_into)  # the column itself stays, as custom
     else:
-        guess = detect_entity(source.label, columns, sample)
+        profiles = profile_table(sample)
+        guess = detect_entity(source.label, columns, sample, profiles)
         splan.entity, splan.entity_confidence = guess.entity, guess.confidence
         if guess.entity is None:
             splan.note = f"{guess.reason}."
@@ -155,10 +156,36 @@ def build_plan(sources: list[Source], method: str | None = None) -> Plan:
     samples = [s.preview(SAMPLE_ROWS) for s in sources]
     splans = [plan_source(s, sample) for s, sample in zip(sources, samples, strict=True)]
     _link_tables(sources, samples, splans)
+    derived = derive_parents(splans)
     presets = {sp.preset for sp in splans if sp.preset}
     preset = presets.pop() if len(presets) == 1 else None
     chosen = method or ("integration_sync" if preset else "manual")
-    return Plan(method=chosen, preset=preset, sources=splans)
+    return Plan(method=chosen, preset=preset, sources=splans, derived=derived)
+
+
+def derive_parents(splans: list[SourcePlan]) -> list[dict[str, str | None]]:
+    """Parents no file holds, to be made from the references to them: a company per name or
+    domain in a contacts file's company column, an owner per email or name in an owner column
+    (flagged to invite). Said in the child's notes."""
+    present = {sp.entity for sp in splans if sp.entity}
+    out: list[dict[str, str | None]] = []
+    for sp in splans:
+        if not sp.entity:
+            continue
+        ent = ENTITIES[sp.entity]
+        for fm in sp.fields:
+            f = ent.field(fm.field) if ent.has(fm.field) else None
+            if (f is None or f.type != FieldType.REFERENCE or f.ref in present
+                    or fm.match_by not in ("name", "email", "domain") or len(fm.columns) != 1):  # fmt: skip
+                continue
+            parent = ENTITIES[f.ref or ""]
+            out.append({"entity": parent.name, "file": sp.file, "sheet": sp.options.sheet,
+                        "field": f.name, "match_by": fm.match_by, "column": fm.columns[0]})  # fmt: skip
+            what = parent.label.split(" (")[0].lower()
+            sp.notes.append(f"no file holds {what}: they are made from {fm.columns[0]} "
+                            f"(one per {fm.match_by.replace('_', ' ')})"
+                            + (", flagged to invite" if parent.name == "owner" else ""))  # fmt: skip
+    return out
 
 
 def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
@@ -190,9 +217,8 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
         else:
             splans[t].entity = None
     links = [ln for ln in links if splans[ln.table].entity]
-    said = apply_links(splans, links)
-    for sp, line in ((splans[ln.table], text) for ln, text in zip(links, said, strict=False)):
-        sp.notes.append(line)
+    for t, text in apply_links(splans, links):
+        splans[t].notes.append(text)
     for t, sp in enumerate(splans):
         if sp.entity == "activity" and sp.field_map("occurred_at") is None:
             dates = [c for c, p in profiles[t].items() if p.shape == "date"

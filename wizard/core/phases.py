@@ -50,8 +50,9 @@ class RefusedError(CutoverError):
 
 
 def phase_list(plan: Plan) -> list[PhaseDef]:
-    """The phases this plan needs, in order: those with an entity some source maps to."""
-    entities = {s.entity for s in plan.sources if s.entity}
+    """The phases this plan needs, in order: those with an entity some source maps to (or
+    that the plan makes from references)."""
+    entities = {s.entity for s in plan.sources if s.entity} | {d["entity"] for d in plan.derived}
     return [p for p in PHASES if entities & set(p.entities)]
 
 

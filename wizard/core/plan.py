@@ -174,6 +174,9 @@ class Plan:
     orphan_policy: dict[str, str] = field(default_factory=dict)  # "contact.company" -> policy
     phone_region: str = "US"  # how to read phone numbers written without a country code
     active_rule: ActiveRule = field(default_factory=ActiveRule)
+    # parents made from references when no file holds them: {"entity", "file", "sheet",
+    # "field", "match_by", "column"} (a contacts file's company column makes the companies)
+    derived: list[dict[str, Any]] = field(default_factory=list)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def policy(self, entity: str, ref_field: str) -> str:
@@ -193,6 +196,7 @@ class Plan:
             "orphan_policy": self.orphan_policy,
             "active_rule": self.active_rule.to_dict(),
             "sources": [s.to_dict() for s in self.sources],
+            "derived": self.derived,
         }
 
     @classmethod
@@ -216,6 +220,7 @@ class Plan:
                 orphan_policy=dict(data.get("orphan_policy", {})),
                 phone_region=data.get("phone_region", "US"),
                 active_rule=ActiveRule.from_dict(data.get("active_rule")),
+                derived=[dict(d) for d in data.get("derived", [])],
                 created_at=data.get("created_at", ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -338,7 +338,8 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         result.files.append(StagedFile(label, ent.name, rows_read, len(source.set_aside),
                                        inserter.rejected, True))  # fmt: skip
     # tables no longer in the plan leave the staging area (what they loaded stays loaded)
-    gone = [fid for (fid,) in db.execute("SELECT fid FROM files") if fid not in keep]
+    gone = [fid for (fid,) in db.execute("SELECT fid FROM files WHERE fingerprint != ?",
+                                           (DERIVED,)) if fid not in keep]  # fmt: skip
     if gone:
         changed = True
         with ledger.transaction():
@@ -348,7 +349,9 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
                 db.execute("DELETE FROM files WHERE fid=?", (fid,))
     signature = hashlib.sha256(json.dumps(
-        [plan.active_rule.to_dict(), sorted(db.execute("SELECT fid, fingerprint FROM files"))]
+        [plan.active_rule.to_dict(), plan.derived,
+         sorted(db.execute("SELECT fid, fingerprint FROM files WHERE fingerprint != ?",
+                           (DERIVED,)))]
     ).encode()).hexdigest()  # fmt: skip
     if changed or ledger.meta("as_of") is None:
         with ledger.transaction():
@@ -393,11 +396,14 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col}){where}")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
+        _derive_parents(db, plan)
         for name in ENTITIES:
             _merge_duplicates(db, name)
             _enrich_survivors(db, name)
         for name in ENTITIES:
             _resolve_links(db, name)
+        for name in ENTITIES:
+            _settle_shared(db, name)
         _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
         _phases(db)
 
@@ -431,6 +437,99 @@ def _merge_duplicates(db, entity: str) -> None:
             f"UPDATE {t} SET dup_of=({first}) WHERE {col} IN ({shared}) AND dup_of IS NULL AND "
             f"reason IS NULL AND NOT {real_id(t + '.key')} AND EXISTS ({first})"
         )
+
+
+DERIVED = "derived"  # the fingerprint of a file entry made from references, not read
+
+
+def derived_sheet(spec: dict) -> str:
+    return f"{spec.get('sheet') or ''}->{spec['field']}"
+
+
+def derived_label(spec: dict, child_label: str) -> str:
+    what = ENTITIES[spec["entity"]].label.split(" (")[0]
+    return f"{what} named in {child_label} ({spec['column']})"
+
+
+def _stable_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big",
+                          signed=True)  # fmt: skip
+
+
+def _derive_parents(db, plan: Plan) -> None:
+    """Parents no file holds, made from the references to them: one record per distinct
+    value (a company per name in a contacts file's company column, an owner per email or name
+    in an owner column, flagged to invite). Rows keep their keys from run to run, so what is
+    loaded stays loaded; values no longer referenced leave the staging area."""
+    wanted = set()
+    for spec in plan.derived:
+        child = db.execute("SELECT fid, label, entity FROM files WHERE path=? AND sheet=?",
+                           (spec["file"], spec.get("sheet") or "")).fetchone()  # fmt: skip
+        if child is None:
+            continue
+        cfid, clabel, centity = child
+        ent = ENTITIES[spec["entity"]]
+        t, ct = stage_table(ent.name), stage_table(centity)
+        sheet = derived_sheet(spec)
+        wanted.add((spec["file"], sheet))
+        label = derived_label(spec, clabel)
+        row = db.execute("SELECT fid FROM files WHERE path=? AND sheet=?",
+                         (spec["file"], sheet)).fetchone()  # fmt: skip
+        if row is None:
+            fid = db.execute(
+                "INSERT INTO files(path, sheet, label, entity, fingerprint, staged_at, complete) "
+                "VALUES (?,?,?,?,?,?,1)", (spec["file"], sheet, label, ent.name, DERIVED, now()),
+            ).lastrowid  # fmt: skip
+        else:
+            fid = row[0]
+        f, how = spec["field"], spec["match_by"]
+        values = db.execute(
+            f"SELECT r_{f}, MIN(v_{f}), MIN(row) FROM {ct} WHERE fid=? AND r_{f} IS NOT NULL "
+            f"AND b_{f}=? GROUP BY r_{f}",
+            (cfid, how),
+        ).fetchall()
+        have = {k for (k,) in db.execute(f"SELECT key FROM {t} WHERE fid=?", (fid,))}
+        keys = {}
+        for rkey, value, first_row in values:
+            key = rkey if how == "source_id" else f"{how}:{rkey}"
+            keys[key] = (rkey, value, first_row)
+        gone = have - set(keys)
+        if gone:
+            db.executemany(f"DELETE FROM {t} WHERE fid=? AND key=?", [(fid, k) for k in gone])
+        note = (f"Made from the {spec['column']} column of {clabel}: no file holds "
+                f"{ent.label.split(' (')[0].lower()}.")  # fmt: skip
+        if ent.name == "owner":
+            note += " To invite: the new CRM needs each person's email to give them a login."
+        for key, (rkey, value, first_row) in keys.items():
+            if key in have:
+                continue
+            cols = {"key": key, "hash": _stable_hash(f"{key}\x1f{value}"), "row": first_row}
+            if how == "name":
+                cols["k_name"] = rkey
+                cols["f_name" if ent.name in ("company", "deal") else "f_full_name"] = value
+            elif how in ("email", "domain"):
+                cols[f"k_{how}"] = rkey
+                cols[f"f_{how}"] = value
+                if ent.name == "company":
+                    cols["f_name"] = value
+            else:  # only an id is known
+                cols["f_name" if ent.name in ("company", "deal") else "f_full_name"] = (
+                    f"{ent.name.capitalize()} {value}")  # fmt: skip
+            db.execute(
+                f"INSERT INTO {t} (fid, phase, note, vr, vk, {', '.join(cols)}) VALUES "
+                f"(?, ?, ?, 0, 0, {', '.join('?' * len(cols))})",
+                (fid, HOME[ent.name], note, *cols.values()),
+            )
+        count = db.execute(f"SELECT COUNT(*) FROM {t} WHERE fid=?", (fid,)).fetchone()[0]
+        db.execute("UPDATE files SET rows_read=?, set_aside=0, label=? WHERE fid=?",
+                   (count, label, fid))  # fmt: skip
+    for fid, path, sheet, entity in db.execute(
+        "SELECT fid, path, sheet, entity FROM files WHERE fingerprint=?", (DERIVED,)
+    ).fetchall():
+        if (path, sheet) not in wanted:
+            db.execute(f"DELETE FROM {stage_table(entity)} WHERE fid=?", (fid,))
+            db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+            db.execute("DELETE FROM files WHERE fid=?", (fid,))
 
 
 def _enrich_survivors(db, entity: str) -> None:
@@ -488,7 +587,7 @@ def _enrich_survivors(db, entity: str) -> None:
 def real_id(column: str) -> str:
     """SQL: the key is a record id from the file (not an email, domain or row stand-in)."""
     return (f"({column} NOT LIKE 'email:%' AND {column} NOT LIKE 'domain:%' AND "
-            f"{column} NOT LIKE 'row:%')")  # fmt: skip
+            f"{column} NOT LIKE 'row:%' AND {column} NOT LIKE 'name:%')")  # fmt: skip
 
 
 def _resolve_links(db, entity: str) -> None:
@@ -511,6 +610,29 @@ def _resolve_links(db, entity: str) -> None:
                 f"o.{col}={t}.r_{f.name} ORDER BY o.reason IS NOT NULL, o.sid LIMIT 1) "
                 f"WHERE r_{f.name} IS NOT NULL AND b_{f.name}=?",
                 (kind,),
+            )
+
+
+def _found(entity: str, name: str) -> str:
+    """SQL: the row's reference ``name`` points to a record the files hold."""
+    parent = stage_table(ENTITIES[entity].field(name).ref or "")
+    return (f"(CASE WHEN b_{name}='source_id' THEN r_{name} IN (SELECT key FROM {parent}) "
+            f"ELSE p_{name} IS NOT NULL END)")  # fmt: skip
+
+
+def _settle_shared(db, entity: str) -> None:
+    """One column feeding several links (a polymorphic 'regarding' id): each value belongs to
+    the link whose records hold it; the others forget it instead of calling it an orphan."""
+    t = stage_table(entity)
+    refs = [f.name for f in ENTITIES[entity].references]
+    for f in refs:
+        for g in refs:
+            if f == g:
+                continue
+            db.execute(
+                f"UPDATE {t} SET r_{f}=NULL, v_{f}=NULL, b_{f}=NULL, p_{f}=NULL WHERE "
+                f"r_{f} IS NOT NULL AND v_{f} = v_{g} AND NOT {_found(entity, f)} AND "
+                f"{_found(entity, g)}"
             )
 
 

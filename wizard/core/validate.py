@@ -704,15 +704,26 @@ def _duplicates(index: KeyIndex, findings: Findings, result: Validation) -> None
 def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan) -> None:
     db = index.db
     present = {e for (e,) in db.execute("SELECT DISTINCT entity FROM keys")}
+    found = ("EXISTS (SELECT 1 FROM keys k WHERE k.entity={r}.target AND k.kind={r}.match_by "
+             "AND k.key={r}.key)")  # fmt: skip
+    db.execute("CREATE INDEX IF NOT EXISTS refs_row ON refs(file, row, col)")
+    # a column feeding several links (polymorphic ids): a value found through one of them is
+    # not an orphan of the others
     query = (
         "SELECT r.entity, r.field, r.target, r.match_by, r.key, r.file, r.row, r.col, r.value, "
-        "EXISTS (SELECT 1 FROM keys k WHERE k.entity=r.target AND k.kind=r.match_by AND "
-        "k.key=r.key) FROM refs r"
+        f"{found.format(r='r')}, EXISTS (SELECT 1 FROM refs s WHERE s.file=r.file AND "
+        f"s.row=r.row AND s.col=r.col AND s.field != r.field AND {found.format(r='s')}) "
+        "FROM refs r"
     )
-    for ent, fname, target, match_by, _key, file, row, col, value, found in db.execute(query):
+    # links to parents no file holds, which the plan makes from these very references
+    made = {(Path(d["file"]).name + (f" [{d['sheet']}]" if d.get("sheet") else ""), d["field"])
+            for d in plan.derived}  # fmt: skip
+    for ent, fname, target, match_by, _key, file, row, col, value, hit, other in db.execute(query):
         relation = f"{ent}.{fname}"
-        if found:
+        if hit or (file, fname) in made:
             result.links[relation] += 1
+            continue
+        if other:
             continue
         result.orphans[relation] += 1
         target_label = ENTITIES[target].label.lower()

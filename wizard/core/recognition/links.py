@@ -49,6 +49,7 @@ class Link:
     key: Key
     contained: float  # share of the column's distinct (sample) values found among the keys
     values: int  # distinct values in the sample
+    polymorphic: bool = False  # one of several links the column's values split between
 
 
 def normalise(value: str, match_by: str, entity: str) -> str:
@@ -136,7 +137,36 @@ def infer(tables: list[tuple[Source, object, dict[str, ColumnProfile], object]],
                 best = link
         if best is not None:
             links.append(best)
+            continue
+        links += _polymorphic(t, col, keys, per_candidate[(t, col)], held)
     return links
+
+
+def _polymorphic(t: int, col: str, keys: list[Key], forms: dict[str, set[str]],
+                 held: dict[tuple[int, str], set[str]]) -> list[Link]:  # fmt: skip
+    """A column whose values are keys of two or three tables of different entities (Zoho's
+    SEID, Dynamics' regardingobjectid, Salesforce's WhatId): one link to each, each taking the
+    values its table holds."""
+    parts: list[tuple[Key, set[str]]] = []
+    for key in keys:
+        if key.table == t or key.match_by != "source_id":
+            continue
+        values = forms.get(f"{key.match_by}:{key.entity}", set()) - {""}
+        hit = values & held.get((key.table, key.column), set())
+        if values and len(hit) >= max(2, 0.05 * len(values)):
+            parts.append((key, hit))
+    by_entity: dict[str, tuple[Key, set[str]]] = {}
+    for key, hit in parts:
+        if key.entity not in by_entity or len(hit) > len(by_entity[key.entity][1]):
+            by_entity[key.entity] = (key, hit)
+    if len(by_entity) < 2:
+        return []
+    values = next(v for k, v in forms.items() if k.startswith("source_id:")) - {""}
+    covered = set().union(*(hit for _, hit in by_entity.values()))
+    if len(covered) / len(values) < MIN_CONTAINED:
+        return []
+    return [Link(t, col, key, round(len(hit) / len(values), 3), len(values), polymorphic=True)
+            for key, hit in by_entity.values()]  # fmt: skip
 
 
 def reference_field(child_entity: str, parent_entity: str, match_by: str) -> str | None:
@@ -204,10 +234,11 @@ def _is_ref(entity: str | None, fname: str) -> bool:
     return bool(ent and ent.has(fname) and ent.field(fname).type == FieldType.REFERENCE)
 
 
-def apply_links(splans: list, links: list[Link]) -> list[str]:
+def apply_links(splans: list, links: list[Link]) -> list[tuple[int, str]]:
     """Map each inferred link onto its table's reference field (an automatic match by header
-    that the values contradict gives way); returns what was done, in words."""
+    that the values contradict gives way); returns (table, what was done, in words)."""
     said = []
+    poly = {(ln.table, ln.column) for ln in links if ln.polymorphic}
     for link in links:
         splan = splans[link.table]
         if not splan.entity:
@@ -219,11 +250,18 @@ def apply_links(splans: list, links: list[Link]) -> list[str]:
         if current is not None and current.columns != [link.column] and (
                 current.origin != "auto" or current.confidence >= link.contained):  # fmt: skip
             continue
-        splan.fields = [m for m in splan.fields if m.field != field and m.columns != [link.column]]
+        shared = (link.table, link.column) in poly
+        splan.fields = [m for m in splan.fields if m.field != field and (
+            shared or m.columns != [link.column])]  # fmt: skip
         splan.fields.append(FieldMap(field, [link.column], match_by=link.key.match_by,
                                      confidence=link.contained))  # fmt: skip
         splan.custom.pop(link.column, None)
-        said.append(f"{splan.label}: {link.column} links to {ENTITIES[link.key.entity].label.lower()}"
-                    f" by {link.key.match_by.replace('_', ' ')} ({link.contained:.0%} of its "
-                    f"{link.values} values found)")  # fmt: skip
+        what = ENTITIES[link.key.entity].label.lower()
+        how = link.key.match_by.replace("_", " ")
+        text = (f"{link.column} links to {what} by {how} ({link.contained:.0%} of its "
+                f"{link.values} values found)")  # fmt: skip
+        if shared:
+            text = (f"{link.column} links to {what} by {how} where the value is one of theirs "
+                    f"({link.contained:.0%} of its {link.values} values)")  # fmt: skip
+        said.append((link.table, text))
     return said

@@ -112,11 +112,59 @@ def refine(splan: SourcePlan, profiles: dict[str, ColumnProfile], table: str) ->
         if prof and prof.shape == "person_name":
             first.field = "full_name"
             said.append(f"{first.columns[0]} holds full names: mapped to full name")
+    said += _fill_by_shape(splan, profiles)
+    taken = {m.field for m in splan.fields}
     if "source_id" not in taken:
         col = record_id_column(splan, profiles, table)
         if col:
             splan.fields.insert(0, FieldMap("source_id", [col], confidence=0.9))
             said.append(f"{col} is the record id (unique values shaped like ids)")
+    return said
+
+
+_NAMED = {"name", "nome", "nombre", "nom", "naam", "title", "account", "company", "organization",
+          "organisation", "firma", "empresa", "agent", "rep", "user", "owner"}  # fmt: skip
+
+
+def _fill_by_shape(splan: SourcePlan, profiles: dict[str, ColumnProfile]) -> list[str]:
+    """Key fields no header named, found by their values: an email column, people's names, a
+    company's name, a web address."""
+    ent = ENTITIES[splan.entity or ""]
+    said = []
+
+    def free() -> list[tuple[str, ColumnProfile]]:
+        used = splan.mapped_columns()
+        return [(c, p) for c, p in profiles.items() if c not in used and p.filled]
+
+    def take(fname: str, col: str, why: str) -> None:
+        splan.fields.append(FieldMap(fname, [col], confidence=0.8))
+        said.append(f"{col} is the {ent.field(fname).label.lower()} ({why})")
+
+    taken = {m.field for m in splan.fields}
+    if ent.name in ("contact", "owner") and "email" not in taken:
+        mails = [c for c, p in free() if p.shape == "email"]
+        if mails:
+            take("email", mails[0], "its values are email addresses")
+    names = {"first_name", "last_name", "full_name"}
+    if ent.name in ("contact", "owner") and not names & taken:
+        people = [c for c, p in free() if p.shape == "person_name"]
+        if people:
+            take("full_name", people[0], "its values are people's names")
+    if ent.name == "company" and "name" not in taken:
+        options = [(c, p) for c, p in free() if p.shape in ("text", "company_name", "category",
+                   "person_name") and p.distinct >= 0.9 * p.filled and p.distinct >= 2]  # fmt: skip
+        options.sort(
+            key=lambda cp: (not set(norm(cp[0]).split()) & _NAMED, cp[1].shape != "company_name")
+        )
+        if options:
+            take("name", options[0][0], "one different name on every row")
+    if ent.name == "company" and not {"website", "domain"} & taken:
+        webs = [(c, p) for c, p in free() if p.shape in ("url", "domain")]
+        if webs:
+            col, prof = webs[0]
+            take(
+                "website" if prof.shape == "url" else "domain", col, "its values are web addresses"
+            )
     return said
 
 
