@@ -215,7 +215,7 @@ def maven(folder: Path, crm: Crm | None = None) -> Export:
              [["GTX Basic", "GTX", "550"], ["GTX Pro", "GTX", "4821"], ["MG Special", "MG", "55"]])  # fmt: skip
     ex.write("sales_pipeline.csv", ["opportunity_id", "sales_agent", "product", "account",
                                     "deal_stage", "engage_date", "close_date", "close_value"],
-             [[f"{uuid.UUID(int=d['i'] + 7).hex[:8].upper()}", d["owner"]["name"],
+             [[f"{uuid.UUID(int=(d['i'] + 7) * 2654435761).hex[-8:].upper()}", d["owner"]["name"],
                ["GTX Basic", "GTXPro", "MG Special"][d["i"] % 3], d["company"]["name"],
                stages[d["stage"]], "2025-01-05", d["close"] if d["stage"] >= 5 else "",
                d["amount"] if d["stage"] == 5 else "0"] for d in crm.deals])  # fmt: skip
@@ -287,5 +287,184 @@ def handkept(folder: Path, crm: Crm | None = None) -> Export:
     return ex
 
 
-VENDORS = {"zoho": zoho, "hubspot_ui": hubspot_ui, "maven": maven, "dynamics": dynamics,
-           "handkept": handkept}  # fmt: skip
+# --- Salesforce Data Export service: API names, 18-character ids, CreatedDate everywhere ----
+def salesforce_export(folder: Path, crm: Crm | None = None) -> Export:
+    crm = crm or make_crm(7)
+    ex = Export(folder)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+    def sfid(prefix: str, i: int) -> str:  # 3 + 12 characters, then the 3-character suffix
+        return f"{prefix}bm{i:010d}{alphabet[i % 32]}{alphabet[i // 32 % 32]}A"
+
+    created = "2024-01-15T09:30:00.000+0000"
+    ex.write("User.csv", ["Id", "Username", "FirstName", "LastName", "Email", "IsActive",
+                          "CreatedDate"],
+             [[sfid("005", u["i"]), u["email"], u["first"], u["last"], u["email"], "true",
+               created] for u in crm.users])  # fmt: skip
+    ex.write("Account.csv", ["Id", "IsDeleted", "Name", "Type", "ParentId", "BillingCity",
+                             "Website", "Industry", "OwnerId", "CreatedDate", "SystemModstamp"],
+             [[sfid("001", c["i"]), "false", c["name"], "Customer - Direct",
+               sfid("001", c["parent"]["i"]) if c["parent"] else "", c["city"],
+               f"http://www.{c['domain']}", c["industry"], sfid("005", c["owner"]["i"]),
+               created, created] for c in crm.companies])  # fmt: skip
+    ex.link("Account.csv", "parent_company", sum(1 for c in crm.companies if c["parent"]))
+    ex.link("Account.csv", "owner", len(crm.companies))
+    ex.write("Contact.csv", ["Id", "IsDeleted", "AccountId", "LastName", "FirstName", "Email",
+                             "Phone", "Title", "OwnerId", "CreatedDate"],
+             [[sfid("003", p["i"]), "false", sfid("001", p["company"]["i"]), p["last"],
+               p["first"], p["email"], p["phone"], p["title"], sfid("005", p["owner"]["i"]),
+               created] for p in crm.people])  # fmt: skip
+    ex.link("Contact.csv", "company", len(crm.people))
+    ex.link("Contact.csv", "owner", len(crm.people))
+    stages = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+              "Negotiation/Review", "Closed Won", "Closed Lost"]  # fmt: skip
+    ex.write("Opportunity.csv", ["Id", "IsDeleted", "AccountId", "Name", "StageName", "Amount",
+                                 "CloseDate", "IsClosed", "IsWon", "OwnerId", "CreatedDate"],
+             [[sfid("006", d["i"]), "false", sfid("001", d["company"]["i"]), d["name"],
+               stages[d["stage"]], d["amount"], d["close"], str(d["stage"] >= 5).lower(),
+               str(d["stage"] == 5).lower(), sfid("005", d["owner"]["i"]), created]
+              for d in crm.deals])  # fmt: skip
+    ex.link("Opportunity.csv", "company", len(crm.deals))
+    ex.link("Opportunity.csv", "owner", len(crm.deals))
+    tasks = [a for a in crm.activities if a["kind"] != "meeting"]
+    ex.write("Task.csv", ["Id", "WhoId", "WhatId", "Subject", "ActivityDate", "Status",
+                          "TaskSubtype", "OwnerId", "CreatedDate"],
+             [[sfid("00T", a["i"]), sfid("003", a["person"]["i"]),
+               sfid("006", a["deal"]["i"]) if a["deal"] else sfid("001", a["regarding"]["i"]),
+               a["subject"], a["when"], "Completed", "Call" if a["kind"] == "call" else "Task",
+               sfid("005", a["owner"]["i"]), created] for a in tasks])  # fmt: skip
+    ex.link("Task.csv", "contact", len(tasks))
+    ex.link("Task.csv", "owner", len(tasks))
+    ex.link("Task.csv", "deal", sum(1 for a in tasks if a["deal"]))
+    ex.link("Task.csv", "company", sum(1 for a in tasks if not a["deal"]))
+    events = [a for a in crm.activities if a["kind"] == "meeting"]
+    ex.write("Event.csv", ["Id", "WhoId", "WhatId", "Subject", "StartDateTime",
+                           "DurationInMinutes", "OwnerId", "CreatedDate"],
+             [[sfid("00U", a["i"]), sfid("003", a["person"]["i"]),
+               sfid("006", a["deal"]["i"]) if a["deal"] else sfid("001", a["regarding"]["i"]),
+               a["subject"], f"{a['when']}T14:00:00.000+0000", "30",
+               sfid("005", a["owner"]["i"]), created] for a in events])  # fmt: skip
+    ex.link("Event.csv", "contact", len(events))
+    ex.link("Event.csv", "owner", len(events))
+    ex.link("Event.csv", "deal", sum(1 for a in events if a["deal"]))
+    ex.link("Event.csv", "company", sum(1 for a in events if not a["deal"]))
+    return ex
+
+
+# --- HubSpot export with Record IDs and association id columns (';' between several) -------
+def hubspot_ids(folder: Path, crm: Crm | None = None) -> Export:
+    crm = crm or make_crm(8)
+    ex = Export(folder)
+
+    def hid(kind: int, i: int) -> str:
+        return str(kind * 10_000_000 + 3_100_000 + i)
+
+    ex.write("companies.csv", ["Record ID", "Company name", "Company Domain Name",
+                               "Company owner", "Parent Company", "Create Date"],
+             [[hid(1, c["i"]), c["name"], c["domain"], c["owner"]["name"],
+               hid(1, c["parent"]["i"]) if c["parent"] else "", "2024-05-01 09:30"]
+              for c in crm.companies])  # fmt: skip
+    ex.link("companies.csv", "parent_company", sum(1 for c in crm.companies if c["parent"]))
+    ex.link("companies.csv", "owner", len(crm.companies))
+    ex.write("contacts.csv", ["Record ID", "First Name", "Last Name", "Email", "Contact owner",
+                              "Lifecycle Stage", "Associated Company IDs"],
+             [[hid(2, p["i"]), p["first"], p["last"], p["email"], p["owner"]["name"],
+               ["subscriber", "lead", "salesqualifiedlead", "customer"][p["i"] % 4],
+               hid(1, p["company"]["i"]) + (f";{hid(1, (p['company']['i'] + 1) % 40)}"
+                                             if p["i"] % 7 == 0 else "")]
+              for p in crm.people])  # fmt: skip
+    ex.link("contacts.csv", "company", len(crm.people))
+    ex.link("contacts.csv", "owner", len(crm.people))
+    ex.write("deals.csv", ["Record ID", "Deal Name", "Deal Stage", "Amount", "Close Date",
+                           "Deal owner", "Associated Company IDs", "Associated Contact IDs"],
+             [[hid(3, d["i"]), d["name"], ["appointmentscheduled", "qualifiedtobuy",
+               "presentationscheduled", "decisionmakerboughtin", "contractsent", "closedwon",
+               "closedlost"][d["stage"]], d["amount"], d["close"], d["owner"]["name"],
+               hid(1, d["company"]["i"]), hid(2, d["person"]["i"])] for d in crm.deals])  # fmt: skip
+    for f in ("company", "contact", "owner"):
+        ex.link("deals.csv", f, len(crm.deals))
+    return ex
+
+
+# --- Pipedrive: organizations, persons, deals, activities, linked by name and by id ---------
+def pipedrive(folder: Path, crm: Crm | None = None) -> Export:
+    crm = crm or make_crm(9)
+    ex = Export(folder)
+    ex.write("organizations.csv", ["ID", "Name", "Owner", "Address", "Add time"],
+             [[str(100 + c["i"]), c["name"], c["owner"]["name"], c["city"],
+               "2024-06-01 08:00:00"] for c in crm.companies])  # fmt: skip
+    ex.link("organizations.csv", "owner", len(crm.companies))
+    ex.write("persons.csv", ["ID", "Name", "Organization", "Email - Work", "Phone - Work",
+                             "Owner", "Label"],
+             [[str(500 + p["i"]), p["name"], p["company"]["name"], p["email"], p["phone"],
+               p["owner"]["name"], ["Hot lead", "Customer", "Cold lead"][p["i"] % 3]]
+              for p in crm.people])  # fmt: skip
+    ex.link("persons.csv", "company", len(crm.people))
+    ex.link("persons.csv", "owner", len(crm.people))
+    stages = ["Lead In", "Contact Made", "Demo Scheduled", "Proposal Made",
+              "Negotiations Started", "Negotiations Started", "Negotiations Started"]  # fmt: skip
+    status = ["open"] * 5 + ["won", "lost"]
+    ex.write("deals.csv", ["ID", "Title", "Value", "Currency of Value", "Organization",
+                           "Contact person", "Stage", "Status", "Owner", "Expected close date"],
+             [[str(900 + d["i"]), d["name"], d["amount"], "EUR", d["company"]["name"],
+               d["person"]["name"], stages[d["stage"]], status[d["stage"]], d["owner"]["name"],
+               d["close"]] for d in crm.deals])  # fmt: skip
+    for f in ("company", "owner"):
+        ex.link("deals.csv", f, len(crm.deals))
+    # a person's name is no key when two people share it: only the unique ones resolve
+    names = [p["name"] for p in crm.people]
+    ex.link(
+        "deals.csv", "contact", sum(1 for d in crm.deals if names.count(d["person"]["name"]) == 1)
+    )
+    ex.write("activities.csv", ["ID", "Subject", "Type", "Due date", "Done", "Deal ID",
+                                "Contact person", "Assigned to user"],
+             [[str(2000 + a["i"]), a["subject"], a["kind"].capitalize(), a["when"], "Done",
+               str(900 + a["deal"]["i"]) if a["deal"] else "", a["person"]["name"],
+               a["owner"]["name"]] for a in crm.activities])  # fmt: skip
+    ex.link("activities.csv", "deal", sum(1 for a in crm.activities if a["deal"]))
+    ex.link("activities.csv", "owner", len(crm.activities))
+    ex.link(
+        "activities.csv",
+        "contact",
+        sum(1 for a in crm.activities if names.count(a["person"]["name"]) == 1),
+    )
+    return ex
+
+
+# --- Odoo: res.partner (companies and people in one model, split in two exports) and crm.lead
+def odoo(folder: Path, crm: Crm | None = None) -> Export:
+    crm = crm or make_crm(10)
+    ex = Export(folder)
+    ex.write("Company (res.partner).csv", ["id", "name", "is_company", "website", "email",
+                                           "phone", "city", "user_id", "parent_id/id"],
+             [[f"__export__.res_partner_{c['i'] + 1}_a1b2", c["name"], "True",
+               f"https://{c['domain']}", "", "+1 512 555 0100", c["city"], c["owner"]["name"],
+               f"__export__.res_partner_{c['parent']['i'] + 1}_a1b2" if c["parent"] else ""]
+              for c in crm.companies])  # fmt: skip
+    ex.link(
+        "Company (res.partner).csv", "parent_company", sum(1 for c in crm.companies if c["parent"])
+    )
+    ex.link("Company (res.partner).csv", "owner", len(crm.companies))
+    ex.write("Contact (res.partner).csv", ["id", "name", "is_company", "email", "phone",
+                                           "function", "parent_id/id", "user_id"],
+             [[f"__export__.res_partner_{1000 + p['i']}_c3d4", p["name"], "False", p["email"],
+               p["phone"], p["title"], f"__export__.res_partner_{p['company']['i'] + 1}_a1b2",
+               p["owner"]["name"]] for p in crm.people])  # fmt: skip
+    ex.link("Contact (res.partner).csv", "company", len(crm.people))
+    ex.link("Contact (res.partner).csv", "owner", len(crm.people))
+    stages = ["New", "Qualified", "Qualified", "Proposition", "Proposition", "Won", "Lost"]
+    ex.write("Pipeline (crm.lead).csv", ["id", "name", "partner_id/id", "stage_id",
+                                         "expected_revenue", "date_deadline", "user_id",
+                                         "type"],
+             [[f"__export__.crm_lead_{d['i'] + 1}_e5f6", d["name"],
+               f"__export__.res_partner_{1000 + d['person']['i']}_c3d4", stages[d["stage"]],
+               d["amount"], d["close"], d["owner"]["name"], "opportunity"]
+              for d in crm.deals])  # fmt: skip
+    ex.link("Pipeline (crm.lead).csv", "contact", len(crm.deals))
+    ex.link("Pipeline (crm.lead).csv", "owner", len(crm.deals))
+    return ex
+
+
+VENDORS = {"zoho": zoho, "hubspot_ui": hubspot_ui, "hubspot_ids": hubspot_ids, "maven": maven,
+           "dynamics": dynamics, "handkept": handkept, "salesforce": salesforce_export,
+           "pipedrive": pipedrive, "odoo": odoo}  # fmt: skip

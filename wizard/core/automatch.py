@@ -144,8 +144,9 @@ _SIGNATURE = {
 
 def _ref_match_by(header_norm: str, values: list[str], allowed: tuple[str, ...]) -> str:
     words = header_norm.split()
-    if words and words[-1] in ("id", "ids", "key", "nr", "number", "no"):
-        return "source_id"
+    names = values and _share(values, re.compile(r"^[^\d@]+\s[^\d@]+$")) > 0.8
+    if words and words[-1] in ("id", "ids", "key", "nr", "number", "no") and not names:
+        return "source_id"  # (Odoo's 'user_id' holds the user's name: matched by name)
     if "email" in words or "mail" in words or _share(values, _EMAIL) > 0.6:
         return "email" if "email" in allowed else "source_id"
     if "domain" in words and "domain" in allowed:
@@ -216,6 +217,10 @@ def match_columns(ent: Entity, columns: list[str], sample: pd.DataFrame | None =
             continue
         if prefix_entity == ent.name:
             header = rest
+        words = header.split()
+        if len(words) >= 2 and entity_word(words[0]) == ent.name and words[-1] != "id":
+            header = " ".join(words[1:])  # Zoho's 'Potential Name' in Potentials: the name
+
         own_words = header.split()
         if (
             len(own_words) >= 2
@@ -225,6 +230,11 @@ def match_columns(ent: Entity, columns: list[str], sample: pd.DataFrame | None =
             target, conf = "source_id", 0.95
         else:
             target, conf = _score(ent, header)
+            if header.endswith(" id") and values and _share(values, _IDLIKE) < 0.5:
+                # Odoo's 'stage_id' holds 'Qualified': the stage itself
+                alt, alt_conf = _score(ent, header[:-3])
+                if alt_conf > conf:
+                    target, conf = alt, alt_conf
         if target is None or conf < (0.6 if for_detection else SUGGEST):
             continue
         f = ent.field(target)

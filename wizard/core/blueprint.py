@@ -181,6 +181,7 @@ COMPANY = Entity(
             "description", "about", "notes", "beschreibung", "descripcion", "omschrijving")),
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
+            "user id", "salesperson", "sales person", "responsible", "ownerid", "smownerid",
             "owner", "owner id", "company owner", "account owner", "owner email", "assigned to",
             "sales rep", "besitzer", "verantwortlich", "proprietaire", "responsable",
             "propietario", "eigenaar")),
@@ -254,6 +255,7 @@ CONTACT = Entity(
             "entreprise", "empresa", "bedrijf", "azienda", "org id", "organization id")),
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
+            "user id", "salesperson", "sales person", "responsible", "ownerid", "smownerid",
             "owner", "owner id", "contact owner", "owner email", "assigned to", "sales rep",
             "account manager", "salesperson", "sales agent", "sales person", "rep",
             "besitzer", "verantwortlich", "proprietaire", "responsable", "propietario",
@@ -287,16 +289,20 @@ DEAL = Entity(
             "nombre de la oportunidad", "oportunidad", "naam", "titolo")),
         Field("amount", "Amount", T.MONEY, synonyms=(
             "amount", "value", "deal value", "deal amount", "betrag", "wert", "montant",
+            "expected revenue", "estimated value", "estimatedvalue", "close value",
+            "estimated revenue", "planned revenue",
             "valeur", "importe", "valor", "monto", "bedrag", "waarde", "importo")),
         Field("currency", "Currency", T.TEXT, synonyms=(
             "currency", "currency code", "currency of value", "waehrung", "wahrung", "devise",
             "moneda", "valuta", "moeda")),
         Field("stage", "Stage", T.PICKLIST, options=STAGES, synonyms=(
             "stage", "deal stage", "stagename", "stage name", "phase", "verkaufsphase",
+            "stage id", "stepname", "step name", "sales stage", "deal stage id",
             "etape", "étape", "etapa", "fase", "pipeline stage")),
         Field("pipeline", "Pipeline", T.TEXT, synonyms=("pipeline", "sales pipeline")),
         Field("close_date", "Close date", T.DATE, synonyms=(
             "close date", "closedate", "expected close date", "closing date", "abschlussdatum",
+            "estimated close date", "estimatedclosedate", "date deadline", "expected closing",
             "date de cloture", "fecha de cierre", "sluitingsdatum", "data di chiusura",
             "won time")),
         Field("probability", "Probability (%)", T.NUMBER, synonyms=(
@@ -323,6 +329,7 @@ DEAL = Entity(
             "person", "person id", "ansprechpartner", "kontakt", "contacto")),
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
+            "user id", "salesperson", "sales person", "responsible", "ownerid", "smownerid",
             "owner", "owner id", "deal owner", "opportunity owner", "assigned to",
             "sales rep", "sales agent", "salesperson", "account manager", "verantwortlich", "proprietaire", "propietario", "eigenaar")),
         Field("created_at", "Created", T.DATETIME, synonyms=(
@@ -331,6 +338,7 @@ DEAL = Entity(
     ),
     synonyms=("opportunity", "opportunities", "deal", "deals", "oppty", "opps", "pipeline",
               "potential", "potentials", "sales pipeline", "negociacoes", "oportunidades",
+              "crm lead", "crm leads",
               "affaires", "opportunites", "geschafte", "geschaefte", "verkaufschancen",
               "oportunidades", "negocios", "kansen", "trattative", "sales"),
 )  # fmt: skip
@@ -374,6 +382,7 @@ ACTIVITY = Entity(
                         "whatid", "associated deal", "associated deal ids")),
         Field("owner", "Owner", T.REFERENCE, ref="owner",
               match_by=("source_id", "email", "name"), synonyms=(
+            "user id", "salesperson", "sales person", "responsible", "ownerid", "smownerid",
             "owner", "owner id", "assigned to", "assigned to user", "activity owner",
             "created by", "user")),
     ),

@@ -96,6 +96,7 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
     if sample is None:
         sample = source.preview(SAMPLE_ROWS)
     columns = source.columns
+    profiles = profile_table(sample)
     splan = SourcePlan(file=str(source.path), options=source.options)
     rec = recognise(source.label, columns, sample)
     if rec and entity is not None and rec.spec.entity != (entity or None):
@@ -116,7 +117,6 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
         if spec.merge_into and spec.merge_into["column"] in columns:
             splan.merge_into = dict(spec.merge_into)  # the column itself stays, as custom
     else:
-        profiles = profile_table(sample)
         guess = detect_entity(source.label, columns, sample, profiles)
         splan.entity, splan.entity_confidence = guess.entity, guess.confidence
         if guess.entity is None:
@@ -130,7 +130,8 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
             if m.field not in taken and m.confidence >= SUGGEST:
                 splan.fields.append(m)
                 taken.add(m.field)
-        splan.notes = refine(splan, profile_table(sample), source.label)
+        splan.notes = refine(splan, profiles, source.label)
+        _match_by_values(splan, ent, profiles)
         used = splan.mapped_columns() | set(skipped)
         splan.custom = {c: custom_name(c) for c in columns if c not in used}
         splan.skipped = skipped
@@ -144,6 +145,23 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
                 )
         decide_formats(splan, sample)
     return splan
+
+
+def _match_by_values(splan: SourcePlan, ent, profiles: dict) -> None:
+    """A link said to match by name whose values are emails (HubSpot's 'Contact owner' in some
+    exports) or web addresses matches by those instead."""
+    for fm in splan.fields:
+        f = ent.field(fm.field) if ent.has(fm.field) else None
+        prof = profiles.get(fm.columns[0]) if len(fm.columns) == 1 else None
+        if f is None or f.type != FieldType.REFERENCE or prof is None or fm.match_by != "name":
+            continue
+        better = {"email": "email", "domain": "domain", "url": "domain"}.get(prof.shape)
+        if better and better in f.match_by:
+            fm.match_by = better
+            if better == "domain" and prof.shape == "url":
+                fm.transforms = [*fm.transforms, "domain_from_url"]
+            splan.notes.append(f"{fm.columns[0]} holds {prof.shape}s: its link matches by "
+                               f"{better}")  # fmt: skip
 
 
 def build_plan(sources: list[Source], method: str | None = None) -> Plan:
@@ -219,6 +237,12 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
     links = [ln for ln in links if splans[ln.table].entity]
     for t, text in apply_links(splans, links):
         splans[t].notes.append(text)
+    for sp, source in zip(splans, sources, strict=True):
+        if sp.entity:  # a column a link took over from stays as a custom field, never lost
+            used = sp.mapped_columns() | set(sp.skipped)
+            for c in source.columns:
+                if c not in used:
+                    sp.custom.setdefault(c, custom_name(c))
     for t, sp in enumerate(splans):
         if sp.entity == "activity" and sp.field_map("occurred_at") is None:
             dates = [c for c, p in profiles[t].items() if p.shape == "date"

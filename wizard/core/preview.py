@@ -59,7 +59,7 @@ def preview_rows(plan: Plan, splan: SourcePlan, source: Source | None,
     names = [f.name for f in ent.fields if f.name in shown]
     columns: list[pd.Series] = []
     for name in names:
-        if name in mapped.kept:  # a value its field cannot hold shows as written (flagged)
+        if name in mapped.kept and name in mapped.values:  # shown as written (flagged)
             kept = mapped.kept[name]
             columns.append(mapped.values[name].where(kept == "", kept))
         elif name in mapped.values:

@@ -85,7 +85,10 @@ class _Inserter:
         taken = set(splan.custom.values())
         self.kept: list[tuple[str, str]] = []
         for fm in splan.fields:
-            if self.ent.has(fm.field) and self.ent.field(fm.field).type in _KEEPS:
+            if self.ent.has(fm.field) and self.ent.field(fm.field).type in (
+                *_KEEPS,
+                FieldType.REFERENCE,
+            ):
                 prop = as_written(fm.field)
                 while prop in taken:
                     prop += "_"
@@ -604,11 +607,15 @@ def _resolve_links(db, entity: str) -> None:
                 continue
             if col == "key":  # by record id: parent_key() reads r_ itself, nothing to store
                 continue
-            # prefer a loadable parent; a rejected one still tells the orphan's reason
+            # prefer a loadable parent; a rejected one still tells the orphan's reason. A name
+            # (or email, or domain) that two different records share links to neither: which
+            # one was meant cannot be told, so the value stays as written and is flagged
             db.execute(
                 f"UPDATE {t} SET p_{f.name}=(SELECT o.key FROM {parent} o WHERE "
                 f"o.{col}={t}.r_{f.name} ORDER BY o.reason IS NOT NULL, o.sid LIMIT 1) "
-                f"WHERE r_{f.name} IS NOT NULL AND b_{f.name}=?",
+                f"WHERE r_{f.name} IS NOT NULL AND b_{f.name}=? AND (SELECT COUNT(DISTINCT "
+                f"COALESCE(o.dup_of, o.key)) FROM {parent} o WHERE o.{col}={t}.r_{f.name} AND "
+                "o.reason IS NULL) <= 1",
                 (kind,),
             )
 

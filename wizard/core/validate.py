@@ -280,6 +280,12 @@ class Checker:
                 use = filled & (raw.str.startswith(fm.prefix) if fm.prefix else True)
                 match_by = fm.match_by or "source_id"
                 key = raw[use]
+                many = key.str.contains(";", regex=False) if match_by != "name" else None
+                if many is not None and many.any():
+                    # 'Associated Company IDs' = '123;456': the first is the link, the whole
+                    # cell stays as written beside it
+                    kept[f.name] = raw.where(raw.index.isin(key[many].index), "")
+                    key = key.where(~many, key.str.split(";").str[0].str.strip())
                 key = (_name_key(f.ref or "", key) if match_by == "name"
                        else _key(key, match_by, self.salesforce))  # fmt: skip
                 refs[f.name] = (key, match_by, raw[use], col)

@@ -62,7 +62,8 @@ def contradicted(fm: FieldMap, entity: str, prof: ColumnProfile, splan: SourcePl
         # dates as text, or Excel serial numbers (45123)
         if (
             shape != "date"
-            and _share(values, lambda v: bool(_DATEISH.search(v)) or v.isdigit()) < 0.5
+            and _share(values, lambda v: bool(_DATEISH.search(v)) or (v.isdigit() and len(v) <= 5))
+            < 0.5
         ):
             return "its values are not dates"
     elif f.type == FieldType.BOOLEAN:

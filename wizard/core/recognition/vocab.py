@@ -78,7 +78,7 @@ _ACTIVITY = {
     "Email": ("email", "emails", "e mail", "e mails", "mail", "mails", "courriel", "courriels",
               "correo", "correos", "list email", "listemail", "sent email", "emailmessage",
               "email message", "emailmessages", "sent"),
-    "Call": ("call", "calls", "phone call", "phone calls", "anruf", "anrufe", "telefonat",
+    "Call": ("call", "calls", "phone call", "phone calls", "phonecall", "phonecalls", "anruf", "anrufe", "telefonat",
              "telefonate", "appel", "appels", "llamada", "llamadas", "ligacao", "ligacoes",
              "chamada", "chamadas", "telefonata", "telefonate", "gesprek", "gesprekken",
              "telefoongesprek", "log a call"),
