@@ -157,8 +157,10 @@ def _shape(values: list[str], header: str) -> tuple[str, float]:
 
 def profile_column(name: str, series: pd.Series) -> ColumnProfile:
     values = [v.strip() for v in series.tolist() if isinstance(v, str) and v.strip()]
-    # Zoho and others write 0 (or 'null') for "no link": not a value
-    values = [v for v in values if v not in ("0", "null", "NULL", "None", "-")] or values
+    # Zoho and others write 0 (or 'null') for "no link": not a value, when it repeats (a record
+    # whose id is 0 has it once)
+    nones = [m for m in ("0", "null", "NULL", "None", "-") if values.count(m) > 1]
+    values = [v for v in values if v not in nones] or values
     distinct = list(dict.fromkeys(values))
     shape, share = _shape(values, name)
     return ColumnProfile(name, len(series), len(values), len(distinct), shape, share, distinct)
