@@ -131,6 +131,19 @@ def test_mapping_preview_transforms_value_maps_and_plan_files(qtbot, wizard, tmp
     assert page.preview_model.data(page.preview_model.index(0, col)) == "LEE"
     assert fields.data(fields.index(last, 4)) == "UPPER CASE"
     assert page.dirty and not page.isComplete()
+    # a link: how it finds its record is the admin's choice (id, name, email, domain)
+    company = [f.name for f in fields.fields].index("company")
+    page.fields.setCurrentIndex(fields.index(company, 0))
+    assert (
+        details.format.isVisibleTo(details)
+        and "among your companies" in details.format_label.text()
+    )
+    choices = [details.format.itemData(i) for i in range(details.format.count())]
+    assert choices == ["source_id", "name", "domain"]
+    assert details.format.currentData() == "source_id"
+    details.format.setCurrentIndex(details.format.findData("name"))
+    assert fields.splan.field_map("company").match_by == "name"
+    assert fields.splan.field_map("company").origin == "admin"
     # a picklist's value map, through the combo an admin uses
     _pick(page.file, "activities.csv")
     fields = page.field_model
@@ -139,7 +152,7 @@ def test_mapping_preview_transforms_value_maps_and_plan_files(qtbot, wizard, tmp
     table = details.values
     at = next(i for i in range(table.rowCount()) if table.item(i, 0).text() == "Carrier pigeon")
     combo = table.cellWidget(at, 1)
-    assert combo.currentData() == ""  # not an option: the row cannot load
+    assert combo.currentData() == ""  # not an option: kept as written, flagged
     col = page.preview_model.preview.fields.index("type")
     assert (3, col) in page.preview_model.preview.problems
     combo.setCurrentIndex(combo.findData("Note"))

@@ -250,3 +250,22 @@ def test_a_version_1_ledger_is_upgraded(tmp_path: Path) -> None:
     cols = {r[1] for r in ledger.db.execute("PRAGMA table_info(stage_contact)")}
     assert {"vr", "vk", "mhash"} <= cols and ledger.meta("ledger_version") == "2"
     ledger.close()
+
+
+def test_tables_that_are_no_entity_are_left_out_with_the_reason(tmp_path: Path) -> None:
+    write(tmp_path / "contacts.csv", ["Contact ID", "Name", "Email"],
+          [[f"C{i}", f"Person Number{i}", f"p{i}@x.com"] for i in range(5)])  # fmt: skip
+    write(tmp_path / "Tickets.csv", ["Ticket ID", "Subject", "Contact ID", "Created"],
+          [[f"T{i}", "Printer broken", f"C{i}", "2024-01-02"] for i in range(4)])  # fmt: skip
+    write(tmp_path / "CampaignMember.csv", ["Id", "CampaignId", "ContactId", "Status"],
+          [[f"M{i}", "701A", f"C{i}", "Sent"] for i in range(3)])  # fmt: skip
+    write(tmp_path / "products.csv", ["product", "series", "sales_price"],
+          [["GTX Basic", "GTX", "550"], ["GTX Pro", "GTX", "4821"]])  # fmt: skip
+    report = inspect([str(tmp_path)])
+    notes = {Path(s.file).name: (s.entity, s.note) for s in report.plan.sources}
+    assert notes["contacts.csv"][0] == "contact"
+    for name, what, rows in (("Tickets.csv", "support tickets", 4),
+                             ("CampaignMember.csv", "campaign members", 3),
+                             ("products.csv", "products", 2)):  # fmt: skip
+        entity, note = notes[name]
+        assert entity is None and what in note and f"its {rows} rows are left out" in note

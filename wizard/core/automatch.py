@@ -83,6 +83,36 @@ def is_summary(columns: list[str]) -> bool:
     return len(columns) <= 4 and bool(normed & _SUMMARY_HEADERS)
 
 
+# Tables CRMs export that are none of the blueprint's entities: not imported, said why
+NOT_ENTITIES = {
+    "ticket": "support tickets", "tickets": "support tickets", "case": "support cases",
+    "cases": "support cases", "product": "products", "products": "products",
+    "line item": "line items", "line items": "line items", "lineitem": "line items",
+    "lineitems": "line items", "quote": "quotes", "quotes": "quotes", "invoice": "invoices",
+    "invoices": "invoices", "order": "orders", "orders": "orders", "sales order": "orders",
+    "sales orders": "orders", "purchase orders": "orders", "campaign member": "campaign members",
+    "campaign members": "campaign members", "campaignmember": "campaign members",
+    "pricebook": "price books", "price book": "price books", "price books": "price books",
+    "pricebookentry": "price books", "vendors": "vendors", "solutions": "solutions",
+    "lookup": "a lookup list", "lookups": "a lookup list", "picklist values": "a lookup list",
+    "produtos": "products", "produkte": "products", "produits": "products",
+    "productos": "products", "chamados": "support tickets",
+}  # fmt: skip
+
+
+def not_an_entity(name: str) -> str | None:
+    """What a table holds when its name says it is none of the entities ('Tickets.csv')."""
+    stem = name.partition(" [")[0]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    words = norm(stem).split()
+    for size in (2, 1):
+        for i in range(len(words) - size, -1, -1):
+            hit = NOT_ENTITIES.get(" ".join(words[i : i + size]))
+            if hit:
+                return hit
+    return None
+
+
 def detect_entity(name: str, columns: list[str], sample: pd.DataFrame | None = None,
                   profiles: dict | None = None) -> EntityGuess:  # fmt: skip
     """Which entity a table holds, from its file/sheet name, its headers and (with
@@ -90,6 +120,11 @@ def detect_entity(name: str, columns: list[str], sample: pd.DataFrame | None = N
     file is called ('Our customers.csv')."""
     if is_summary(columns):
         return EntityGuess(None, 0.9, "a summary report (totals per group), not records")
+    other = not_an_entity(name)
+    if other:
+        return EntityGuess(None, 0.9, f"it holds {other}, which the new CRM's blueprint has no "
+                           "place for (choose an entity for it on the Sources page to import "
+                           "it anyway)")  # fmt: skip
     scores = dict.fromkeys(ENTITIES, 0.0)
     hint = _name_hint(name)
     if hint:

@@ -15,8 +15,10 @@ from wizard.core.automatch import (
     detect_entity,
     is_summary,
     match_columns,
+    not_an_entity,
 )
 from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.errors import CutoverError
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.presets import apply_spec, recognise
 from wizard.core.recognition.links import apply_links, candidate_columns, infer, table_keys
@@ -147,6 +149,13 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
     return splan
 
 
+def _count_rows(source: Source) -> int:
+    try:
+        return sum(len(frame) for frame in source.chunks())
+    except CutoverError:
+        return 0
+
+
 def _match_by_values(splan: SourcePlan, ent, profiles: dict) -> None:
     """A link said to match by name whose values are emails (HubSpot's 'Contact owner' in some
     exports) or web addresses matches by those instead."""
@@ -175,6 +184,10 @@ def build_plan(sources: list[Source], method: str | None = None) -> Plan:
     splans = [plan_source(s, sample) for s, sample in zip(sources, samples, strict=True)]
     _link_tables(sources, samples, splans)
     derived = derive_parents(splans)
+    for sp, source, sample in zip(splans, sources, samples, strict=True):
+        if sp.entity is None:  # how much is left out is part of the reason
+            rows = len(sample) if len(sample) < SAMPLE_ROWS else _count_rows(source)
+            sp.note = f"{sp.note.rstrip('.')}; its {rows:,} rows are left out."
     presets = {sp.preset for sp in splans if sp.preset}
     preset = presets.pop() if len(presets) == 1 else None
     chosen = method or ("integration_sync" if preset else "manual")
@@ -215,7 +228,7 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
         return
     # tables nothing explained, not summaries and not the admin's 'not imported', are tried too
     open_ = [t for t, sp in enumerate(splans) if sp.entity is None and not sp.preset
-             and not is_summary(sources[t].columns)]  # fmt: skip
+             and not is_summary(sources[t].columns) and not not_an_entity(sources[t].label)]  # fmt: skip
     for t in open_:
         splans[t].entity = "activity"  # as a hypothesis, for the candidates
     candidates = [(t, c) for t, sp in enumerate(splans) if sp.entity

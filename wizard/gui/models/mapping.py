@@ -217,10 +217,17 @@ class FieldMappingModel(QAbstractTableModel):
         return True
 
     def set_format(self, row: int, kind: str, value: str) -> bool:
-        """A date order (MDY, DMY, YMD) or a decimal mark ('.' or ',') for the field's column."""
+        """A date order (MDY, DMY, YMD) or a decimal mark ('.' or ',') for the field's column,
+        or how a link finds its record (``match_by``: source_id, name, email or domain)."""
         fm = self.splan.field_map(self.fields[row].name) if 0 <= row < len(self.fields) else None
         if fm is None:
             return False
+        if kind == "match_by":
+            if (fm.match_by or "source_id") == value or value not in self.fields[row].match_by:
+                return False
+            fm.match_by, fm.origin = value, "admin"
+            self._changed(row)
+            return True
         table = self.splan.date_orders if kind == "date_order" else self.splan.decimal_marks
         if table.get(fm.columns[0]) == value:
             return False
@@ -230,7 +237,7 @@ class FieldMappingModel(QAbstractTableModel):
 
     def set_value(self, row: int, source_value: str, option: str) -> bool:
         """A picklist's value map: ``source_value`` becomes ``option`` ('' = no option: the
-        row cannot load)."""
+        value loads as written, flagged)."""
         if not 0 <= row < len(self.fields):
             return False
         vmap = self.splan.value_maps.setdefault(self.fields[row].name, {})

@@ -40,6 +40,8 @@ from wizard.gui.models.preview import PreviewModel
 DATE_ORDERS = [("MDY", "Month / day / year (US)"), ("DMY", "Day / month / year"),
                ("YMD", "Year / month / day")]  # fmt: skip
 DECIMALS = [(".", "1,234.56 (point)"), (",", "1.234,56 (comma)")]
+MATCH_WORDS = {"source_id": "their record ID in the old CRM", "name": "their name",
+               "email": "their email address", "domain": "their web domain"}  # fmt: skip
 NO_OPTION = "(none: kept as written, flagged)"
 
 
@@ -63,7 +65,7 @@ class FieldDetails(QWidget):
         self.transforms.itemChanged.connect(self._transforms_changed)
         self.format_label = QLabel()
         self.format = QComboBox()
-        self.format.setAccessibleName("Date order or decimal mark")
+        self.format.setAccessibleName("Date order, decimal mark, or how a link finds its record")
         self.format.currentIndexChanged.connect(self._format_changed)
         self.values = QTableWidget(0, 2)
         self.values.setHorizontalHeaderLabels(["In your file", "Becomes"])
@@ -120,6 +122,12 @@ class FieldDetails(QWidget):
             kind, choices = "date_order", DATE_ORDERS
             current = orders.get(fm.columns[0], "MDY").rstrip("?")
             self.format_label.setText("Dates are written:")
+        elif fm is not None and f.type == FieldType.REFERENCE:
+            kind = "match_by"
+            choices = [(m, MATCH_WORDS[m]) for m in f.match_by]
+            current = fm.match_by or "source_id"
+            what = ENTITIES[f.ref or ""].label.split(" (")[0].lower()
+            self.format_label.setText(f"Finds its record among your {what} by:")
         elif fm is not None and f.type in (FieldType.NUMBER, FieldType.MONEY):
             marks = self.page.field_model.splan.decimal_marks
             kind, choices = "decimal", DECIMALS
