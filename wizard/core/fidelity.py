@@ -115,8 +115,9 @@ def fidelity(ledger: Ledger, phase: str | None = None,
         if not fi.counted:
             fi.values = fi.values_kept = 0
         if rejected:
-            fi.why.append(f"{rejected:,} rows were rejected ({lost_rejected:,} values), each "
-                          "with its reason in the error file")  # fmt: skip
+            rows = "1 row was" if rejected == 1 else f"{rejected:,} rows were"
+            fi.why.append(f"{rows} rejected ({lost_rejected:,} values), each with its reason "
+                          "in the error file")  # fmt: skip
         if lost_cells and fi.counted:
             cols = (skipped or {}).get(label) or []
             named = f" (the plan leaves out {', '.join(cols)})" if cols else ""

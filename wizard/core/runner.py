@@ -157,12 +157,18 @@ class PhaseResult:
         out = [a.line() for a in self.accounting]
         for rec in self.reconciliation:
             out += rec.lines()
-        for fi in self.fidelity:
-            out.append(Fidelity(**{k: v for k, v in fi.items() if k != "complete"}).line())
-            out += [f"  {why}" for why in fi.get("why", []) if not fi.get("complete")]
+        out += self.fidelity_lines()
         out += [f"rejected {n}: {reason}" for reason, n in self.reasons[:reasons]]
         if self.message and self.state != COMPLETED:
             out.append(self.message)
+        return out
+
+    def fidelity_lines(self) -> list[str]:
+        """Per file: the records, links and values that reached the target, and why not."""
+        out = []
+        for fi in self.fidelity:
+            out.append(Fidelity(**{k: v for k, v in fi.items() if k != "complete"}).line())
+            out += [f"  {why}" for why in fi.get("why", []) if not fi.get("complete")]
         return out
 
     def to_dict(self) -> dict[str, object]:

@@ -276,11 +276,11 @@ class PhasePage(SessionPage):
         height = self.table.horizontalHeader().height() + 4
         height += sum(self.table.rowHeight(i) for i in range(self.table.rowCount()))
         self.table.setMaximumHeight(height)
-        lines = [result.headline()]
+        lines = [result.headline(), *result.fidelity_lines()]
         for rec in result.reconciliation:
             lines += rec.lines()
         lines += [f"Rejected {n:,}: {reason}" for reason, n in result.reasons[:5]]
-        if result.message and result.state != "completed":
+        if result.message and not result.message.startswith("Completed and reconciled"):
             lines.append(result.message)
         self.result_text.setPlainText("\n".join(lines))
 
