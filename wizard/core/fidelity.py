@@ -63,13 +63,16 @@ def _found(ref: str, parent: str, alias: str = "s") -> str:
             f"{stage_table(parent)}) ELSE {alias}.p_{ref} IS NOT NULL END)")  # fmt: skip
 
 
-def fidelity(ledger: Ledger, phase: str | None = None,
-             skipped: dict[str, list[str]] | None = None) -> list[Fidelity]:  # fmt: skip
-    """Per staged file (only its rows of ``phase`` when given). ``skipped``: file label ->
-    the columns the plan leaves out on purpose, named in the reasons."""
+def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[str]] | None = None,
+             entities: tuple[str, ...] | None = None) -> list[Fidelity]:  # fmt: skip
+    """Per staged file (only its rows of ``phase`` when given, of ``entities`` when given).
+    ``skipped``: file label -> the columns the plan leaves out on purpose, named in the
+    reasons."""
     db = ledger.db
     out = []
     for fid, label, entity in db.execute("SELECT fid, label, entity FROM files ORDER BY fid"):
+        if entities is not None and entity not in entities:
+            continue
         ent = ENTITIES[entity]
         t = stage_table(entity)
         refs = [f for f in ent.references]

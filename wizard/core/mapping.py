@@ -89,7 +89,7 @@ def decide_formats(splan: SourcePlan, sample: pd.DataFrame) -> None:
 
 
 def plan_source(source: Source, sample: pd.DataFrame | None = None,
-                entity: str | None = None) -> SourcePlan:  # fmt: skip
+                entity: str | None = None, profiles: dict | None = None) -> SourcePlan:  # fmt: skip
     """Recognise one table and map its columns, with no manual work.
 
     ``entity`` is the admin's word on what the table holds ('' for 'not imported'): a known
@@ -98,7 +98,7 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
     if sample is None:
         sample = source.preview(SAMPLE_ROWS)
     columns = source.columns
-    profiles = profile_table(sample)
+    profiles = profiles if profiles is not None else profile_table(sample)
     splan = SourcePlan(file=str(source.path), options=source.options)
     rec = recognise(source.label, columns, sample)
     if rec and entity is not None and rec.spec.entity != (entity or None):
@@ -181,8 +181,10 @@ def build_plan(sources: list[Source], method: str | None = None) -> Plan:
     values, and a table no name or header explained becomes activities when its rows hang on
     records of the others (a campaign send, a transaction of a customer)."""
     samples = [s.preview(SAMPLE_ROWS) for s in sources]
-    splans = [plan_source(s, sample) for s, sample in zip(sources, samples, strict=True)]
-    _link_tables(sources, samples, splans)
+    profiles = [profile_table(sample) for sample in samples]
+    splans = [plan_source(s, sample, profiles=p)
+              for s, sample, p in zip(sources, samples, profiles, strict=True)]  # fmt: skip
+    _link_tables(sources, samples, splans, profiles)
     derived = derive_parents(splans)
     for sp, source, sample in zip(splans, sources, samples, strict=True):
         if sp.entity is None:  # how much is left out is part of the reason
@@ -219,9 +221,8 @@ def derive_parents(splans: list[SourcePlan]) -> list[dict[str, str | None]]:
     return out
 
 
-def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
-                 splans: list[SourcePlan]) -> None:  # fmt: skip
-    profiles = [profile_table(sample) for sample in samples]
+def _link_tables(sources: list[Source], samples: list[pd.DataFrame], splans: list[SourcePlan],
+                 profiles: list[dict]) -> None:  # fmt: skip
     tables = list(zip(sources, samples, profiles, [s.entity for s in splans], strict=True))
     keys = [k for t, sp in enumerate(splans) for k in table_keys(t, sp, profiles[t])]
     if not keys:
@@ -240,7 +241,8 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame],
         dated = any(p.shape == "date" for p in profiles[t].values())
         if mine and dated:
             note = splans[t].note
-            splans[t] = plan_source(sources[t], samples[t], entity="activity")
+            splans[t] = plan_source(sources[t], samples[t], entity="activity",
+                                    profiles=profiles[t])  # fmt: skip
             splans[t].entity_confidence = 0.7
             splans[t].notes.insert(0, "its rows hang on records of the other files and carry "
                                    "a date: activities" + (f" ({note.rstrip('.')})" if note

@@ -533,7 +533,7 @@ def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: flo
     rec = reconcile(ledger, target, phase)
     result = PhaseResult(phase.name, phase.label, COMPLETED, acc, rec, seconds, rows)
     result.reasons = reasons.most_common(10)
-    kept = fidelity(ledger, phase.name, skipped)
+    kept = fidelity(ledger, phase.name, skipped, phase.entities)
     result.fidelity = [f.to_dict() for f in kept]
     behind = [f for f in kept if not f.complete]
     unbalanced = [a for a in acc if not a.balanced or a.pending]

@@ -212,7 +212,6 @@ class _Inserter:
         field, beside it as written, in a custom field, or as a link). Columns the plan leaves
         out on purpose keep nothing: that loss is counted too."""
         idx = frame.index
-        read = pd.Series(0, index=idx, dtype="int64")
         kept = pd.Series(0, index=idx, dtype="int64")
         blank = pd.Series("", index=idx, dtype=object)
         holds: dict[str, pd.Series] = {}  # column -> rows where something it fed is kept
@@ -225,14 +224,14 @@ class _Inserter:
                     has |= mapped.kept[fm.field] != ""
             for col in fm.columns:
                 holds[col] = holds[col] | has if col in holds else has
-        custom = set(self.splan.custom)
-        for col in frame.columns:
-            filled = frame[col].str.strip() != ""
-            read += filled
-            if col in custom:
-                kept += filled
-            elif col in holds:
-                kept += filled & holds[col]
+        filled = frame.ne("")
+        read = filled.sum(axis=1).astype("int64")
+        custom = [c for c in self.splan.custom if c in filled.columns]
+        if custom:
+            kept += filled[custom].sum(axis=1)
+        for col, has in holds.items():
+            if col in filled.columns and col not in self.splan.custom:
+                kept += filled[col] & has
         return read, kept
 
     def insert_set_aside(self, source: Source, label: str) -> None:

@@ -376,10 +376,7 @@ class Checker:
         with none of these cannot exist. A deal or an activity is a fact: any value will do."""
         index = frame.index
         if self.ent.name in ("deal", "activity"):
-            present = pd.Series(False, index=index)
-            for col in frame.columns:
-                present |= frame[col].str.strip() != ""
-            return present
+            return frame.ne("").any(axis=1)
         present = pd.Series(False, index=index)
         for name in _IDENTITY[self.ent.name]:
             if name in values:
@@ -656,6 +653,7 @@ def validate(plan: Plan, sources: dict[tuple[str, str | None], Source],
 def _duplicates(index: KeyIndex, findings: Findings, result: Validation) -> None:
     db = index.db
     db.execute("CREATE INDEX k ON keys(entity, kind, key)")
+    db.execute("CREATE INDEX k_row ON keys(file, row, kind)")  # a row's own record id
     merged = db.execute(
         "SELECT a.entity, a.file, a.row, a.merge_to FROM keys a WHERE a.kind='source_id' AND "
         "a.merge_to IS NOT NULL AND EXISTS (SELECT 1 FROM keys b WHERE b.entity=a.entity AND "

@@ -63,18 +63,25 @@ def normalise(value: str, match_by: str, entity: str) -> str:
 
 def _parent_values(source: Source, sample_rows: int, sample, keys: list[Key],
                    wanted: set[str]) -> dict[str, set[str]]:  # fmt: skip
-    """For each key column, which of the ``wanted`` (normalised) values it holds."""
+    """For each key column, which of the ``wanted`` (normalised) values it holds. Whole
+    columns at a time: ids and emails vectorised, names normalised once per distinct value."""
     found: dict[str, set[str]] = {k.column: set() for k in keys}
+    wanted_list = list(wanted)
 
     def scan(frame) -> None:
         for k in keys:
             if k.column not in frame.columns:
                 continue
-            for v in frame[k.column].tolist():
-                if v:
-                    n = normalise(v, k.match_by, k.entity)
-                    if n in wanted:
-                        found[k.column].add(n)
+            col = frame[k.column].str.strip()
+            if k.match_by == "name":
+                distinct = col.unique()
+                normed = {v: normalise(v, "name", k.entity) for v in distinct if v}
+                hits = {n for n in normed.values() if n in wanted}
+            else:
+                if k.match_by in ("email", "domain"):
+                    col = col.str.lower()
+                hits = set(col[col.isin(wanted_list)].unique())
+            found[k.column] |= hits
 
     if len(sample) < sample_rows:  # the sample is the whole table
         scan(sample)
@@ -112,8 +119,9 @@ def infer(tables: list[tuple[Source, object, dict[str, ColumnProfile], object]],
     wanted.discard("")
     held: dict[tuple[int, str], set[str]] = {}
     by_table: dict[int, list[Key]] = {}
-    for key in keys:
-        by_table.setdefault(key.table, []).append(key)
+    for key in keys:  # only the tables some candidate of another table may point to
+        if any(t != key.table or key.entity == "company" for t, _ in candidates):
+            by_table.setdefault(key.table, []).append(key)
     for t, ks in by_table.items():
         source, sample, _, _ = tables[t]
         for column, values in _parent_values(source, sample_rows, sample, ks, wanted).items():

@@ -32,7 +32,7 @@ _DATE = re.compile(
 )
 _MONEY = re.compile(r"^[-+]?\s*[$€£¥R]*\s*[$€£¥]?\s*-?\d{1,3}(?:[,. '\u00a0]?\d{3})*(?:[.,]\d+)?"
                     r"\s*(?:[$€£¥]|[A-Z]{3}|k|m|mm|bn)?$", re.I)  # fmt: skip
-_BOOL = {"true", "false", "yes", "no", "y", "n", "0", "1", "sim", "nao", "si", "ja", "nein",
+_BOOL = {"true", "false", "yes", "no", "y", "n", "0", "1", "sim", "nao", "não", "si", "ja", "nein",
          "oui", "non", "t", "f", "x", "checked", "unchecked", "wahr", "falsch", "verdadero",
          "falso", "vrai", "faux"}  # fmt: skip
 _LEGAL = {"inc", "ltd", "llc", "gmbh", "corp", "co", "sa", "ag", "plc", "bv", "srl", "spa",
@@ -96,12 +96,12 @@ def _is_person(v: str) -> bool:
     words = v.replace(",", " ").split()
     return (2 <= len(words) <= 5 and all(w[:1].isalpha() for w in words)
             and sum(w[:1].isupper() for w in words) >= len(words) - 1
-            and not any(norm(w) in _LEGAL for w in words))  # fmt: skip
+            and not any(w.lower().strip(".") in _LEGAL for w in words))  # fmt: skip
 
 
 def _is_company(v: str) -> bool:
-    words = norm(v).split()
-    return bool(words) and (words[-1] in _LEGAL or "&" in v)
+    words = v.lower().replace(",", " ").split()
+    return bool(words) and (words[-1].strip(".") in _LEGAL or "&" in v)
 
 
 def _shape(values: list[str], header: str) -> tuple[str, float]:
@@ -131,7 +131,7 @@ def _shape(values: list[str], header: str) -> tuple[str, float]:
         ("url", lambda v: bool(_URL.match(v))),
         ("domain", lambda v: bool(_DOMAIN.match(v))),
         ("date", lambda v: bool(_DATE.match(v))),
-        ("boolean", lambda v: norm(v) in _BOOL),
+        ("boolean", lambda v: v.lower() in _BOOL),
         ("money", _is_number),
         ("phone", lambda v: bool(_PHONE.match(v)) and sum(c.isdigit() for c in v) >= 7),
         ("alnum_id", lambda v: bool(_ALNUM_ID.match(v)) and len(v) <= 40),
