@@ -35,8 +35,9 @@ def main() -> int:
             result = "fail" if i == 3 else "pass"
             comment = "Owner missing on this deal; fixed in the old CRM." if i == 3 else ""
             qa.record_spot_check(project.state, spot, result, "Dana Lee", comment)
-        qa.decide(project.state, "quality.rejected", "Dana Lee",
-                  "The 12 rejected rows are test data the sales team does not want.")  # fmt: skip
+        qa.decide(project.state, "consistency.picklists", "Dana Lee",
+                  "'Carrier pigeon' and 'Hot prospect?' become options in the new CRM; the "
+                  "sales team confirmed both.")  # fmt: skip
         qa.decide(project.state, "accessibility.spot_checks", "Dana Lee",
                   "The failed check was fixed at the source and re-checked.")  # fmt: skip
         qa.decide(project.state, "accessibility.find_own", "Sam Ortiz")

@@ -23,6 +23,7 @@ from wizard.resources import demo_dir
 SHEETS = [
     "Summary",
     "Phases",
+    "Fidelity",
     "Rejections",
     "Reasons",
     "Findings",
@@ -85,6 +86,7 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
     for expected in ("Cutover report: demo", "The sandbox rehearsal is complete",
                      "Sandbox: where every row went", "Active sales contacts",
                      "No row was rejected", "Loaded with findings (27 records)",
+                     "What reached the target, file by file", "1,000 of 1,000",
                      "is not one of the options", "Carrier pigeon", "Orphans and duplicates", "Journal",
                      "Appendix: the plan", "Manual CSV Import"):  # fmt: skip
         assert expected in flat, expected
@@ -106,6 +108,8 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True)}
     assert isinstance(summary["Sandbox rehearsal completed (buffer start)"], datetime)
     assert summary["Rows rejected"] == 0 and summary["Records loaded with findings"] == 27
+    kept = {r[0]: r for r in wb["Fidelity"].iter_rows(values_only=True)}
+    assert kept["activities.csv"][2:4] == (1000, 1000) and kept["contacts.csv"][6] > 0
     flagged = list(wb["Loaded with findings"].iter_rows(values_only=True))[1:]
     assert len(flagged) == 27 and any("Carrier pigeon" in (r[5] or "") for r in flagged)
     wb.close()

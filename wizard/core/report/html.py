@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from wizard.core.report.charts import outcomes_chart, reasons_chart
-from wizard.core.report.model import OUTCOMES, Report
+from wizard.core.report.model import OUTCOMES, Report, fidelity_rows
 from wizard.core.report.model import at_text as _at
 
 CSS = """
@@ -67,6 +67,11 @@ def render_html(report: Report) -> str:
                                 ["Testing buffer", r.buffer_text]]  # fmt: skip
     rows += [[label, when or "not yet"] for label, when in r.dates]
     parts.append(_table(["", ""], rows))
+    parts.append("<h2>What reached the target, file by file</h2>")
+    parts.append("<p class='small'>Counted from the files: every row, every link to a record "
+                 "the files hold, every non-empty value.</p>")  # fmt: skip
+    parts.append(_table(["File", "Records", "Links", "Values", "What did not arrive, and why"],
+                        fidelity_rows(r)))  # fmt: skip
     parts.append("<h2>Phases</h2>")
     parts.append(_image(outcomes_chart(r), "Records per phase and outcome"))
     parts.append(_table(

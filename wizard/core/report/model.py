@@ -91,6 +91,7 @@ class Report:
     flagged: list[Reason]  # findings on records that loaded (values kept as written, ...)
     flagged_rows: list[Rejected]  # those records, with their findings and values
     flagged_total: int  # records that loaded with at least one finding
+    fidelity: list[dict[str, Any]]  # per file: records, links, values that reached the target
     orphans: list[tuple[str, int, int, str]]  # relation, linked, orphans, policy
     duplicates: list[tuple[str, int]]  # entity, rows merged
     qa: list[dict[str, Any]]
@@ -307,6 +308,7 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
         flagged=flagged,
         flagged_rows=flagged_rows,
         flagged_total=flagged_total,
+        fidelity=[f.to_dict() for f in main.fidelity(plan)],  # type: ignore[union-attr]
         orphans=orphans,
         duplicates=duplicates,
         qa=[i.to_dict() for i in items],
@@ -320,6 +322,19 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
     )  # fmt: skip
     report.verdict = _verdict(report, live_done)
     return report
+
+
+def fidelity_rows(report: Report) -> list[list[object]]:
+    """The fidelity table, as the three writers show it."""
+
+    def part(kept: int, total: int) -> str:
+        return f"{kept:,} of {total:,}" + (f" ({kept / total:.1%})" if total and kept != total
+                                           else "")  # fmt: skip
+
+    return [[f["label"], part(f["records_kept"], f["records"]), part(f["links_kept"], f["links"]),
+             part(f["values_kept"], f["values"]) if f["counted"] else "not counted",
+             "all of it" if f["complete"] else "; ".join(f["why"])]
+            for f in report.fidelity]  # fmt: skip
 
 
 def _by_at(entry: dict[str, str] | None) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from wizard.core.report.charts import outcomes_chart, reasons_chart
-from wizard.core.report.model import OUTCOMES, Report
+from wizard.core.report.model import OUTCOMES, Report, fidelity_rows
 from wizard.core.report.model import at_text as _at
 
 FONT, BOLD = "CW-Sans", "CW-Sans-Bold"
@@ -114,6 +114,11 @@ def write_pdf(report: Report, path: Path) -> Path:
                ["Testing buffer", r.buffer_text]]  # fmt: skip
     summary += [[label, when or "not yet"] for label, when in r.dates]
     story.append(table(None, summary, [1, 2.6]))
+    story.append(Paragraph("What reached the target, file by file", h2))
+    story.append(p("Counted from the files: every row, every link to a record the files hold, "
+                   "every non-empty value.", body))  # fmt: skip
+    story.append(table(["File", "Records", "Links", "Values", "What did not arrive, and why"],
+                       fidelity_rows(r), [2.2, 1.2, 1.2, 1.4, 3.0]))  # fmt: skip
     story.append(Paragraph("Phases", h2))
     story += image(outcomes_chart(r))
     for env in dict.fromkeys(x.environment for x in r.phases):
@@ -145,7 +150,7 @@ def write_pdf(report: Report, path: Path) -> Path:
                    "in a custom field beside it when the field could not hold it).", body))  # fmt: skip
     story.append(table(["Finding", "Records", "Example rows"],
                        [[x.text, x.count, "\n".join(x.examples)] for x in r.flagged[:15]],
-                       [3, 0.7, 5]))  # fmt: skip
+                       [3, 0.9, 4.8]))  # fmt: skip
     story.append(Paragraph("Orphans and duplicates", h2))
     story.append(table(["Relation", "Linked", "Orphans", "What the plan did with them"],
                        [list(o) for o in r.orphans], [2.5, 1, 1, 3]))  # fmt: skip

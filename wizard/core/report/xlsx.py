@@ -74,6 +74,12 @@ def write_xlsx(report: Report, path: Path) -> Path:
         s.add([p.environment, p.label, p.state, p.read, *[getattr(p, o) for o in OUTCOMES],
                round(p.seconds, 2), round(p.rows_per_s, 1), p.balanced, p.reconciled,
                "; ".join(p.reconciliation)])  # fmt: skip
+    s = _Sheet(book, fmt, "Fidelity", ["File", "Entity", "Records", "Records kept", "Links",
+                                       "Links kept", "Values", "Values kept", "Why not all"],
+               [34, 10, 10, 12, 10, 10, 10, 12, 90])  # fmt: skip
+    for f in r.fidelity:
+        s.add([f["label"], f["entity"], f["records"], f["records_kept"], f["links"],
+               f["links_kept"], f["values"], f["values_kept"], "; ".join(f["why"])])  # fmt: skip
     s = _Sheet(book, fmt, "Rejections", ["Environment", "Entity", "File", "Row", "Reason", "Values"],
                [11, 12, 22, 8, 70, 90])  # fmt: skip
     for x in r.rejected:
