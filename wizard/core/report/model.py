@@ -161,54 +161,28 @@ def _row_values(mig: Migration, entity: str, sid: int) -> tuple[str, int | None,
     return label, row, text[:400]
 
 
-def _rejections(
-    mig: Migration, env: str, full_limit: int
-) -> tuple[list[Reason], list[Rejected], int]:
-    kinds: Counter[str] = Counter()
-    examples: dict[str, list[tuple[str, int]]] = {}
-    rows: list[Rejected] = []
-    total = 0
-    for entity, sid, reason in mig.ledger.db.execute(
-        "SELECT entity, sid, reason FROM outcomes WHERE outcome='rejected' ORDER BY entity, sid"
-    ):
-        total += 1
-        kind = _reason_kind(reason or "")
-        kinds[kind] += 1
-        if len(examples.setdefault(kind, [])) < EXAMPLES:
-            examples[kind].append((entity, sid))
-        if len(rows) < full_limit:
-            label, row, values = _row_values(mig, entity, sid)
-            rows.append(Rejected(env, ENTITIES[entity].label, label, row, reason or "", values))
-    reasons = []
-    for kind, n in kinds.most_common():
-        shown = []
-        for entity, sid in examples[kind]:
-            label, row, values = _row_values(mig, entity, sid)
-            shown.append(f"{label}, row {row}: {values}")
-        reasons.append(Reason(kind, n, shown))
-    return reasons, rows, total
-
-
 _SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-Z])")
+Grouped = tuple[list[Reason], list[Rejected], int]
 
 
-def _flagged(mig: Migration, env: str, full_limit: int) -> tuple[list[Reason], list[Rejected], int]:
-    """What loaded records carry a finding about (a value kept as written, a value made from
-    the rest of the row, a link left out), grouped by kind, with example rows."""
+def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
+             sentences: bool) -> Grouped:  # fmt: skip
+    """Rows of ``outcomes`` whose ``column`` says something (a rejection's reason, a loaded
+    record's findings), grouped by kind with example rows, the rows themselves (up to
+    ``full_limit``) and how many there are. ``sentences``: one text may say several things."""
     kinds: Counter[str] = Counter()
     examples: dict[str, list[tuple[str, int]]] = {}
     rows: list[Rejected] = []
     total = 0
-    for entity, sid, note in mig.ledger.db.execute(
-        "SELECT entity, sid, note FROM outcomes WHERE note IS NOT NULL AND outcome IN "
-        "('loaded', 'updated', 'unchanged') ORDER BY entity, sid"
+    for entity, sid, text in mig.ledger.db.execute(
+        f"SELECT entity, sid, {column} FROM outcomes WHERE {where} ORDER BY entity, sid"
     ):
         total += 1
         if len(rows) < full_limit:
             label, row, values = _row_values(mig, entity, sid)
-            rows.append(Rejected(env, ENTITIES[entity].label, label, row, note, values))
-        for sentence in dict.fromkeys(_SENTENCE.split(note)):
-            kind = _reason_kind(sentence)
+            rows.append(Rejected(env, ENTITIES[entity].label, label, row, text or "", values))
+        for part in dict.fromkeys(_SENTENCE.split(text or "")) if sentences else [text or ""]:
+            kind = _reason_kind(part)
             kinds[kind] += 1
             if len(examples.setdefault(kind, [])) < EXAMPLES:
                 examples[kind].append((entity, sid))
@@ -220,6 +194,17 @@ def _flagged(mig: Migration, env: str, full_limit: int) -> tuple[list[Reason], l
             shown.append(f"{label}, row {row}: {values}")
         out.append(Reason(kind, n, shown))
     return out, rows, total
+
+
+def _rejections(mig: Migration, env: str, full_limit: int) -> Grouped:
+    return _grouped(mig, env, full_limit, "reason", "outcome='rejected'", sentences=False)
+
+
+def _flagged(mig: Migration, env: str, full_limit: int) -> Grouped:
+    """What loaded records carry a finding about (a value kept as written, a value made from
+    the rest of the row, a link left out)."""
+    return _grouped(mig, env, full_limit, "note", "note IS NOT NULL AND outcome IN ('loaded', "
+                    "'updated', 'unchanged')", sentences=True)  # fmt: skip
 
 
 def _plan_appendix(plan: Plan) -> list[dict[str, Any]]:
