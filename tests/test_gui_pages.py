@@ -250,9 +250,11 @@ def test_rail_shows_a_finished_phase_and_errors_are_plain(qtbot, wizard, tmp_pat
 
 
 def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> None:
+    # enough batches (of 20) that the phase cannot end between its first progress and the close
+    ROWS = 12_000
     export = tmp_path / "export"
     write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
-          [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(3000)])  # fmt: skip
+          [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(ROWS)])  # fmt: skip
     folder = projects_dir() / "big"
     first = new_wizard(qtbot)
     first.session.batch_rows = 20
@@ -274,7 +276,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
     with Migration(folder) as mig:
         assert phase_state(mig.ledger, "companies") == PAUSED
         loaded = mig.ledger.db.execute("SELECT COUNT(*) FROM outcomes").fetchone()[0]
-        assert 0 < loaded < 3000
+        assert 0 < loaded < ROWS
     # days later: the welcome page offers to go on
     second = new_wizard(qtbot)
     welcome = second.currentPage()
@@ -293,7 +295,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
     db = sqlite3.connect(folder / "sandbox.db")
     try:
         assert db.execute("SELECT COUNT(*), COUNT(DISTINCT source_id) FROM companies"
-                          ).fetchone() == (3000, 3000)  # fmt: skip
+                          ).fetchone() == (ROWS, ROWS)  # fmt: skip
     finally:
         db.close()
 

@@ -59,6 +59,7 @@ EXPECTED = {
         "Account.csv": ("company", {"source_id": "Id"}),
         "Contact.csv": ("contact", {"source_id": "Id"}),
         "Opportunity.csv": ("deal", {"source_id": "Id", "stage": "StageName"}),
+        "OpportunityContactRole.csv": ("deal", {"source_id": "Id", "contact": "ContactId"}),
         "Task.csv": ("activity", {"source_id": "Id"}),
         "Event.csv": ("activity", {"source_id": "Id"}),
     },

@@ -326,6 +326,16 @@ def salesforce_export(folder: Path, crm: Crm | None = None) -> Export:
               for d in crm.deals])  # fmt: skip
     ex.link("Opportunity.csv", "company", len(crm.deals))
     ex.link("Opportunity.csv", "owner", len(crm.deals))
+    # the contact of each deal (and a second one for every fifth) in a file of its own
+    roles = [(d, d["person"], "Decision Maker", "true") for d in crm.deals]
+    roles += [(d, crm.people[(d["person"]["i"] + 1) % len(crm.people)], "Influencer", "false")
+              for d in crm.deals if d["i"] % 5 == 0]  # fmt: skip
+    ex.write("OpportunityContactRole.csv", ["Id", "OpportunityId", "ContactId", "Role",
+                                            "IsPrimary", "CreatedDate"],
+             [[sfid("00K", i), sfid("006", d["i"]), sfid("003", p["i"]), role, primary, created]
+              for i, (d, p, role, primary) in enumerate(roles)])  # fmt: skip
+    ex.link("OpportunityContactRole.csv", "contact", len(roles))
+    ex.link("Opportunity.csv", "contact", len(crm.deals))  # the first role becomes its link
     tasks = [a for a in crm.activities if a["kind"] != "meeting"]
     ex.write("Task.csv", ["Id", "WhoId", "WhatId", "Subject", "ActivityDate", "Status",
                           "TaskSubtype", "OwnerId", "CreatedDate"],

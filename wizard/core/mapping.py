@@ -21,9 +21,16 @@ from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.errors import CutoverError
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.presets import apply_spec, recognise
-from wizard.core.recognition.links import apply_links, candidate_columns, infer, table_keys
+from wizard.core.recognition.links import (
+    Link,
+    apply_links,
+    candidate_columns,
+    infer,
+    reference_field,
+    table_keys,
+)
 from wizard.core.recognition.profile import profile_table
-from wizard.core.recognition.refine import refine
+from wizard.core.recognition.refine import record_id_column, refine
 from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import DateEvidence, decide_decimal
@@ -149,6 +156,53 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
     return splan
 
 
+_JUNCTION_WORDS = {"role", "roles", "relation", "relations", "relationship", "association",
+                   "associations", "junction", "link", "links", "member", "members"}  # fmt: skip
+
+
+def _junction(label: str, links: list[Link]) -> tuple[Link, Link] | None:
+    """A table whose rows only tie records of two other files together (Salesforce's
+    OpportunityContactRole and AccountContactRelation, association exports): (the link to the
+    records it adds to, the link to what it adds)."""
+    words = set(norm(label.rsplit(".", 1)[0]).split())
+    if not words & _JUNCTION_WORDS:
+        return None
+    by_id = [ln for ln in links if ln.key.match_by == "source_id" and not ln.polymorphic]
+    for owner in by_id:
+        for other in by_id:
+            if other.key.entity != owner.key.entity and reference_field(
+                owner.key.entity, other.key.entity, "source_id"
+            ):
+                return owner, other
+    return None
+
+
+def _junction_plan(source: Source, sample: pd.DataFrame, profiles: dict, owner: Link,
+                   other: Link) -> SourcePlan:  # fmt: skip
+    """Each row is merged into the record it adds to (which keeps every link, the first as its
+    own and all as associations, and the row's other values); a row whose record no file
+    holds cannot exist on its own."""
+    splan = plan_source(source, sample, entity=owner.key.entity, profiles=profiles)
+    field = reference_field(owner.key.entity, other.key.entity, "source_id") or ""
+    splan.fields = [m for m in splan.fields if m.field != field and m.columns != [owner.column]
+                    and m.columns != [other.column]]  # fmt: skip
+    splan.fields.append(FieldMap(field, [other.column], match_by="source_id",
+                                 confidence=other.contained))  # fmt: skip
+    splan.merge_into = {"column": owner.column, "entity": owner.key.entity, "required": True}
+    splan.custom.pop(other.column, None)
+    own = record_id_column(splan, profiles, source.label)  # the row's own id, if it has one
+    if own and splan.field_map("source_id") is None:
+        splan.fields.insert(0, FieldMap("source_id", [own], confidence=0.9))
+        splan.custom.pop(own, None)
+    splan.entity_confidence = 0.8
+    what = ENTITIES[owner.key.entity].label.lower()
+    to = ENTITIES[other.key.entity].label.lower()
+    splan.notes.insert(0, f"it ties {what} to {to}: each row is merged into the record its "
+                       f"{owner.column} names, which keeps every one of its {to} (the first as "
+                       "its link, all as associations) and the row's other values")  # fmt: skip
+    return splan
+
+
 def _count_rows(source: Source) -> int:
     try:
         return sum(len(frame) for frame in source.chunks())
@@ -230,16 +284,27 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame], splans: lis
     # tables nothing explained, not summaries and not the admin's 'not imported', are tried too
     open_ = [t for t, sp in enumerate(splans) if sp.entity is None and not sp.preset
              and not is_summary(sources[t].columns) and not not_an_entity(sources[t].label)]  # fmt: skip
+    # and tables whose name says they tie records together, whatever entity the name suggests
+    ties = {t: sp for t, sp in enumerate(splans) if sp.entity and not sp.preset
+            and _JUNCTION_WORDS & set(norm(sources[t].label.rsplit(".", 1)[0]).split())}  # fmt: skip
+    open_ += list(ties)
     for t in open_:
         splans[t].entity = "activity"  # as a hypothesis, for the candidates
     candidates = [(t, c) for t, sp in enumerate(splans) if sp.entity
                   for c in candidate_columns(t, sp, profiles[t])]  # fmt: skip
     links = infer(tables, keys, candidates, SAMPLE_ROWS)
+    junctions: dict[int, tuple[Link, Link]] = {}
     for t in open_:
         mine = [ln for ln in links if ln.table == t and ln.key.entity in ("contact", "company",
                                                                            "deal")]  # fmt: skip
         dated = any(p.shape == "date" for p in profiles[t].values())
-        if mine and dated:
+        pair = _junction(sources[t].label, mine)
+        if pair:
+            junctions[t] = pair
+            splans[t] = _junction_plan(sources[t], samples[t], profiles[t], *pair)
+        elif t in ties:  # not a tie after all: what its name and columns said stands
+            splans[t] = plan_source(sources[t], samples[t], profiles=profiles[t])
+        elif mine and dated:
             note = splans[t].note
             splans[t] = plan_source(sources[t], samples[t], entity="activity",
                                     profiles=profiles[t])  # fmt: skip
@@ -249,7 +314,7 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame], splans: lis
                                                            else ""))  # fmt: skip
         else:
             splans[t].entity = None
-    links = [ln for ln in links if splans[ln.table].entity]
+    links = [ln for ln in links if splans[ln.table].entity and ln.table not in junctions]
     for t, text in apply_links(splans, links):
         splans[t].notes.append(text)
     for sp, source in zip(splans, sources, strict=True):

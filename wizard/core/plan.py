@@ -59,7 +59,10 @@ class SourcePlan:
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     date_orders: dict[str, str] = field(default_factory=dict)  # column -> MDY, DMY or YMD
     decimal_marks: dict[str, str] = field(default_factory=dict)  # column -> '.' or ','
-    merge_into: dict[str, str] | None = None  # {"column": ..., "entity": ...}
+    # {"column": ..., "entity": ..., "required": bool}: each row is merged into the record that
+    # column names (converted leads; with "required", a row whose record no file holds cannot
+    # exist on its own: the rows of a file that only ties records together)
+    merge_into: dict[str, Any] | None = None
     note: str = ""  # why a table is not imported (entity None), in plain words
     notes: list[str] = field(default_factory=list)  # what recognition decided from the values
 

@@ -399,6 +399,7 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
         _derive_parents(db, plan)
+        _ties_without_their_record(db, plan)
         for name in ENTITIES:
             _merge_duplicates(db, name)
             _enrich_survivors(db, name)
@@ -534,6 +535,33 @@ def _derive_parents(db, plan: Plan) -> None:
             db.execute("DELETE FROM files WHERE fid=?", (fid,))
 
 
+_TIE = "Not loaded: the {what} it adds to ('{{}}') is not in your files, and this file only ties records together."
+
+
+def _ties_without_their_record(db, plan: Plan) -> None:
+    """A row of a file that only ties records together (``merge_into`` with "required") whose
+    record no file holds cannot exist on its own: rejected, with the reason."""
+    for splan in plan.sources:
+        if not (splan.merge_into and splan.merge_into.get("required") and splan.entity):
+            continue
+        found = db.execute("SELECT fid FROM files WHERE path=? AND sheet=?",
+                           (splan.file, splan.options.sheet or "")).fetchone()  # fmt: skip
+        if found is None:
+            continue
+        t = stage_table(splan.entity)
+        what = ENTITIES[splan.entity].record
+        text = _TIE.format(what=what)
+        marker = text.split("(")[0] + "%"
+        db.execute(f"UPDATE {t} SET reason=NULL WHERE fid=? AND reason LIKE ?", (found[0], marker))
+        rows = db.execute(
+            f"SELECT sid, merge_key FROM {t} s WHERE fid=? AND reason IS NULL AND (merge_key IS "
+            f"NULL OR NOT EXISTS (SELECT 1 FROM {t} o WHERE o.key=s.merge_key AND o.fid != s.fid))",
+            (found[0],),
+        ).fetchall()
+        db.executemany(f"UPDATE {t} SET reason=? WHERE sid=?",
+                       [(text.format(key or ""), sid) for sid, key in rows])  # fmt: skip
+
+
 def _enrich_survivors(db, entity: str) -> None:
     """A record that duplicates another is merged into it, and so are its values: a field the
     survivor leaves empty is filled; a value that differs is kept beside the field, as
@@ -543,6 +571,17 @@ def _enrich_survivors(db, entity: str) -> None:
     names = value_fields(ENTITIES[entity])
     cols = ", ".join(f"f_{n}" for n in names)
     db.execute(f"UPDATE {t} SET mhash=NULL WHERE mhash IS NOT NULL")
+    # a link the survivor lacks comes from its first duplicate that has it (a file that ties
+    # deals to contacts gives each deal its first contact; every one is an association)
+    for f in ref_fields(ENTITIES[entity]):
+        first = (f"(SELECT d.{{c}} FROM {t} d WHERE d.dup_of={t}.key AND d.reason IS NULL AND "
+                 f"d.r_{f} IS NOT NULL ORDER BY d.sid LIMIT 1)")  # fmt: skip
+        db.execute(
+            f"UPDATE {t} SET r_{f}={first.format(c=f'r_{f}')}, b_{f}={first.format(c=f'b_{f}')}, "
+            f"v_{f}={first.format(c=f'v_{f}')} WHERE r_{f} IS NULL AND dup_of IS NULL AND "
+            f"reason IS NULL AND key IN (SELECT dup_of FROM {t} WHERE dup_of IS NOT NULL AND "
+            f"r_{f} IS NOT NULL)"
+        )
     survivors = db.execute(
         f"SELECT DISTINCT dup_of FROM {t} WHERE dup_of IS NOT NULL AND reason IS NULL"
     ).fetchall()
@@ -666,10 +705,13 @@ def _active(db, plan: Plan, as_of: date) -> None:
         )
     if rule.open_deal:
         marks = ",".join("?" * len(CLOSED_STAGES))
+        # a row merged into a deal (a contact role) is as open as that deal
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact')} FROM stage_deal "
-            "WHERE r_contact IS NOT NULL AND reason IS NULL AND COALESCE(f_is_closed, '0') != '1' "
-            f"AND COALESCE(f_stage, '') NOT IN ({marks}))",
+            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact', 'd')} FROM "
+            "stage_deal d LEFT JOIN stage_deal s ON s.key=d.dup_of AND s.dup_of IS NULL AND "
+            "s.reason IS NULL WHERE d.r_contact IS NOT NULL AND d.reason IS NULL AND "
+            "COALESCE(s.f_is_closed, d.f_is_closed, '0') != '1' AND COALESCE(s.f_stage, "
+            f"d.f_stage, '') NOT IN ({marks}))",
             CLOSED_STAGES,
         )
     if rule.open_deal and rule.via_company:
@@ -705,6 +747,11 @@ def _phases(db) -> None:
     db.execute(f"UPDATE {a} SET phase='active' WHERE phase != 'active' AND ({held})")
     db.execute(f"UPDATE {a} SET phase='activities' WHERE phase='active' AND NOT "
                f"(COALESCE({held}, 0))")  # fmt: skip
+    for name in ENTITIES:  # a merged row loads in the phase of the record it is merged into
+        t = stage_table(name)
+        db.execute(f"UPDATE {t} SET phase=(SELECT o.phase FROM {t} o WHERE o.key={t}.dup_of AND "
+                   f"o.dup_of IS NULL ORDER BY o.sid LIMIT 1) WHERE dup_of IS NOT NULL AND EXISTS "
+                   f"(SELECT 1 FROM {t} o WHERE o.key={t}.dup_of AND o.dup_of IS NULL)")  # fmt: skip
     for name in ENTITIES:
         db.execute(f"UPDATE {stage_table(name)} SET ord=0 WHERE ord != 0")
     # parents before children: each company one level below the company it belongs to

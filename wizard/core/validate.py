@@ -354,7 +354,8 @@ class Checker:
             empty &= identity
             if f.name in invalid and f.type in IN_FIELD:
                 empty &= ~invalid[f.name]
-            if empty.any():
+            if empty.any() and not (splan.merge_into and splan.merge_into.get("required")):
+                # (rows that only tie records together take the record's own values)
                 self._derive(f, empty, values, refs, frame, notes)
         self.error_rows += int(errors.sum())
         return Mapped(

@@ -154,6 +154,9 @@ _NAME_OBJECTS = {norm(k): k for k in OBJECTS} | {"opportunity history": "Opportu
 def _object_from_ids(columns: list[str], sample: pd.DataFrame | None) -> str | None:
     if sample is None or sample.empty:
         return None
+    own = [c for c in columns if norm(c) in ("id", "record id")]
+    if own:  # the table's own ids decide; 'OpportunityId' in a contact-roles file is a link
+        columns = own
     for col in columns:
         if norm(col) not in ("id", "record id") and not norm(col).endswith(" id"):
             continue
