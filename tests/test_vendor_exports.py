@@ -60,6 +60,7 @@ EXPECTED = {
         "Contact.csv": ("contact", {"source_id": "Id"}),
         "Opportunity.csv": ("deal", {"source_id": "Id", "stage": "StageName"}),
         "OpportunityContactRole.csv": ("deal", {"source_id": "Id", "contact": "ContactId"}),
+        "AccountContactRelation.csv": ("contact", {"source_id": "Id", "company": "AccountId"}),
         "Task.csv": ("activity", {"source_id": "Id"}),
         "Event.csv": ("activity", {"source_id": "Id"}),
     },

@@ -316,6 +316,16 @@ def salesforce_export(folder: Path, crm: Crm | None = None) -> Export:
                created] for p in crm.people])  # fmt: skip
     ex.link("Contact.csv", "company", len(crm.people))
     ex.link("Contact.csv", "owner", len(crm.people))
+    # every contact's direct account, and an indirect one for every fourth
+    relations = [(p, p["company"], "true") for p in crm.people]
+    relations += [(p, crm.companies[(p["company"]["i"] + 3) % len(crm.companies)], "false")
+                  for p in crm.people if p["i"] % 4 == 0]  # fmt: skip
+    ex.write("AccountContactRelation.csv", ["Id", "AccountId", "ContactId", "Roles", "IsDirect",
+                                            "CreatedDate"],
+             [[sfid("07k", i), sfid("001", c["i"]), sfid("003", p["i"]),
+               "Business User" if direct == "true" else "Technical Buyer", direct, created]
+              for i, (p, c, direct) in enumerate(relations)])  # fmt: skip
+    ex.link("AccountContactRelation.csv", "company", len(relations))
     stages = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
               "Negotiation/Review", "Closed Won", "Closed Lost"]  # fmt: skip
     ex.write("Opportunity.csv", ["Id", "IsDeleted", "AccountId", "Name", "StageName", "Amount",
