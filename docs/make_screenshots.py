@@ -86,6 +86,9 @@ def main() -> int:
     mapping.fields.setCurrentIndex(fields.index(row, 0))
     mapping.tabs.setCurrentIndex(1)
     shot("05-mapping-field")
+    row = next(i for i, f in enumerate(fields.fields) if f.name == "company")
+    mapping.fields.setCurrentIndex(fields.index(row, 0))
+    shot("05b-mapping-link")  # how a link finds its record: id, name or domain
     w.next()
     shot("06-relations")
     w.next()
