@@ -105,11 +105,14 @@ def not_an_entity(name: str) -> str | None:
     stem = name.partition(" [")[0]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     words = norm(stem).split()
+    if " ".join(words) in NOT_ENTITIES:  # 'Quote.csv', 'Case.csv', 'Product2.csv'
+        return NOT_ENTITIES[" ".join(words)]
     for size in (2, 1):
         for i in range(len(words) - size, -1, -1):
-            hit = NOT_ENTITIES.get(" ".join(words[i : i + size]))
-            if hit:
-                return hit
+            phrase = " ".join(words[i : i + size])
+            # one word alone only in the plural: 'unclosed_quote.csv' holds no quotes
+            if phrase in NOT_ENTITIES and (size == 2 or phrase.endswith("s")):
+                return NOT_ENTITIES[phrase]
     return None
 
 
@@ -156,6 +159,9 @@ def detect_entity(name: str, columns: list[str], sample: pd.DataFrame | None = N
         if mails and people:  # people: contacts, or owners when the name says so
             scores["contact"] += 3.0
             scores["owner"] += 2.0
+        elif mails:  # one email per row: people still, more likely than not
+            scores["contact"] += 2.0
+            scores["owner"] += 1.0
         if any(s in ("url", "domain") for s in shapes) and not mails:
             scores["company"] += 1.0
     best = max(scores, key=lambda k: scores[k])

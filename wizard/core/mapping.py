@@ -243,7 +243,8 @@ def build_plan(sources: list[Source], method: str | None = None) -> Plan:
     for sp, source, sample in zip(splans, sources, samples, strict=True):
         if sp.entity is None:  # how much is left out is part of the reason
             rows = len(sample) if len(sample) < SAMPLE_ROWS else _count_rows(source)
-            sp.note = f"{sp.note.rstrip('.')}; its {rows:,} rows are left out."
+            left = "its 1 row is" if rows == 1 else f"its {rows:,} rows are"
+            sp.note = f"{sp.note.rstrip('.')}; {left} left out."
     presets = {sp.preset for sp in splans if sp.preset}
     preset = presets.pop() if len(presets) == 1 else None
     chosen = method or ("integration_sync" if preset else "manual")
