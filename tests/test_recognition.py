@@ -269,3 +269,17 @@ def test_tables_that_are_no_entity_are_left_out_with_the_reason(tmp_path: Path) 
                              ("products.csv", "products", 2)):  # fmt: skip
         entity, note = notes[name]
         assert entity is None and what in note and f"its {rows} rows are left out" in note
+
+
+def test_a_near_miss_of_a_name_is_said_not_linked(tmp_path: Path) -> None:
+    write(tmp_path / "accounts.csv", ["account", "sector"],
+          [["GTX Pro Ltd", "tech"], ["Acme Corp", "retail"], ["Globex", "energy"]])  # fmt: skip
+    write(tmp_path / "deals.csv", ["Deal ID", "Deal Name", "Account Name", "Amount"],
+          [["D1", "One", "Acme Corp", "10"], ["D2", "Two", "GTXPro", "20"],
+           ["D3", "Three", "Globexx", "30"], ["D4", "Four", "acme corp.", "40"]])  # fmt: skip
+    report = inspect([str(tmp_path)])
+    orphans = [f for f in report.validation.findings.items if f.rule == "orphan"]
+    assert [(f.row, f.value) for f in orphans] == [(4, "Globexx")]
+    assert "The closest is 'globex'" in orphans[0].message
+    # 'acme corp.' is Acme Corp and 'GTXPro' is GTX Pro Ltd (case, spacing, legal suffix)
+    assert report.validation.links["deal.company"] == 3

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
 from wizard.core.plan import FieldMap, Plan, SourcePlan
@@ -723,6 +724,31 @@ def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan
     # links to parents no file holds, which the plan makes from these very references
     made = {(Path(d["file"]).name + (f" [{d['sheet']}]" if d.get("sheet") else ""), d["field"])
             for d in plan.derived}  # fmt: skip
+    names: dict[tuple[str, str], list[str] | None] = {}
+    guesses: dict[tuple[str, str, str], str | None] = {}
+
+    def near_miss(target: str, match_by: str, key: str) -> str | None:
+        """A name (or email, or domain) of the target one or two letters or a space away
+        ('GTXPro' for 'GTX Pro'), said, never linked by itself."""
+        if match_by == "source_id":
+            return None
+        if (target, match_by) not in names:
+            count = db.execute("SELECT COUNT(DISTINCT key) FROM keys WHERE entity=? AND kind=?",
+                               (target, match_by)).fetchone()[0]  # fmt: skip
+            names[(target, match_by)] = [k for (k,) in db.execute(
+                "SELECT DISTINCT key FROM keys WHERE entity=? AND kind=?", (target, match_by)
+            )] if count <= 50_000 else None  # fmt: skip
+        pool = names[(target, match_by)]
+        if not pool or (target, match_by, key) in guesses:
+            return guesses.get((target, match_by, key))
+        squeezed = key.replace(" ", "")
+        hit = next((k for k in pool if k.replace(" ", "") == squeezed), None)
+        if hit is None:
+            best = process.extractOne(key, pool, scorer=fuzz.ratio, score_cutoff=90)
+            hit = best[0] if best else None
+        guesses[(target, match_by, key)] = hit
+        return hit
+
     for ent, fname, target, match_by, _key, file, row, col, value, hit, other in db.execute(query):
         relation = f"{ent}.{fname}"
         if hit or (file, fname) in made:
@@ -744,5 +770,10 @@ def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan
                        f"your {target_label} (matched by {match_by.replace('_', ' ')}); "
                        f"{outcome}.")  # fmt: skip
             fix = "Check the value, or add the missing record to your files."
+            close = near_miss(target, match_by, _key)
+            if close:
+                message += f" The closest is '{close}': a spelling of the same record?"
+                fix = (f"If '{value}' means '{close}', write it the same way in both files "
+                       "(or map the value on the mapping page).")  # fmt: skip
         findings.add(Finding(file, row, col, value, "orphan", "warning", message, fix, ent,
                              fname))  # fmt: skip
