@@ -27,8 +27,9 @@ from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
 from wizard.core.validate import Checker, Findings, Mapped, as_written
 
+# fields whose unreadable values (and a link's whole multi-valued cell) are kept beside them
 _KEEPS = (FieldType.EMAIL, FieldType.DOMAIN, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE,
-          FieldType.DATETIME, FieldType.BOOLEAN)  # fmt: skip
+          FieldType.DATETIME, FieldType.BOOLEAN, FieldType.REFERENCE)  # fmt: skip
 
 _JSON_PAIRS = 60  # key/value pairs per json_object() call (SQLite allows 127 arguments)
 
@@ -85,10 +86,7 @@ class _Inserter:
         taken = set(splan.custom.values())
         self.kept: list[tuple[str, str]] = []
         for fm in splan.fields:
-            if self.ent.has(fm.field) and self.ent.field(fm.field).type in (
-                *_KEEPS,
-                FieldType.REFERENCE,
-            ):
+            if self.ent.has(fm.field) and self.ent.field(fm.field).type in _KEEPS:
                 prop = as_written(fm.field)
                 while prop in taken:
                     prop += "_"

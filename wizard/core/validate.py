@@ -221,7 +221,6 @@ class Checker:
         )  # fmt: skip
         self.column_notes: set[tuple[str, str]] = set()
         self.error_rows = 0
-        self._kept_now: dict[str, pd.Series] = {}
 
     def note(self, rule: str, column: str, message: str, fix: str, severity: str = "warning",
              fname: str | None = None) -> None:  # fmt: skip
@@ -334,8 +333,7 @@ class Checker:
         for name, constant in splan.constants.items():
             if ent.has(name):
                 values[name] = pd.Series(constant, index=frame.index, dtype=object)
-        self._kept_now = kept
-        identity = self._identity(values, refs, frame)
+        identity = self._identity(values, refs, frame, kept)
         missing = ~identity
         if missing.any():
             wanted = _IDENTITY_WORDS[ent.name]
@@ -373,7 +371,7 @@ class Checker:
 
     def _identity(self, values: dict[str, pd.Series],
                   refs: dict[str, tuple[pd.Series, str, pd.Series, str]],
-                  frame: pd.DataFrame) -> pd.Series:  # fmt: skip
+                  frame: pd.DataFrame, kept: dict[str, pd.Series]) -> pd.Series:  # fmt: skip
         """Rows that name the record somehow (an id, a name, an email, a domain): only a row
         with none of these cannot exist. A deal or an activity is a fact: any value will do."""
         index = frame.index
@@ -385,9 +383,9 @@ class Checker:
                 present |= values[name] != ""
             if name in refs:
                 present |= refs[name][2].reindex(index, fill_value="") != ""
-        for name in ("email", "domain", "website"):
-            if name in _IDENTITY[self.ent.name] and name in self._kept_now:
-                present |= self._kept_now[name] != ""
+        for name in ("email", "domain", "website"):  # written, though not readable
+            if name in _IDENTITY[self.ent.name] and name in kept:
+                present |= kept[name] != ""
         return present
 
     def _derive(self, f: Field, empty: pd.Series, values: dict[str, pd.Series],
