@@ -8,14 +8,16 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
@@ -33,12 +35,23 @@ class RelationsPage(QWizardPage):
         self.setSubTitle("Records are linked through the ids in your files. Active sales "
                          "contacts wait for the last phase, after everything else is in place.")  # fmt: skip
         self.links_box = QGroupBox("How your files link")
-        self.links_form = QFormLayout(self.links_box)
-        self.links_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        # one row per link, the text taking the width; many links scroll instead of squeezing
+        inner = QWidget()
+        self.links_grid = QGridLayout(inner)
+        self.links_grid.setColumnStretch(0, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        QVBoxLayout(self.links_box).addWidget(scroll)
         self.policies: dict[str, QComboBox] = {}
         rule_box = QGroupBox("Who is an active sales contact")
         rule = QVBoxLayout(rule_box)
         self.open_deal = QCheckBox("has an open deal")
+        self.via_company = QCheckBox("or works at a company with an open deal that names no "
+                                     "contact (exports that keep the contact-deal link "
+                                     "elsewhere)")  # fmt: skip
+        self.open_deal.toggled.connect(self.via_company.setEnabled)
         self.recent = QCheckBox("had an activity in the last")
         self.days = QSpinBox()
         self.days.setRange(1, 3650)
@@ -49,6 +62,7 @@ class RelationsPage(QWizardPage):
         recent_row.addWidget(self.days)
         recent_row.addStretch(1)
         rule.addWidget(self.open_deal)
+        rule.addWidget(self.via_company)
         rule.addLayout(recent_row)
         rule.addWidget(QLabel("or has one of these lifecycle stages:"))
         self.stages: dict[str, QCheckBox] = {}
@@ -68,9 +82,8 @@ class RelationsPage(QWizardPage):
         apply_row.addWidget(self.apply)
         rule.addLayout(apply_row)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.links_box)
+        layout.addWidget(self.links_box, 1)
         layout.addWidget(rule_box)
-        layout.addStretch(1)
         self.busy = False
 
     def initializePage(self) -> None:
@@ -84,8 +97,10 @@ class RelationsPage(QWizardPage):
             self.wizard().recheck_then(self.initializePage)  # type: ignore[attr-defined]
             return
         self.completeChanged.emit()
-        while self.links_form.rowCount():
-            self.links_form.removeRow(0)
+        while self.links_grid.count():
+            item = self.links_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self.policies = {}
         for relation in sorted(staged.links):
             entity, field = relation.split(".")
@@ -104,11 +119,16 @@ class RelationsPage(QWizardPage):
             label = QLabel(text)
             label.setWordWrap(True)
             label.setBuddy(combo)
-            self.links_form.addRow(label, combo)
+            row = self.links_grid.rowCount()
+            self.links_grid.addWidget(label, row, 0)
+            self.links_grid.addWidget(combo, row, 1)
         if not staged.links:
-            self.links_form.addRow(QLabel("Your files do not link to each other."))
+            self.links_grid.addWidget(QLabel("Your files do not link to each other."), 0, 0)
+        self.links_grid.setRowStretch(self.links_grid.rowCount(), 1)
         rule = plan.active_rule
         self.open_deal.setChecked(rule.open_deal)
+        self.via_company.setChecked(rule.via_company)
+        self.via_company.setEnabled(rule.open_deal)
         self.recent.setChecked(bool(rule.recent_days))
         self.days.setValue(rule.recent_days or 90)
         for stage, box in self.stages.items():
@@ -127,6 +147,7 @@ class RelationsPage(QWizardPage):
             plan.orphan_policy[relation] = combo.currentData()
         rule = plan.active_rule
         rule.open_deal = self.open_deal.isChecked()
+        rule.via_company = self.via_company.isChecked()
         rule.recent_days = self.days.value() if self.recent.isChecked() else None
         rule.lifecycle = [s for s, box in self.stages.items() if box.isChecked()]
 
