@@ -89,3 +89,18 @@ def test_change_a_files_reading_and_entity(tmp_path: Path) -> None:
     assert kept is company and kept.field_map("name").columns == ["Last Name"]
     assert prepared.source_of(kept).options.encoding == "cp1252"
     mig.close()
+
+
+def test_value_maps_see_values_past_the_first_rows(tmp_path: Path) -> None:
+    from wizard.core.preview import unmatched_values
+
+    rows = [[f"D{i}", f"Deal {i}", "Won" if i % 2 else "Qualified To Buy"] for i in range(3000)]
+    rows[2600][2] = "Parked by finance"  # first seen far past the 2,000 rows a preview reads
+    write(tmp_path / "export" / "deals.csv", ["Deal ID", "Deal Name", "Stage"], rows)
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare([tmp_path / "export"])
+        for _ in mig.stage(prepared):
+            pass
+        deals = prepared.plan.sources[0]
+        assert "Parked by finance" not in distinct_values(prepared.source_of(deals), ["Stage"])
+        assert unmatched_values(mig.ledger, deals, "stage") == ["Parked by finance"]

@@ -101,3 +101,24 @@ def distinct_values(source: Source | None, columns: list[str], limit: int = 2000
         if c in frame.columns:
             counts.update(v.strip() for v in frame[c].tolist() if v.strip())
     return [v for v, _ in counts.most_common()]
+
+
+def unmatched_values(ledger, splan: SourcePlan, field: str, limit: int = 500) -> list[str]:
+    """The values of a picklist field that matched no option anywhere in the file, as the
+    last check staged them (every row, not a sample), most common first: what a value map
+    still has to settle. Empty before the file was checked."""
+    ent = ENTITIES.get(splan.entity or "")
+    if ent is None or not ent.has(field) or not ent.field(field).options:
+        return []
+    found = ledger.db.execute("SELECT fid FROM files WHERE path=? AND sheet=?",
+                              (splan.file, splan.options.sheet or "")).fetchone()  # fmt: skip
+    if found is None:
+        return []
+    options = ent.field(field).options
+    marks = ",".join("?" * len(options))
+    rows = ledger.db.execute(
+        f"SELECT f_{field}, COUNT(*) FROM stage_{ent.name} WHERE fid=? AND f_{field} IS NOT "
+        f"NULL AND f_{field} NOT IN ({marks}) GROUP BY 1 ORDER BY 2 DESC LIMIT ?",
+        (found[0], *options, limit),
+    )
+    return [v for v, _ in rows]

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.errors import CutoverError
 from wizard.core.plan import Plan, SourcePlan
-from wizard.core.preview import PREVIEW_ROWS, distinct_values, preview_rows
+from wizard.core.preview import PREVIEW_ROWS, distinct_values, preview_rows, unmatched_values
+from wizard.core.recognition.vocab import option_for
 from wizard.core.transforms import TRANSFORM_LABELS
 from wizard.gui.models.mapping import FieldMappingModel, SourceColumnsModel
 from wizard.gui.models.preview import PreviewModel
@@ -152,11 +153,15 @@ class FieldDetails(QWidget):
         splan = self.page.field_model.splan
         prepared = self.page.wizard().session.prepared  # type: ignore[attr-defined]
         seen = distinct_values(prepared.source_of(splan), fm.columns)[:200]
+        # values anywhere in the file that matched no option at the last check come first
+        session = self.page.wizard().session  # type: ignore[attr-defined]
+        later = unmatched_values(session.migration.ledger, splan, f.name)
+        seen = list(dict.fromkeys([*later, *seen]))
         vmap = splan.value_maps.get(f.name, {})
-        self.values_label.setText(f"Each value in your file (first 2,000 rows) becomes one of "
-                                  f"the {len(f.options)} values of {f.label}:")  # fmt: skip
+        self.values_label.setText(f"Each value in your file becomes one of the {len(f.options)} "
+                                  f"values of {f.label} (the first 2,000 rows, and every value "
+                                  "the last check found matching none):")  # fmt: skip
         self.values.setRowCount(len(seen))
-        by_norm = {o.casefold(): o for o in f.options}
         for i, value in enumerate(seen):
             cell = QTableWidgetItem(value)
             cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -165,7 +170,8 @@ class FieldDetails(QWidget):
             combo.addItem(NO_OPTION, "")
             for o in f.options:
                 combo.addItem(o, o)
-            chosen = vmap.get(value) or by_norm.get(value.casefold(), "")
+            # as the check decides it: the value map, else the option the value means
+            chosen = vmap.get(value) or option_for(value, f.name, f.options)[0]
             combo.setCurrentIndex(max(combo.findData(chosen), 0))
             combo.setAccessibleName(f"{value} becomes")
             combo.currentIndexChanged.connect(self._value_changed)
