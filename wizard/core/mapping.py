@@ -264,6 +264,7 @@ def derive_parents(splans: list[SourcePlan]) -> list[dict[str, str | None]]:
         for fm in sp.fields:
             f = ent.field(fm.field) if ent.has(fm.field) else None
             if (f is None or f.type != FieldType.REFERENCE or f.ref in present
+                    or f.ref not in ("company", "owner")  # deals or people from a name: no
                     or fm.match_by not in ("name", "email", "domain") or len(fm.columns) != 1):  # fmt: skip
                 continue
             parent = ENTITIES[f.ref or ""]
