@@ -80,27 +80,27 @@ def write_xlsx(report: Report, path: Path) -> Path:
     for f in r.fidelity:
         s.add([f["label"], f["entity"], f["records"], f["records_kept"], f["links"],
                f["links_kept"], f["values"], f["values_kept"], "; ".join(f["why"])])  # fmt: skip
-    s = _Sheet(book, fmt, "Rejections", ["Environment", "Entity", "File", "Row", "Reason", "Values"],
-               [11, 12, 22, 8, 70, 90])  # fmt: skip
-    for x in r.rejected:
-        s.add([x.environment, x.entity, x.file, x.row, x.reason, x.values])
-    if r.rejected_total > len(r.rejected):
-        s.add(["", "", "", None, f"... and {r.rejected_total - len(r.rejected):,} more rows: "
-               "see each phase's error file.", ""])  # fmt: skip
-    s = _Sheet(book, fmt, "Reasons", ["Reason", "Rows", "Example rows"], [80, 10, 120])
-    for x in r.reasons:
-        s.add([x.text, x.count, " | ".join(x.examples)])
-    s = _Sheet(book, fmt, "Findings", ["Finding", "Records", "Example rows"], [80, 10, 120])
-    for x in r.flagged:
-        s.add([x.text, x.count, " | ".join(x.examples)])
-    s = _Sheet(book, fmt, "Loaded with findings", ["Environment", "Entity", "File", "Row",
-                                                   "Findings", "Values"],
-               [11, 12, 22, 8, 70, 90])  # fmt: skip
-    for x in r.flagged_rows:
-        s.add([x.environment, x.entity, x.file, x.row, x.reason, x.values])
-    if r.flagged_total > len(r.flagged_rows):
-        s.add(["", "", "", None, f"... and {r.flagged_total - len(r.flagged_rows):,} more "
-               "records: see each phase's success file.", ""])  # fmt: skip
+
+    def rows_sheet(title: str, what: str, rows: list, total: int, rest: str) -> None:
+        """Every row, up to the report's limit, and how many more there are."""
+        s = _Sheet(book, fmt, title, ["Environment", "Entity", "File", "Row", what, "Values"],
+                   [11, 12, 22, 8, 70, 90])  # fmt: skip
+        for x in rows:
+            s.add([x.environment, x.entity, x.file, x.row, x.reason, x.values])
+        if total > len(rows):
+            s.add(["", "", "", None, f"... and {total - len(rows):,} more: {rest}", ""])
+
+    def kinds_sheet(title: str, what: str, kinds: list) -> None:
+        s = _Sheet(book, fmt, title, [what, "Rows", "Example rows"], [80, 10, 120])
+        for x in kinds:
+            s.add([x.text, x.count, " | ".join(x.examples)])
+
+    rows_sheet("Rejections", "Reason", r.rejected, r.rejected_total,
+               "see each phase's error file.")  # fmt: skip
+    kinds_sheet("Reasons", "Reason", r.reasons)
+    kinds_sheet("Findings", "Finding", r.flagged)
+    rows_sheet("Loaded with findings", "Findings", r.flagged_rows, r.flagged_total,
+               "see each phase's success file.")  # fmt: skip
     s = _Sheet(book, fmt, "Orphans", ["Relation", "Linked", "Orphans", "Policy"], [34, 10, 10, 40])
     for o in r.orphans:
         s.add(list(o))
