@@ -277,6 +277,8 @@ def _migrate(args: argparse.Namespace) -> int:
         for splan in prepared.plan.sources:
             for note in splan.notes:
                 _say(f"   recognised in {splan.label}: {note}")
+        for change in prepared.changes:
+            _say(f"   {change}")
         for relation in sorted(staged.orphans):
             if staged.orphans[relation]:
                 _say(f"   links {relation}: {staged.links[relation]:,} found, "

@@ -296,5 +296,16 @@ def match_columns(ent: Entity, columns: list[str], sample: pd.DataFrame | None =
     return [m for m in proposals if id(m) in keep]
 
 
-def custom_name(column: str) -> str:
-    return norm(column).replace(" ", "_") or "column"
+RESERVED = {"cutover_flag"}  # the app's own property on every flagged record
+
+
+def custom_name(column: str, taken: object = ()) -> str:
+    """The custom property a column becomes ('Favourite Colour' -> 'favourite_colour'), made
+    unique among ``taken`` ('favourite-colour' beside it -> 'favourite_colour_2') and never
+    one of the app's own names (a column called 'cutover_flag' -> 'cutover_flag_2')."""
+    base = norm(column).replace(" ", "_") or "column"
+    name, n = base, 1
+    while name in taken or name in RESERVED:  # type: ignore[operator]
+        n += 1
+        name = f"{base}_{n}"
+    return name

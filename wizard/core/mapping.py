@@ -142,7 +142,10 @@ def plan_source(source: Source, sample: pd.DataFrame | None = None,
         splan.notes = refine(splan, profiles, source.label)
         _match_by_values(splan, ent, profiles)
         used = splan.mapped_columns() | set(skipped)
-        splan.custom = {c: custom_name(c) for c in columns if c not in used}
+        splan.custom = {}
+        for c in columns:
+            if c not in used:
+                splan.custom[c] = custom_name(c, set(splan.custom.values()))
         splan.skipped = skipped
         for fm in splan.fields:
             f = ent.field(fm.field)
@@ -324,7 +327,7 @@ def _link_tables(sources: list[Source], samples: list[pd.DataFrame], splans: lis
             used = sp.mapped_columns() | set(sp.skipped)
             for c in source.columns:
                 if c not in used:
-                    sp.custom.setdefault(c, custom_name(c))
+                    sp.custom.setdefault(c, custom_name(c, set(sp.custom.values())))
     for t, sp in enumerate(splans):
         if sp.entity == "activity" and sp.field_map("occurred_at") is None:
             dates = [c for c, p in profiles[t].items() if p.shape == "date"
@@ -351,4 +354,4 @@ def remap(splan: SourcePlan, field: str, columns: list[str], **extra: object) ->
     used = splan.mapped_columns()
     for c in before - used:
         if c not in splan.skipped:
-            splan.custom.setdefault(c, custom_name(c))
+            splan.custom.setdefault(c, custom_name(c, set(splan.custom.values())))

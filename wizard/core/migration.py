@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from wizard.core.automatch import custom_name
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
@@ -60,6 +61,7 @@ class Prepared:
     plan: Plan
     sources: dict[tuple[str, str | None], Source]
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # columns new or gone since the plan
 
     def source_of(self, splan: SourcePlan) -> Source | None:
         return self.sources.get((splan.file, splan.options.sheet))
@@ -86,6 +88,30 @@ class Prepared:
         self.sources[key] = source
         self.plan.sources[at] = new
         return new
+
+
+def _columns_since(plan: Plan, sources: dict[tuple[str, str | None], Source]) -> list[str]:
+    """A saved plan replayed on fresh exports: a column that appeared since is added to the
+    plan as a custom field (nothing it holds is left behind), one that went away is said."""
+    out = []
+    for splan in plan.sources:
+        source = sources.get((splan.file, splan.options.sheet))
+        if source is None or not splan.entity:
+            continue
+        known = splan.mapped_columns() | set(splan.custom) | set(splan.skipped)
+        if splan.merge_into:
+            known.add(splan.merge_into["column"])
+        new = [c for c in source.columns if c not in known]
+        for c in new:
+            splan.custom[c] = custom_name(c, set(splan.custom.values()))
+        if new:
+            out.append(f"{splan.label}: new column{'s' if len(new) > 1 else ''} since the plan "
+                       f"was made: {', '.join(new)}; loaded as custom fields.")  # fmt: skip
+        gone = sorted(known - set(source.columns))
+        if gone:
+            out.append(f"{splan.label}: no longer in the file: {', '.join(gone)}; nothing is "
+                       "loaded from them.")  # fmt: skip
+    return out
 
 
 class Migration:
@@ -149,6 +175,7 @@ class Migration:
             else:
                 src = item.source
                 sources[(str(src.path), src.sheet)] = src
+        changes: list[str] = []
         if plan is None:
             plan = build_plan(list(sources.values()))
         else:
@@ -184,7 +211,8 @@ class Migration:
                         unreadable.append((splan.file, str(exc)))
                         del sources[key]
             plan.sources = [s for s in plan.sources if (s.file, s.options.sheet) in sources]
-        return Prepared(plan, sources, unreadable)
+            changes = _columns_since(plan, sources)
+        return Prepared(plan, sources, unreadable, changes)
 
     def staged_paths(self) -> list[Path]:
         """The files this project has read, as it read them (to reopen it days later)."""

@@ -178,8 +178,11 @@ def _bad_values(db: sqlite3.Connection, kind: str) -> tuple[int, list[str]]:
                          f"[0-3][0-9]*' OR date(substr({col}, 1, 10)) IS NULL)")  # fmt: skip
                 args = []
             elif kind == "phones" and f.type == FieldType.PHONE:
-                where, args = f"{col} != '' AND NOT ({col} GLOB '+[1-9]*' AND NOT " \
-                              f"substr({col}, 2) GLOB '*[^0-9]*')", []  # fmt: skip
+                # E.164, with an extension as RFC 3966 writes it (';ext=12')
+                number = f"(CASE WHEN instr({col}, ';ext=') THEN substr({col}, 1, instr({col}, " \
+                         f"';ext=') - 1) ELSE {col} END)"  # fmt: skip
+                where, args = f"{col} != '' AND NOT ({number} GLOB '+[1-9]*' AND NOT " \
+                              f"substr({number}, 2) GLOB '*[^0-9]*')", []  # fmt: skip
             else:
                 continue
             n = db.execute(f"SELECT COUNT(*) FROM {table} WHERE {col} IS NOT NULL AND {where}",

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from wizard.core.automatch import RESERVED
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
 from wizard.core.phases import HOME
@@ -81,7 +82,16 @@ class _Inserter:
         self.values = value_fields(self.ent)
         self.refs = ref_fields(self.ent)
         self.booleans = {f.name for f in self.ent.fields if f.type == FieldType.BOOLEAN}
-        self.custom = list(splan.custom.items())
+        # one property per column, even in a plan written before names were made unique
+        self.custom: list[tuple[str, str]] = []
+        names: set[str] = set(RESERVED)
+        for column, prop in splan.custom.items():
+            unique, n = prop, 1
+            while unique in names:
+                n += 1
+                unique = f"{prop}_{n}"
+            names.add(unique)
+            self.custom.append((column, unique))
         # values a typed field could not hold are kept as written in a custom field beside it
         taken = set(splan.custom.values())
         self.kept: list[tuple[str, str]] = []
@@ -374,7 +384,6 @@ _KEY_INDEXES = {
 _MATCH_COLUMN = {"source_id": "key", "email": "k_email", "domain": "k_domain", "name": "k_name"}
 CLOSED_STAGES = ("Closed won", "Closed lost")
 DUP_ORD = 1_000_000  # merged duplicates go after every record they could be merged into
-MAX_DEPTH = 50  # parent-company levels; deeper chains are loops
 
 
 def parent_key(field: str, alias: str = "") -> str:
@@ -752,8 +761,10 @@ def _phases(db) -> None:
                    f"(SELECT 1 FROM {t} o WHERE o.key={t}.dup_of AND o.dup_of IS NULL)")  # fmt: skip
     for name in ENTITIES:
         db.execute(f"UPDATE {stage_table(name)} SET ord=0 WHERE ord != 0")
-    # parents before children: each company one level below the company it belongs to
-    for level in range(MAX_DEPTH):
+    # parents before children: each company one level below the company it belongs to, however
+    # deep the chain (a chain cannot be longer than there are companies: beyond, it is a loop)
+    companies = db.execute("SELECT COUNT(*) FROM stage_company").fetchone()[0]
+    for level in range(companies):
         moved = db.execute(
             f"UPDATE stage_company SET ord=? WHERE {parent_key('parent_company')} IN "
             f"(SELECT key FROM stage_company WHERE ord=?) AND {parent_key('parent_company')} != key",

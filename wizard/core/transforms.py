@@ -218,21 +218,21 @@ def _parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, 
                           "minute": minute, "second": sec}),
             errors="coerce",
         )  # fmt: skip
-        out[hit] = _iso(stamp, with_time)
+        out[hit] = _iso(stamp.where(_real_time(hour, minute, sec)), with_time)
     iso = s.str.extract(_ISO)
     ihit = iso[0].notna() & ~hit
     if ihit.any():
+        clock = [pd.to_numeric(iso[i][ihit], errors="coerce").fillna(0).astype(int)
+                 for i in (3, 4, 5)]  # fmt: skip
         stamp = pd.to_datetime(
             pd.DataFrame({
                 "year": iso[0][ihit].astype(int), "month": iso[1][ihit].astype(int),
                 "day": iso[2][ihit].astype(int),
-                "hour": pd.to_numeric(iso[3][ihit], errors="coerce").fillna(0).astype(int),
-                "minute": pd.to_numeric(iso[4][ihit], errors="coerce").fillna(0).astype(int),
-                "second": pd.to_numeric(iso[5][ihit], errors="coerce").fillna(0).astype(int),
+                "hour": clock[0], "minute": clock[1], "second": clock[2],
             }),
             errors="coerce",
         )  # fmt: skip
-        out[ihit] = _iso(stamp, with_time)
+        out[ihit] = _iso(stamp.where(_real_time(*clock)), with_time)
     serial = s.str.match(_SERIAL) & ~hit & ~ihit
     serials = 0
     if serial.any():
@@ -246,6 +246,11 @@ def _parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, 
         out[rest] = s[rest].map(lambda v: _parse_words(v, order, with_time))
     bad = filled & (out == "")
     return out, bad, serials
+
+
+def _real_time(hour: pd.Series, minute: pd.Series, second: pd.Series) -> pd.Series:
+    """A time of day that exists: 25:61 does not roll into the next day, it is not read."""
+    return hour.between(0, 23) & minute.between(0, 59) & second.between(0, 59)
 
 
 def _iso(stamp: pd.Series, with_time: bool) -> pd.Series:
@@ -302,6 +307,7 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
         text = text.str.replace(",", "", regex=False)
     num = pd.to_numeric(text.where(text != ""), errors="coerce")
     num = num.where(~negative, -num)
+    num = num.where(num.abs() != float("inf"))  # '1e309' is too big for any field: not read
     bad = (s.str.strip() != "") & num.isna()
     out = num.map(lambda v: "" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer()
                                                    else repr(float(v))))  # fmt: skip
@@ -362,7 +368,9 @@ def phone_e164(value: str, region: str) -> str:
         return ""
     if not phonenumbers.is_valid_number(number):
         return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # the extension stays, written as RFC 3966 does ('+15127576000;ext=12')
+    return f"{e164};ext={number.extension}" if number.extension else e164
 
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9\s().\-/]+$")

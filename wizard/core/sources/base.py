@@ -81,9 +81,27 @@ class Source(ABC):
         self.set_aside, self.read_notices, self.rows_read = [], [], None
         count = 0
         for frame in self._iterate(size, None, self.set_aside, self.read_notices):
+            frame = self._header_again(frame)
             count += len(frame)
             yield frame
         self.rows_read = count + len(self.set_aside)
+
+    def _header_again(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A row that repeats the header (exports glued together, a report's page breaks) is
+        no record: it is set aside with its row number and the reason, never loaded."""
+        if frame.empty or len(self.original_columns or self.columns) < 2:
+            return frame
+        heads = [str(c).strip().casefold() for c in (self.original_columns or self.columns)]
+        same = pd.Series(True, index=frame.index)
+        for col, head in zip(frame.columns, heads, strict=False):
+            same &= frame[col].str.strip().str.casefold() == head
+        if not same.any():
+            return frame
+        for row in frame.index[same]:
+            self.set_aside.append(SetAside(int(row), None, [str(v) for v in frame.loc[row]],
+                                           "This row repeats the header line; it is not a "
+                                           "record and was not loaded."))  # fmt: skip
+        return frame[~same]
 
     def stream(self, size: int) -> Iterator[pd.DataFrame]:
         """An independent stream of frames (for a lazy preview): it does not touch the counts
