@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.ledger import Ledger, stage_table
+from wizard.core.staging import found_sql
 
 KEPT = ("loaded", "updated", "unchanged", "merged")  # the record is in the target
 WRITTEN = KEPT  # ... with its values (a merged duplicate's in the record it was merged into)
@@ -57,12 +58,6 @@ class Fidelity:
         return asdict(self) | {"complete": self.complete}
 
 
-def _found(ref: str, parent: str, alias: str = "s") -> str:
-    """SQL: the reference points to a record the files hold."""
-    return (f"(CASE WHEN {alias}.b_{ref}='source_id' THEN {alias}.r_{ref} IN (SELECT key FROM "
-            f"{stage_table(parent)}) ELSE {alias}.p_{ref} IS NOT NULL END)")  # fmt: skip
-
-
 def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[str]] | None = None,
              entities: tuple[str, ...] | None = None) -> list[Fidelity]:  # fmt: skip
     """Per staged file (only its rows of ``phase`` when given, of ``entities`` when given).
@@ -78,7 +73,7 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         refs = [f for f in ent.references]
         link_cols = []
         for i, f in enumerate(refs):
-            found = _found(f.name, f.ref or "")
+            found = found_sql(entity, f.name, "s")
             link_cols.append(
                 f"SUM(s.r_{f.name} IS NOT NULL AND {found}), "
                 f"SUM(s.r_{f.name} IS NOT NULL AND {found} AND o.outcome IN "

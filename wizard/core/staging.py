@@ -665,11 +665,14 @@ def _resolve_links(db, entity: str) -> None:
             )
 
 
-def _found(entity: str, name: str) -> str:
-    """SQL: the row's reference ``name`` points to a record the files hold."""
+def found_sql(entity: str, name: str, alias: str = "") -> str:
+    """SQL: the row's reference ``name`` points to a record the files hold (matched by record
+    id: the id is among the parent's keys; otherwise finalize resolved it). One definition for
+    staging, the summary and fidelity."""
+    a = f"{alias}." if alias else ""
     parent = stage_table(ENTITIES[entity].field(name).ref or "")
-    return (f"(CASE WHEN b_{name}='source_id' THEN r_{name} IN (SELECT key FROM {parent}) "
-            f"ELSE p_{name} IS NOT NULL END)")  # fmt: skip
+    return (f"(CASE WHEN {a}b_{name}='source_id' THEN {a}r_{name} IN (SELECT key FROM {parent}) "
+            f"ELSE {a}p_{name} IS NOT NULL END)")  # fmt: skip
 
 
 def _settle_shared(db, entity: str) -> None:
@@ -683,8 +686,8 @@ def _settle_shared(db, entity: str) -> None:
                 continue
             db.execute(
                 f"UPDATE {t} SET r_{f}=NULL, v_{f}=NULL, b_{f}=NULL, p_{f}=NULL WHERE "
-                f"r_{f} IS NOT NULL AND v_{f} = v_{g} AND NOT {_found(entity, f)} AND "
-                f"{_found(entity, g)}"
+                f"r_{f} IS NOT NULL AND v_{f} = v_{g} AND NOT {found_sql(entity, f)} AND "
+                f"{found_sql(entity, g)}"
             )
 
 
@@ -783,10 +786,8 @@ def summarize(ledger: Ledger, result: Staged) -> None:
         t = stage_table(name)
         for f in ent.references:
             linked, orphans = db.execute(
-                f"SELECT SUM(found), COUNT(*) - SUM(found) FROM (SELECT CASE WHEN "
-                f"b_{f.name}='source_id' THEN r_{f.name} IN (SELECT key FROM "
-                f"{stage_table(f.ref or '')}) ELSE p_{f.name} IS NOT NULL END AS found FROM {t} "
-                f"WHERE r_{f.name} IS NOT NULL)"
+                f"SELECT SUM(found), COUNT(*) - SUM(found) FROM (SELECT "
+                f"{found_sql(name, f.name)} AS found FROM {t} WHERE r_{f.name} IS NOT NULL)"
             ).fetchone()
             if linked or orphans:
                 result.links[f"{name}.{f.name}"] = linked

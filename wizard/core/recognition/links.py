@@ -17,19 +17,9 @@ from wizard.core.errors import CutoverError
 from wizard.core.plan import FieldMap
 from wizard.core.recognition.profile import ColumnProfile
 from wizard.core.sources import Source
-from wizard.core.textnorm import norm
+from wizard.core.validate import company_key, person_key
 
 MIN_CONTAINED = 0.8  # share of a column's distinct values that must be keys of the parent
-
-
-def company_key(name: str) -> str:
-    from wizard.core.validate import company_key as key
-
-    return key(name)
-
-
-def person_key(name: str) -> str:
-    return " ".join(norm(name).split())
 
 
 @dataclass
