@@ -230,6 +230,8 @@ def _migrate(args: argparse.Namespace) -> int:
             return EXIT_INPUT
     with opened as mig:
         prepared = mig.prepare(args.inputs, args.plan)
+        for path, why in prepared.skipped:
+            _say(f"Skipped {path}: {why}.")
         if prepared.unreadable:
             for path, message in prepared.unreadable:
                 print(f"Error: {Path(path).name}: {message}", file=sys.stderr)
@@ -274,6 +276,10 @@ def _migrate(args: argparse.Namespace) -> int:
             how = "read" if f.restaged else "unchanged since last time"
             _say(f"   {f.label}: {f.rows_read:,} rows -> {f.entity} ({how}; "
                  f"{f.rejected:,} cannot load: nothing in them names the record)")  # fmt: skip
+        for source in prepared.sources.values():
+            for notice in source.notices + source.read_notices:
+                if notice.severity != "info":
+                    _say(f"   note on {source.label}: {notice.message}")
         for splan in prepared.plan.sources:
             for note in splan.notes:
                 _say(f"   recognised in {splan.label}: {note}")
@@ -336,27 +342,28 @@ def _gate(project: object, locks: list, args: argparse.Namespace, ledger=None) -
     return True
 
 
-def _project(folder: Path) -> object:
-    """An existing project, or a plain error (exit 2)."""
+def _project(folder: Path, read_only: bool = False) -> object:
+    """An existing project, or a plain error (exit 2). ``read_only``: to look at it (status,
+    report), without its lock and in a folder this user may only read."""
     from wizard.core.migration import LEDGER_FILE, Migration
 
-    if not (folder / LEDGER_FILE).exists():
+    if not (folder / LEDGER_FILE).is_file():
         raise CutoverError(f"{folder} is not a Cutover Wizard project.",
                            "Give the folder you used with 'migrate --project'.")  # fmt: skip
-    return Migration(folder)
+    return Migration(folder, read_only=read_only)
 
 
 def _status(args: argparse.Namespace) -> int:
     from wizard.core.cutover import Project
 
     project = Project(args.project)
-    with _project(args.project) as mig:  # type: ignore[attr-defined]
+    with _project(args.project, read_only=True) as mig:  # type: ignore[attr-defined]
         project.note_sandbox(mig)
         status = mig.status()
         method = project.status(mig)
     live = None
     if (project.folder / "live" / "ledger.db").exists():
-        with project.open_live() as lmig:
+        with project.open_live(read_only=True) as lmig:
             live = lmig.status()
     if args.json:
         print(json.dumps(status | {"method_state": method, "live": live}, indent=2,
@@ -453,8 +460,9 @@ def _report(args: argparse.Namespace) -> int:
         raise CutoverError(f"'{args.out.name}' is not a report format this app writes.",
                            "Name the file .pdf, .html or .xlsx.")  # fmt: skip
     project = Project(args.project)
-    with _project(args.project) as sandbox:  # type: ignore[attr-defined]
-        live = project.open_live() if (project.folder / LIVE / "ledger.db").exists() else None
+    with _project(args.project, read_only=True) as sandbox:  # type: ignore[attr-defined]
+        live = (project.open_live(read_only=True)
+                if (project.folder / LIVE / "ledger.db").exists() else None)  # fmt: skip
         try:
             report = build_report(project, sandbox, live)
         finally:
@@ -497,8 +505,49 @@ def _open_gui() -> int:
     return run()
 
 
+def _plain(exc: BaseException, args: argparse.Namespace) -> CutoverError | None:
+    """The operating system's refusals, said plainly: a full disk, a folder or file this user
+    may not write or read, a name too long."""
+    from wizard.core.errors import disk_full, is_disk_full
+
+    folder = str(getattr(args, "project", "") or "") or None
+    if is_disk_full(exc):
+        need = 0
+        for item in getattr(args, "inputs", None) or []:
+            path = Path(item)
+            files = path.rglob("*") if path.is_dir() else [path]
+            need += sum(3 * p.stat().st_size for p in files if p.is_file())
+        return disk_full(folder, need)
+    if isinstance(exc, PermissionError):
+        return CutoverError(f"This app is not allowed to use {exc.filename or 'a file'}.",
+                            "Check its permissions (and its folder's), or work on a copy in a "
+                            "folder of your own.")  # fmt: skip
+    if isinstance(exc, OSError) and exc.filename:
+        return CutoverError(f"{exc.filename} could not be used: {exc.strerror or exc}.",
+                            "Check the path, or work on a copy in a folder of your own.")  # fmt: skip
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a name that is not valid text still prints
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        return _main(args)
+    except Exception as exc:
+        plain = _plain(exc, args)
+        if plain is None:  # the last line of defence: a plain sentence, never a traceback
+            print(f"Something unexpected went wrong: {exc.__class__.__name__}: {exc}",
+                  file=sys.stderr)  # fmt: skip
+            print("Please report this, with the command you ran.", file=sys.stderr)
+            return EXIT_UNEXPECTED
+        print(f"Error: {plain.message}", file=sys.stderr)
+        print(plain.hint, file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.smoke_test:
             from wizard.gui.app import smoke_test
@@ -536,11 +585,6 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as exc:  # the last line of defence: a plain sentence, never a traceback
-        print(f"Something unexpected went wrong: {exc.__class__.__name__}: {exc}",
-              file=sys.stderr)  # fmt: skip
-        print("Please report this, with the command you ran.", file=sys.stderr)
-        return EXIT_UNEXPECTED
     return EXIT_INPUT
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.core.clock import SYSTEM, Clock
+from wizard.core.errors import CutoverError
 from wizard.core.project import ProjectState, ProjectStore
 from wizard.core.qa import Lock, buffer, evaluate, finalized, live_locks, override
 
@@ -45,7 +46,20 @@ class Project:
         return self.store.notice
 
     def save(self) -> None:
-        self.store.save(self.state)
+        """Under the project's lock: a sandbox undo and a live run in two windows cannot
+        overwrite each other's state."""
+        from wizard.core.migration import ProjectLock, not_allowed
+
+        try:
+            lock = ProjectLock(self.folder)
+        except PermissionError as exc:
+            raise not_allowed(self.folder, exc) from None
+        try:
+            self.store.save(self.state)
+        except PermissionError as exc:
+            raise not_allowed(self.folder, exc) from None
+        finally:
+            lock.release()
 
     # -- the rehearsal ---------------------------------------------------------------------
     def note_sandbox(self, mig: Migration) -> bool:
@@ -56,9 +70,15 @@ class Project:
             return False
         if not all(mig.is_done(p) for p in mig.phases(plan)):
             return False
+        if not mig.reconciled():  # a sandbox deleted or emptied is no rehearsal
+            return False
         self.state.rehearsal_completed = self.clock.now().isoformat(timespec="seconds")
         self.state.rehearsal_files = rehearsal_files(mig)
-        self.save()
+        try:
+            self.save()
+        except CutoverError:  # busy in another window, or a folder this user may only read:
+            self.state = self.store.load()  # the next run that may write notes it
+            return False
         return True
 
     def rehearsal_undone(self) -> None:
@@ -134,7 +154,7 @@ class Project:
         self.state.live_target = {}
         self.save()
 
-    def open_live(self) -> Migration:
+    def open_live(self, read_only: bool = False) -> Migration:
         from wizard.core.migration import LIVE, Migration
 
         target = None
@@ -144,7 +164,8 @@ class Project:
             from wizard.core.targets.hubspot import HubSpotTarget
 
             token = secrets.load("hubspot", str(self.folder)) or ""
-            (self.folder / LIVE).mkdir(parents=True, exist_ok=True)
+            if not read_only:
+                (self.folder / LIVE).mkdir(parents=True, exist_ok=True)
             target = HubSpotTarget(token, self.folder / LIVE / "hubspot-index.db",
                                    base_url=self.state.live_target.get("base_url", ""))  # fmt: skip
         elif kind == "files":
@@ -157,7 +178,7 @@ class Project:
 
             target = PostgresTarget(self.state.live_target["dsn"],
                                     self.state.live_target.get("schema", "cutover"))  # fmt: skip
-        return Migration(self.folder, target=target, env=LIVE)
+        return Migration(self.folder, target=target, env=LIVE, read_only=read_only)
 
     # -- the gate --------------------------------------------------------------------------
     def locks(self, phase: str) -> list[Lock]:

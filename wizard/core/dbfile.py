@@ -6,6 +6,22 @@ import sqlite3
 from pathlib import Path
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A project file opened only to read it (``status``, ``report``), so a project in a folder
+    this user may not write still opens. Another process may be writing to it: read through
+    SQLite's locks when the folder allows it, else as an unchanging file."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        if "readonly" not in str(exc) and "unable to open" not in str(exc):
+            raise
+    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None,
+                           check_same_thread=False)  # fmt: skip
+
+
 def connect(path: Path, cache_mb: int) -> sqlite3.Connection:
     """Autocommit mode (transactions are explicit), write-ahead log, and a commit that
     survives a killed process (``synchronous=NORMAL`` with WAL). ``cache_mb`` bounds memory;

@@ -26,3 +26,34 @@ class SourceError(CutoverError):
 
 class PlanError(CutoverError):
     """A plan file is missing, malformed or from an incompatible version."""
+
+
+DISK_FULL_ERRNOS = {28, 122, 27}  # ENOSPC, EDQUOT, EFBIG (a file-size limit)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """The disk (or the user's quota) ran out: an OSError, or SQLite's own 'disk is full'."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        return True
+    return exc.__class__.__name__ == "OperationalError" and "disk is full" in str(exc)
+
+
+def disk_full(folder: str | None, need_bytes: int = 0) -> CutoverError:
+    """What to say when the disk is full: every batch is its own transaction, so what was
+    committed stays and the batch being written was rolled back; running again resumes."""
+    import shutil
+
+    free = 0
+    if folder:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            free = 0
+    more = max(100 << 20, need_bytes - free)
+    where = f" on the disk that holds {folder}" if folder else ""
+    return CutoverError(
+        f"The disk is full{where} ({free / 1e6:,.0f} MB free).",
+        f"Free at least {more / 1e6:,.0f} MB and run the same command again; nothing was "
+        "lost: the batch being written was rolled back and the run resumes where it stopped.",
+        path=folder,
+    )

@@ -33,12 +33,15 @@ class Fidelity:
     values_kept: int = 0
     pending: int = 0  # rows not decided yet (their phase has not run)
     counted: bool = True  # False: staged by a version that did not count values
+    # records of this entity the ledger loaded that the target no longer holds (a sandbox
+    # deleted or emptied since): the counts above are what was written, not what is there
+    gone: int = 0
     why: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         """Nothing left behind (rows still to load are not a loss yet)."""
-        return (self.records_kept + self.pending == self.records
+        return (self.records_kept + self.pending == self.records and not self.gone
                 and self.links_kept == self.links and self.values_kept == self.values)  # fmt: skip
 
     def line(self) -> str:
@@ -52,6 +55,9 @@ class Fidelity:
                 f"{part(self.links_kept, self.links, 'links')}, {values} reached the target")  # fmt: skip
         if self.pending:
             text += f" ({self.pending:,} rows not loaded yet)"
+        if self.gone:
+            text += (f"; but the target no longer holds {self.gone:,} of the "
+                     f"{ENTITIES[self.entity].label.lower()} loaded")  # fmt: skip
         return text
 
     def to_dict(self) -> dict[str, object]:

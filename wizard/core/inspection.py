@@ -9,7 +9,7 @@ from wizard.core.blueprint import ENTITIES
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.plan import Plan
 from wizard.core.presets import PRESET_LABELS
-from wizard.core.sources import Source, discover, open_source
+from wizard.core.sources import Source, SourceError, discover, open_source, shown
 from wizard.core.sources.csv_reader import delimiter_name
 from wizard.core.validate import RULE_TITLES, Findings, Validation, validate
 
@@ -20,6 +20,7 @@ class Inspection:
     sources: list[Source]
     validation: Validation
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left out
 
     def to_dict(self) -> dict[str, object]:
         files = []
@@ -54,6 +55,7 @@ class Inspection:
             "preset": self.plan.preset,
             "files": files,
             "unreadable": [{"file": f, "message": m} for f, m in self.unreadable],
+            "skipped": [{"path": f, "why": m} for f, m in self.skipped],
             "links": dict(self.validation.links),
             "orphans": dict(self.validation.orphans),
             "duplicates": dict(self.validation.duplicates),
@@ -94,6 +96,9 @@ class Inspection:
             ent = ENTITIES[splan.entity]
             for m in splan.fields:
                 how = f" (linked by {m.match_by.replace('_', ' ')})" if m.match_by else ""
+                gone = [c for c in m.columns if c not in source.columns]
+                if gone:
+                    how += f" (not in the file: {', '.join(gone)}; nothing is read from it)"
                 out.append(f"     {' + '.join(m.columns):<32} -> {ent.field(m.field).label}"
                            f"{how}  [{m.origin}, {m.confidence:.0%}]")  # fmt: skip
             for name, value in splan.constants.items():
@@ -111,6 +116,8 @@ class Inspection:
             out.append("")
             out.append(f"== {Path(path).name}: could not be read")
             out.append(f"   {message}")
+        for path, why in self.skipped:
+            out.append(f"Skipped {path}: {why}.")
         out.append("")
         out.append(f"Errors: {v.count('error')}   Warnings: {v.count('warning')}")
         for relation in sorted(set(v.links) | set(v.orphans)):
@@ -132,27 +139,29 @@ def _count(findings: Findings, rule: str) -> int:
 def inspect(inputs: list[str], plan_path: Path | None = None) -> Inspection:
     """Read every input (files and folders), plan and validate. Unreadable files are listed."""
     unreadable: list[tuple[str, str]] = []
+    skipped: list[tuple[str, str]] = []
     sources: list[Source] = []
+    found_all = discover(inputs)
+    for found in found_all:
+        if found.skipped:
+            skipped.append((shown(found.path), found.skipped))
+        elif found.error:
+            unreadable.append((shown(found.path), str(found.error)))
+    found_all = [f for f in found_all if f.source is not None]
     if plan_path:
         plan = Plan.load(plan_path)
         known = {(s.file, s.options.sheet) for s in plan.sources}
         for splan in plan.sources:
             try:
                 sources.append(open_source(splan.file, splan.options))
-            except Exception as exc:
+            except SourceError as exc:
                 unreadable.append((splan.file, str(exc)))
-        for found in discover(inputs):
-            if found.error:
-                unreadable.append((str(found.path), str(found.error)))
-            elif (str(found.source.path), found.source.sheet) not in known:
+        for found in found_all:
+            if (str(found.source.path), found.source.sheet) not in known:
                 sources.append(found.source)
                 plan.sources.append(plan_source(found.source))
     else:
-        for found in discover(inputs):
-            if found.error:
-                unreadable.append((str(found.path), str(found.error)))
-            else:
-                sources.append(found.source)
+        sources = [f.source for f in found_all]
         plan = build_plan(sources)
     by_key = {(str(s.path), s.sheet): s for s in sources}
     result = None
@@ -160,4 +169,4 @@ def inspect(inputs: list[str], plan_path: Path | None = None) -> Inspection:
         if isinstance(item, Validation):
             result = item
     assert result is not None
-    return Inspection(plan, sources, result, unreadable)
+    return Inspection(plan, sources, result, unreadable, skipped)

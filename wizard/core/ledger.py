@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
-from wizard.core.dbfile import connect
+from wizard.core.dbfile import connect, connect_read_only
 from wizard.core.errors import CutoverError
 
 LEDGER_VERSION = 2  # 2: per-row counts of the values read and kept (fidelity)
@@ -126,17 +126,28 @@ CREATE TABLE IF NOT EXISTS runs (
 class Ledger:
     """One SQLite file; one connection; explicit transactions (one per batch)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         try:
-            self.db = connect(self.path, cache_mb=32)
+            self.db = connect_read_only(self.path) if read_only else connect(self.path, 32)
             version = self.meta("ledger_version")
             if version is not None and int(version) > LEDGER_VERSION:
                 raise CutoverError(
                     "This project was written by a newer Cutover Wizard.",
                     "Update Cutover Wizard to open it.",
-                    self.path,
+                    path=str(self.path),
                 )
+            if read_only:
+                if version is None or int(version) < LEDGER_VERSION:
+                    raise CutoverError(
+                        f"The project's ledger {self.path.name} is from an older Cutover "
+                        "Wizard and must be brought up to date once, which needs write access "
+                        "to the project folder.",
+                        "Run the same command once where you may write to the folder.",
+                        path=str(self.path),
+                    )
+                return
             self.db.executescript(SCHEMA)
             with self.transaction():
                 for name in LOAD_ORDER:
@@ -148,7 +159,7 @@ class Ledger:
             raise CutoverError(
                 f"The project's ledger {self.path.name} could not be opened: {exc}.",
                 "If the file is damaged, restore it from a backup or start the project again.",
-                self.path,
+                path=str(self.path),
             ) from exc
 
     @contextmanager

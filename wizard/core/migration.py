@@ -7,12 +7,14 @@ outcomes, journal), ``sandbox.db`` (the sandbox CRM) and ``exports/`` (success a
 from __future__ import annotations
 
 import json
-import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 from wizard.core.automatch import custom_name
+from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
@@ -42,7 +44,7 @@ from wizard.core.runner import (
     undo_order,
     undo_phase,
 )
-from wizard.core.sources import ReadOptions, Source, discover, open_source
+from wizard.core.sources import ReadOptions, Source, discover, open_source, shown
 from wizard.core.staging import Staged, StageProgress, stage
 from wizard.core.targets import SandboxTarget, Target
 
@@ -62,6 +64,7 @@ class Prepared:
     sources: dict[tuple[str, str | None], Source]
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # columns new or gone since the plan
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left out
 
     def source_of(self, splan: SourcePlan) -> Source | None:
         return self.sources.get((splan.file, splan.options.sheet))
@@ -118,7 +121,7 @@ class Migration:
     """Open (or create) the project in ``folder``."""
 
     def __init__(self, folder: str | Path, target: Target | None = None,
-                 env: str = SANDBOX) -> None:  # fmt: skip
+                 env: str = SANDBOX, read_only: bool = False) -> None:  # fmt: skip
         self.folder = Path(folder).expanduser().resolve()
         if self.folder.exists() and not self.folder.is_dir():
             raise CutoverError(f"{self.folder} is a file, not a project folder.",
@@ -127,22 +130,35 @@ class Migration:
             raise CutoverError(f"'{env}' is not an environment.",
                                "Use sandbox or live.")  # fmt: skip
         self.env = env
+        self.read_only = read_only  # status and report: nothing written, no lock taken
         # the sandbox lives in the project folder itself (as it always has); the live cutover
         # and the sample rehearsal each have their own ledger: their crosswalks differ
         self.home = self.folder if env == SANDBOX else self.folder / env
-        self.home.mkdir(parents=True, exist_ok=True)
-        self._lock = _lock(self.home / ".lock")
+        self._lock: ProjectLock | None = None
         try:
-            self.ledger = Ledger(self.home / LEDGER_FILE)
-            self.ledger.close_interrupted_runs()
+            if not read_only:
+                self.home.mkdir(parents=True, exist_ok=True)
+                self._lock = ProjectLock(self.folder)
+            self.ledger = Ledger(self.home / LEDGER_FILE, read_only=read_only)
+            if not read_only:
+                self.ledger.close_interrupted_runs()
             if target is None:
-                target = SandboxTarget(self.home / (SANDBOX_FILE if env != LIVE else LIVE_FILE))
+                target = SandboxTarget(self.home / (SANDBOX_FILE if env != LIVE else LIVE_FILE),
+                                       read_only=read_only)  # fmt: skip
                 target.label = ENVIRONMENTS[env]
             self.target = target
+        except PermissionError as exc:
+            self._unlock()
+            raise not_allowed(self.folder, exc) from None
         except BaseException:
-            self._lock.close()  # a project that cannot open must not stay locked
+            self._unlock()  # a project that cannot open must not stay locked
             raise
         self.exports = self.home / EXPORTS
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def plan_path(self) -> Path:
@@ -169,9 +185,12 @@ class Migration:
         sources: dict[tuple[str, str | None], Source] = {}
         unreadable: list[tuple[str, str]] = []
         found = discover(inputs)
+        skipped = [(shown(f.path), f.skipped) for f in found if f.skipped]
         for item in found:
+            if item.skipped:
+                continue
             if item.error:
-                unreadable.append((str(item.path), str(item.error)))
+                unreadable.append((shown(item.path), str(item.error)))
             else:
                 src = item.source
                 sources[(str(src.path), src.sheet)] = src
@@ -212,7 +231,7 @@ class Migration:
                         del sources[key]
             plan.sources = [s for s in plan.sources if (s.file, s.options.sheet) in sources]
             changes = _columns_since(plan, sources)
-        return Prepared(plan, sources, unreadable, changes)
+        return Prepared(plan, sources, unreadable, changes, skipped)
 
     def staged_paths(self) -> list[Path]:
         """The files this project has read, as it read them (to reopen it days later)."""
@@ -276,6 +295,12 @@ class Migration:
     def is_done(self, phase: PhaseDef) -> bool:
         return is_done(self.ledger, phase)
 
+    def reconciled(self) -> bool:
+        """Every completed phase's records and links are in the target as the ledger says
+        (a sandbox deleted or emptied since is caught here)."""
+        return all(r.ok for p in self.phases() if self.is_done(p)
+                   for r in reconcile(self.ledger, self.target, p))  # fmt: skip
+
     def undo_plan(self, phase: PhaseDef | str) -> list[PhaseDef]:
         phases = self.phases()
         if isinstance(phase, str):
@@ -336,7 +361,18 @@ class Migration:
         :mod:`wizard.core.fidelity`); one call for the CLI, the GUI and the report."""
         plan = plan or self.saved_plan()
         skipped = {s.label: s.skipped for s in plan.sources if s.skipped} if plan else {}
-        return fidelity(self.ledger, skipped=skipped)
+        rows = fidelity(self.ledger, skipped=skipped)
+        for entity in {f.entity for f in rows}:  # checked against the target itself
+            loaded = self.ledger.db.execute("SELECT COUNT(*) FROM crosswalk WHERE entity=? "
+                                            "AND created=1", (entity,)).fetchone()[0]  # fmt: skip
+            gone = max(0, loaded - self.target.count(entity)) if loaded else 0
+            for f in rows:
+                if f.entity == entity and gone:
+                    f.gone = gone
+                    f.why.append(f"The target holds {loaded - gone:,} of the {loaded:,} "
+                                 f"{ENTITIES[entity].label.lower()} loaded: the rest were "
+                                 "deleted there since (undo the phases and run them again).")  # fmt: skip
+        return rows
 
     def staged_row(self, label: str, row: int) -> dict[str, str]:
         """One source row as staging kept it: the original values of a row that cannot load,
@@ -372,9 +408,11 @@ class Migration:
         return counts
 
     def close(self) -> None:
-        self.target.close()
-        self.ledger.close()
-        self._lock.close()  # releases the lock
+        try:
+            self.target.close()
+            self.ledger.close()
+        finally:
+            self._unlock()
 
     def __enter__(self) -> Migration:
         return self
@@ -383,22 +421,50 @@ class Migration:
         self.close()
 
 
-def _lock(path: Path) -> object:
-    """One process at a time on a project (the wizard and the command line alike)."""
-    handle = path.open("a+b")
-    try:
-        if sys.platform == "win32":
-            import msvcrt
+def not_allowed(folder: Path, exc: OSError) -> CutoverError:
+    """A plain message for a project folder (or a file in it) this user may not write."""
+    where = exc.filename or folder
+    return CutoverError(f"This app is not allowed to write in the project folder {folder} "
+                        f"({Path(where).name}).", "Check the folder's permissions, or copy the "
+                        "project to a folder of your own. 'status' and 'report' still work on "
+                        "a folder you may only read.")  # fmt: skip
 
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
 
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise RefusedError(
-            "This project is open in another Cutover Wizard window or command.",
-            "Close it there first, or wait for its run to finish.",
-        ) from None
-    return handle
+class ProjectLock:
+    """One process at a time changes a project (the wizard and the command line alike):
+    the sandbox, the live cutover and project.json. Within one process the lock is shared
+    (the wizard holds the sandbox and the live cutover open together)."""
+
+    _held: ClassVar[dict[Path, list]] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, folder: Path) -> None:
+        from filelock import FileLock, Timeout
+
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        with self._guard:
+            held = self._held.get(folder)
+            if held is not None:
+                held[1] += 1
+                return
+            lock = FileLock(str(folder / ".lock"), timeout=0, thread_local=False,
+                            is_singleton=False)  # fmt: skip
+            try:
+                lock.acquire()
+            except Timeout:
+                raise RefusedError(
+                    "This project is open in another Cutover Wizard window or command.",
+                    "Close it there first, or wait for its run to finish.",
+                ) from None
+            self._held[folder] = [lock, 1]
+
+    def release(self) -> None:
+        with self._guard:
+            held = self._held.get(self.folder)
+            if held is None:
+                return
+            held[1] -= 1
+            if held[1] == 0:
+                held[0].release()
+                del self._held[self.folder]

@@ -203,7 +203,9 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Plan:
+    def from_dict(cls, data: dict[str, Any], lines: dict | None = None) -> Plan:
+        """A plan from its data, checked first (``lines``: where each value is in the file,
+        for the message)."""
         version = data.get("schema_version")
         if not isinstance(version, int):
             raise PlanError(
@@ -215,6 +217,18 @@ class Plan:
                 f"This plan was saved by a newer Cutover Wizard (plan version {version}).",
                 "Update Cutover Wizard to open it.",
             )
+        from wizard.core.plan_check import check_plan, where
+
+        problems = check_plan(data)
+        if problems:
+            said = []
+            for path, message in problems[:5]:
+                line = (lines or {}).get(path)
+                said.append(f"{f'line {line} ' if line else ''}({where(path)}): {message}.")
+            more = f" And {len(problems) - 5} more." if len(problems) > 5 else ""
+            raise PlanError("The plan is not valid: " + " ".join(said) + more,
+                            "Correct those lines, or make the plan again in the wizard (Save "
+                            "plan).")  # fmt: skip
         try:
             plan = cls(
                 method=data.get("method", "manual"),
@@ -261,7 +275,8 @@ class Plan:
     def load(cls, path: str | Path) -> Plan:
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = json.loads(text)
         except FileNotFoundError:
             raise PlanError(f"There is no plan file at {path}.") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -269,6 +284,11 @@ class Plan:
                 f"The plan file {path.name} could not be read: {exc}.",
                 "Save the plan again from the wizard.",
             ) from exc
+        except RecursionError:
+            raise PlanError(f"The plan file {path.name} is nested too deeply to be a plan.",
+                            "Pick a plan saved by Cutover Wizard.") from None  # fmt: skip
         if not isinstance(data, dict):
             raise PlanError(f"{path.name} is not a Cutover Wizard plan.")
-        return cls.from_dict(data)
+        from wizard.core.plan_check import json_lines
+
+        return cls.from_dict(data, json_lines(text))

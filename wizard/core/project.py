@@ -10,6 +10,7 @@ to the last good copy, and :attr:`ProjectStore.notice` says so in plain words. O
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -121,7 +122,8 @@ class ProjectStore:
     def load(self) -> ProjectState:
         self.notice, self.upgraded_from = "", None
         for leftover in self.folder.glob(".project-*.tmp"):  # a save that was killed
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a folder this user may only read
+                leftover.unlink(missing_ok=True)
         if not self.path.exists() and not self.backup.exists():
             return self.new()
         try:

@@ -32,7 +32,9 @@ from wizard.core.validate import Checker, Findings, Mapped, as_written
 _KEEPS = (FieldType.EMAIL, FieldType.DOMAIN, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE,
           FieldType.DATETIME, FieldType.BOOLEAN, FieldType.REFERENCE)  # fmt: skip
 
-_JSON_PAIRS = 60  # key/value pairs per json_object() call (SQLite allows 127 arguments)
+# custom fields per json_group_object() over a VALUES list (no function-argument limit; two
+# parameters each, well under SQLite's smallest default of 32,766 parameters a statement)
+_JSON_PAIRS = 10_000
 
 
 @dataclass
@@ -112,11 +114,14 @@ class _Inserter:
             every = self.custom + self.kept
             if every:
                 cols.append("properties")
-                expr = "'{}'"
-                for i in range(0, len(every), _JSON_PAIRS):
-                    pairs = every[i : i + _JSON_PAIRS]
-                    args = ", ".join(["?, NULLIF(?, '')"] * len(pairs))
-                    expr = f"json_patch({expr}, json_object({args}))"
+                parts = []
+                for i in range(0, len(every), _JSON_PAIRS):  # no nesting: thousands of columns
+                    rows = ", ".join(["(?, ?)"] * len(every[i : i + _JSON_PAIRS]))
+                    parts.append(f"(SELECT json_group_object(column1, column2) FROM (VALUES "
+                                 f"{rows}) WHERE column2 <> '')")  # fmt: skip
+                expr = parts[0]
+                for part in parts[1:]:
+                    expr = f"json_patch({expr}, {part})"
                 marks.append(expr)
             self._sql[columns] = (f"INSERT INTO {stage_table(self.ent.name)} ({', '.join(cols)}) "
                                   f"VALUES ({', '.join(marks)})")  # fmt: skip
@@ -478,6 +483,8 @@ def _derive_parents(db, plan: Plan) -> None:
         if child is None:
             continue
         cfid, clabel, centity = child
+        if not ENTITIES[centity].has(spec["field"]):  # a plan made for another file's entity
+            continue
         ent = ENTITIES[spec["entity"]]
         t, ct = stage_table(ent.name), stage_table(centity)
         sheet = derived_sheet(spec)

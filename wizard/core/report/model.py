@@ -348,6 +348,11 @@ def _verdict(report: Report, live: list[PhaseLine]) -> str:
         return (f"The live cutover is in progress: {done} of {len(live)} phases loaded."
                 + rejected + overrides)  # fmt: skip
     if sandbox and all(p.state == "completed" for p in sandbox):
+        if not all(p.reconciled for p in sandbox):
+            return ("The sandbox rehearsal's phases ran, but the sandbox no longer holds what "
+                    "they loaded (it was deleted, emptied or changed since): the reconciliation "
+                    "differs, so the rehearsal does not count. Undo the phases and run them "
+                    "again." + rejected + overrides)  # fmt: skip
         return (f"The sandbox rehearsal is complete; the live cutover has not started. "
                 f"{report.buffer_text}" + rejected + overrides)  # fmt: skip
     done = sum(p.state == "completed" for p in sandbox)

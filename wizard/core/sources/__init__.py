@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,17 +44,57 @@ def _is_workbook(path: Path) -> bool:
     return head.startswith(_ZIP_MAGIC) or head == _OLE_MAGIC
 
 
+def shown(path: str | Path) -> str:
+    """A path as text that can always be printed and stored (a name that is not valid UTF-8
+    shows its odd bytes as \ufffd)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def _special(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
 def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
     """Open one file (one sheet of a workbook); raises SourceError with a plain message."""
     path = Path(path)
-    if not path.exists():
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
         raise SourceError(
-            f"There is no file at {path}.",
+            f"The name of {shown(path.name)} is not valid text (it was written with another "
+            "character set), so the project could not keep track of it.",
+            "Rename the file (for example to contacts.csv) and add it again.",
+            path=shown(path),
+        ) from None
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        what = "a link to a file that does not exist" if path.is_symlink() else "no file"
+        raise SourceError(
+            f"There is {what} at {path}.",
             "Check the name and the folder, or pick the file with the file dialog.",
             path=str(path),
-        )
-    if path.is_dir():
+        ) from None
+    except OSError as exc:  # a symlink loop, a name too long, a folder that cannot be read
+        raise SourceError(
+            f"{path.name} could not be opened: {exc.strerror or exc}.",
+            "Copy the file to a local folder and add the copy.",
+            path=str(path),
+        ) from None
+    if stat.S_ISDIR(mode):
         raise SourceError(f"{path} is a folder, not a file.", "Pick the files inside it.")
+    if not stat.S_ISREG(mode):  # reading a pipe or a device would wait or never end
+        raise SourceError(
+            f"{path.name} is not a regular file: it is {_special(mode)}.",
+            "Export the data to a file (CSV or Excel) and add that file.",
+            path=str(path),
+        )
     if path.suffix.lower() not in SUPPORTED and not _is_workbook(path):
         raise SourceError(
             f"{path.name} is not a file type this app reads.",
@@ -76,32 +118,75 @@ def open_source(path: str | Path, options: ReadOptions | None = None) -> Source:
 
 @dataclass
 class Found:
-    """One table found among the inputs, or the reason a file could not be read."""
+    """One table found among the inputs, the reason a file could not be read, or (``skipped``)
+    why something in a folder was left out."""
 
     path: Path
     source: Source | None = None
     error: SourceError | None = None
+    skipped: str = ""
 
 
-def _files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in FOLDER_SUFFIXES
-            and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts)
-        )
-    return [path]
+def _files(path: Path, skipped: list[Found]) -> list[Path]:
+    """The data files under a folder (or the one file given). Links are followed once;
+    what cannot be read is said in ``skipped``: pipes, devices, sockets, broken links, link
+    loops and folders this app may not open."""
+    if not path.is_dir():
+        return [path]
+    out: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(folder: Path) -> None:
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                skipped.append(Found(folder, skipped="a link back to a folder already read "
+                                     "(a loop); it was read once"))  # fmt: skip
+                return
+            seen.add((info.st_dev, info.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Found(folder, skipped=f"a folder this app may not open "
+                                 f"({exc.strerror or exc}); nothing in it was read"))  # fmt: skip
+            return
+        for entry in entries:
+            if entry.name.startswith((".", "~$")):
+                continue
+            p = Path(entry.path)
+            try:
+                mode = os.stat(p).st_mode
+            except FileNotFoundError:
+                if p.suffix.lower() in FOLDER_SUFFIXES:
+                    skipped.append(Found(p, skipped="a link to a file that does not exist"))
+                continue
+            except OSError as exc:
+                skipped.append(Found(p, skipped=f"it could not be opened "
+                                     f"({exc.strerror or exc})"))  # fmt: skip
+                continue
+            if stat.S_ISDIR(mode):
+                walk(p)
+            elif p.suffix.lower() not in FOLDER_SUFFIXES:
+                continue
+            elif stat.S_ISREG(mode):
+                out.append(p)
+            else:
+                skipped.append(Found(p, skipped=f"it is {_special(mode)}, not a file"))
+
+    walk(path)
+    return out
 
 
 def discover(inputs: list[str | Path]) -> list[Found]:
-    """Every table in the given files and folders: each visible sheet of a workbook apart."""
+    """Every table in the given files and folders: each visible sheet of a workbook apart;
+    what was left out of a folder comes back as ``Found(skipped=...)``."""
     found: list[Found] = []
     for item in inputs:
-        for path in _files(Path(item)):
+        skipped: list[Found] = []
+        paths = _files(Path(item), skipped)
+        found.extend(skipped)
+        for path in paths:
             try:
-                if path.exists() and not path.is_dir() and _is_workbook(path):
+                if path.is_file() and _is_workbook(path):
                     sheets = sheet_names(path)
                     opened = []
                     for sheet in sheets:

@@ -41,6 +41,16 @@ def delimiter_name(d: str | None) -> str:
     return DELIMITER_NAMES.get(d or ",", repr(d))
 
 
+def _without_nul(lines: Iterator[str], tally: list[int]) -> Iterator[str]:
+    """The lines with any NUL character removed (and counted): no CRM holds one in a value,
+    and databases such as PostgreSQL refuse them."""
+    for line in lines:
+        if "\x00" in line:
+            tally[0] += line.count("\x00")
+            line = line.replace("\x00", "")
+        yield line
+
+
 def _records(text: str, delimiter: str, limit: int) -> list[list[str]]:
     return list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limit))
 
@@ -125,7 +135,7 @@ class CsvSource(Source):
         if not complete:
             cut = max(text.rfind("\n"), text.rfind("\r"))
             text = text[: cut + 1] if cut > 0 else text
-        return text.lstrip("\ufeff")
+        return text.lstrip("\ufeff").replace("\x00", "")
 
     def _setup_header(self, records: list[list[str]], complete: bool) -> None:
         path = self.path
@@ -189,7 +199,9 @@ class CsvSource(Source):
         with raw:
             text = io.TextIOWrapper(raw, encoding=self.options.encoding,
                                     errors=FALLBACK_ERRORS, newline="")  # fmt: skip
-            reader = csv.reader(text, delimiter=self.options.delimiter, strict=False)
+            nuls = [0]
+            reader = csv.reader(_without_nul(text, nuls), delimiter=self.options.delimiter,
+                                strict=False)  # fmt: skip
             records = _with_last(reader)
             tail_quote = self._ends_with_quote()
             record_no = 0
@@ -261,6 +273,14 @@ class CsvSource(Source):
                     f"{trimmed} row(s) had empty extra fields at the end; they were ignored "
                     "(no data was in them).",
                     severity="info",
+                )
+            )
+        if nuls[0]:
+            notices.append(
+                Notice(
+                    "nul_removed",
+                    f"{nuls[0]:,} invisible NUL character(s) (left by a faulty export) were "
+                    f"removed from the values of {path.name}; nothing else was changed.",
                 )
             )
         if counter.fallbacks:

@@ -95,10 +95,11 @@ def looks_binary(sample: bytes) -> bool:
     """True for bytes no spreadsheet tool would write as text."""
     if not sample:
         return False
-    if b"\x00" in sample:
+    head = sample[:65536]
+    if head.count(0) / len(head) > 0.01:  # a stray NUL or two is a faulty export, not binary
         return True
-    controls = sum(1 for b in sample[:65536] if b in _CONTROL)
-    return controls / min(len(sample), 65536) > 0.02
+    controls = sum(1 for b in head if b in _CONTROL and b)
+    return controls / len(head) > 0.02
 
 
 def detect_encoding(sample: bytes, complete: bool) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 import zipfile
 from collections.abc import Iterator
 from itertools import islice
@@ -25,6 +23,7 @@ from wizard.core.sources.table import (
     looks_like_data,
     name_columns,
 )
+from wizard.core.sources.xlsx_scan import check_package, scan_sheet
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -75,6 +74,12 @@ def _open_error(path: Path, exc: Exception) -> SourceError:
     )
 
 
+def _panic(exc: BaseException) -> bool:
+    """calamine's Rust code panics on some crafted files; pyo3 raises that as a
+    BaseException, which must become a plain message like any damaged file."""
+    return type(exc).__name__ == "PanicException"
+
+
 def open_workbook(path: Path) -> calamine.CalamineWorkbook:
     try:
         if path.stat().st_size == 0:
@@ -83,6 +88,7 @@ def open_workbook(path: Path) -> calamine.CalamineWorkbook:
                 "Export the workbook again from your old CRM; the export may have failed.",
                 path=str(path),
             )
+        check_package(path)
         return calamine.CalamineWorkbook.from_path(str(path))
     except SourceError:
         raise
@@ -90,6 +96,10 @@ def open_workbook(path: Path) -> calamine.CalamineWorkbook:
         raise _open_error(path, exc) from exc
     except Exception as exc:  # calamine raises a few undocumented kinds on corrupt files
         raise _open_error(path, exc) from exc
+    except BaseException as exc:
+        if _panic(exc):
+            raise _open_error(path, exc) from None
+        raise
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -104,49 +114,6 @@ def sheet_names(path: Path) -> list[str]:
         ]
     finally:
         book.close()
-
-
-_SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
-_REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
-
-
-def formula_cells(path: Path, sheet: str) -> tuple[int, int]:
-    """(formula cells, formula cells with no saved result) in one sheet of an .xlsx/.xlsm.
-
-    calamine reads the result Excel saved with each formula; a file written by a program that
-    never calculated it has none, and those cells read empty. Streams the sheet's XML.
-    """
-    if path.suffix.lower() not in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
-        return 0, 0
-    try:
-        with zipfile.ZipFile(path) as z:
-            book = z.read("xl/workbook.xml")
-            rels = z.read("xl/_rels/workbook.xml.rels")
-            ids = {html.unescape(n.decode()): r for n, r in _SHEET_ENTRY.findall(book)}
-            targets = dict(_REL_ENTRY.findall(rels))
-            targets.update({i: t for t, i in _REL_ENTRY_REV.findall(rels)})
-            target = targets.get(ids.get(sheet, b""), b"").decode().lstrip("/")
-            if not target:
-                return 0, 0
-            name = target if target.startswith("xl/") else f"xl/{target}"
-            formulas = saved = 0
-            carry = b""
-            with z.open(name) as f:
-                while block := f.read(1 << 20):
-                    data = carry + block
-                    formulas += data.count(b"<f>") + data.count(b"<f ")
-                    saved += len(re.findall(rb"</f>\s*<v>[^<]", data)) + len(
-                        re.findall(rb"<f [^>]*/>\s*<v>[^<]", data)
-                    )
-                    carry = data[-64:]
-                    formulas -= carry.count(b"<f>") + carry.count(b"<f ")
-                    saved -= len(re.findall(rb"</f>\s*<v>[^<]", carry))
-            formulas += carry.count(b"<f>") + carry.count(b"<f ")
-            saved += len(re.findall(rb"</f>\s*<v>[^<]", carry))
-            return formulas, max(0, formulas - saved)
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return 0, 0
 
 
 class ExcelSource(Source):
@@ -171,6 +138,8 @@ class ExcelSource(Source):
                 f"Its sheets are: {', '.join(names)}.",
                 path=str(path),
             )
+        scan = scan_sheet(path, self.options.sheet)  # before calamine makes the grid
+        self._errors = scan.errors
         sheet = self._sheet()
         self._first_row = (sheet.start or (0, 0))[0]
         self._first_col = (sheet.start or (0, 0))[1]
@@ -178,7 +147,7 @@ class ExcelSource(Source):
         head = [[cell_text(v) for v in r] for r in islice(sheet.iter_rows(), HEADER_SCAN_ROWS)]
         del sheet
         self._setup_header(head, merged)
-        formulas, unsaved = formula_cells(path, self.options.sheet)
+        formulas, unsaved = scan.formulas, scan.unsaved
         if unsaved:
             self.notices.append(
                 Notice(
@@ -204,6 +173,10 @@ class ExcelSource(Source):
             return book.get_sheet_by_name(self.options.sheet)
         except Exception as exc:
             raise _open_error(self.path, exc) from exc
+        except BaseException as exc:
+            if _panic(exc):
+                raise _open_error(self.path, exc) from None
+            raise
 
     def _setup_header(self, head: list[list[str]], merged: list) -> None:
         label = self.label
@@ -321,10 +294,17 @@ class ExcelSource(Source):
         rows: list[list[str]] = []
         numbers: list[int] = []
         done = 0
+        errors, col0, shown = self._errors, self._first_col, 0
         for i, raw in enumerate(sheet.iter_rows()):
             if i < skip:
                 continue
             values = [cell_text(v) for v in raw]
+            if errors:  # an Excel error reads as empty: keep what the cell shows
+                row = first + i
+                for j, v in enumerate(values):
+                    if v == "" and (row, col0 + j) in errors:
+                        values[j] = errors[(row, col0 + j)]
+                        shown += 1
             if len(values) > width:
                 if any(v.strip() for v in values[width:]):
                     aside.append(
@@ -355,3 +335,13 @@ class ExcelSource(Source):
                     return
         if rows:
             yield make_frame(rows, numbers, columns)
+        if shown:
+            kinds = ", ".join(sorted(set(errors.values()))[:5])
+            notices.append(
+                Notice(
+                    "excel_errors",
+                    f"{shown:,} cell(s) of {self.label} hold an Excel error ({kinds}) instead of "
+                    "a value; they are kept as written and flagged where a field expects a "
+                    "value. Fix the formulas in Excel to load the values.",
+                )
+            )

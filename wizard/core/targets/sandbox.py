@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
-from wizard.core.dbfile import connect
+from wizard.core.dbfile import connect, connect_read_only
 from wizard.core.errors import CutoverError
 from wizard.core.targets.base import Target, WriteResult, column_for, table_ddl
 
@@ -66,9 +66,23 @@ class SandboxTarget(Target):
     kind = "sandbox"
     label = "Sandbox CRM"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.missing = False  # read only, and the file is gone: it counts no records
         try:
+            if read_only:
+                self.missing = not self.path.exists()
+                self.db = (sqlite3.connect(":memory:", check_same_thread=False)
+                           if self.missing else connect_read_only(self.path))  # fmt: skip
+                if self.missing:
+                    for name in LOAD_ORDER:
+                        for stmt in table_sql(ENTITIES[name]):
+                            self.db.execute(stmt)
+                    self.db.executescript(SCHEMA_TAIL)
+                else:
+                    self.db.execute("SELECT COUNT(*) FROM associations").fetchone()
+                self._sql = {}
+                return
             self.db = connect(self.path, cache_mb=64)  # big link indexes stay in memory
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("BEGIN")
@@ -80,7 +94,7 @@ class SandboxTarget(Target):
             raise CutoverError(
                 f"The sandbox database {self.path.name} could not be opened: {exc}.",
                 "If it is damaged, undo the phases (or delete the file) and run them again.",
-                self.path,
+                path=str(self.path),
             ) from exc
         self._sql: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
 

@@ -224,6 +224,10 @@ class SourcesPage(QWizardPage):
             self.files.addItem(f"{Path(path).name} — cannot be read: {message}")
             self._sources.append(None)
             self._plans.append(None)
+        for path, why in prepared.skipped:
+            self.files.addItem(f"{Path(path).name} — skipped: {why}")
+            self._sources.append(None)
+            self._plans.append(None)
         self.check.setEnabled(bool(prepared.sources) and not prepared.unreadable)
         if prepared.unreadable:
             self.status.setText("Some files cannot be read. Remove or fix them: nothing is "
