@@ -89,10 +89,13 @@ HUBSPOT_TOKEN = "pat-na1-test-token-0123456789"
 
 
 @pytest.fixture
-def hubspot_server():
-    """A local server speaking HubSpot's CRM API (tests/hubspot_server.py)."""
+def hubspot_server(monkeypatch):
+    """A local server speaking HubSpot's CRM API (tests/hubspot_server.py), which the HubSpot
+    target reaches only through the test-only setting (never stored in a project)."""
     from tests.hubspot_server import HubSpotServer
+    from wizard.core.targets.hubspot import TEST_SERVER_ENV
 
     s = HubSpotServer(HUBSPOT_TOKEN)
+    monkeypatch.setenv(TEST_SERVER_ENV, s.url)
     yield s
     s.close()

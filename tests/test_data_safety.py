@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.test_pipeline import write
 from wizard.core.migration import Migration
@@ -96,3 +98,146 @@ def test_a_parent_chain_deeper_than_fifty_keeps_every_link(tmp_path: Path) -> No
         "SELECT COUNT(*) FROM companies c JOIN companies p ON "
         "p.id = c.parent_company_id WHERE p.id > c.id",
     ) == [(0,)]
+
+
+# --- secrets and concurrency ---------------------------------------------------------------
+
+
+def test_the_token_goes_to_hubspot_only(tmp_path: Path, monkeypatch) -> None:
+    from wizard.core.cutover import Project
+    from wizard.core.errors import CutoverError
+    from wizard.core.targets.hubspot import TEST_SERVER_ENV, HubSpotTarget, vendor_url
+
+    monkeypatch.delenv(TEST_SERVER_ENV, raising=False)
+    for host in ("http://api.hubapi.com", "https://evil.example", "https://api.hubapi.com.evil.io",
+                 "https://user@api.hubapi.com", "http://127.0.0.1:8080"):  # fmt: skip
+        with pytest.raises(CutoverError, match="token is sent to no other host"):
+            vendor_url(host)
+    assert vendor_url(None) == "https://api.hubapi.com"
+    assert vendor_url("https://api-eu1.hubapi.com/") == "https://api-eu1.hubapi.com"
+    project = Project(tmp_path / "p")  # a project file edited by hand cannot redirect it
+    project.state.live_target = {"kind": "hubspot", "base_url": "http://collector.example"}
+    with pytest.raises(CutoverError, match="no other host"):
+        HubSpotTarget("secret", tmp_path / "i.db", base_url="http://collector.example")
+    monkeypatch.setenv(TEST_SERVER_ENV, "http://127.0.0.1:9")  # tests: this machine only
+    assert vendor_url("https://api.hubapi.com") == "http://127.0.0.1:9"
+    monkeypatch.setenv(TEST_SERVER_ENV, "http://collector.example")
+    with pytest.raises(CutoverError):
+        vendor_url(None)
+
+
+def test_retry_after_as_a_date_a_huge_one_and_a_stop() -> None:
+    from email.utils import format_datetime
+
+    from wizard.core.errors import CutoverError
+    from wizard.core.targets.hubspot import HubSpotTarget, retry_after
+
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= retry_after(soon, 0) <= 31
+    assert retry_after("7", 0) == 7 and retry_after("soon-ish", 2) == 4.0
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 0) == 0  # in the past: go now
+    waits: list[float] = []
+    now = [0.0]
+    t = HubSpotTarget.__new__(HubSpotTarget)
+    t.clock, t.on_wait, t.should_stop = (lambda: now[0]), waits.append, (lambda: len(waits) > 3)
+    t.sleep = lambda s: now.__setitem__(0, now[0] + s)
+    with pytest.raises(CutoverError, match="daily API limit"):
+        t._wait(86_400)  # a day: said, not slept
+    assert waits == [] and now[0] == 0
+    with pytest.raises(CutoverError, match="Stopped while HubSpot asked to wait"):
+        t._wait(120)
+    assert waits[:4] == [120, 119, 118, 117]  # a countdown, a second at a time
+
+
+def test_no_password_reaches_a_file(tmp_path: Path) -> None:
+    from wizard.core.cutover import Project, has_password
+    from wizard.core.errors import CutoverError
+
+    for dsn in ("postgresql://u:pw@db/crm", "postgresql://u@db/crm?password=pw",
+                "postgresql://u@db/crm?sslmode=require&sslpassword=pw", "host=db password=pw",
+                "host=db sslpassword=pw", "host=db PASSWORD = pw"):  # fmt: skip
+        assert has_password(dsn), dsn
+        with pytest.raises(CutoverError, match="must not keep secrets"):
+            Project(tmp_path / "p").use_postgres(dsn)
+    assert not has_password("postgresql://u@db/crm?sslmode=require")
+    assert not any(b"pw" in p.read_bytes() for p in (tmp_path / "p").rglob("*") if p.is_file())
+
+
+def test_without_a_password_store_the_token_is_said_to_be_for_this_session(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import keyring
+    from keyring.backends.fail import Keyring as NoStore
+
+    from wizard.core import secrets
+    from wizard.core.cutover import Project
+    from wizard.core.errors import CutoverError
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoStore())
+    monkeypatch.setattr(secrets, "_session", {})
+    monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN", raising=False)
+    try:
+        project = Project(tmp_path / "p")
+        assert "this session only" in project.use_hubspot("tok-123")
+        monkeypatch.setattr(secrets, "_session", {})  # a later session
+        with pytest.raises(CutoverError, match="no password store"):
+            Project(tmp_path / "p").open_live()
+        monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "tok-123")  # read again from the variable
+        Project(tmp_path / "p").open_live().close()
+        monkeypatch.delenv("HUBSPOT_ACCESS_TOKEN")
+        Project(tmp_path / "p").open_live(read_only=True).close()  # status needs no token
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_import_files_never_run_as_formulas_and_say_what_was_guarded(tmp_path: Path) -> None:
+    from wizard.core.targets.importfiles import GUARDED, ImportFilesTarget
+
+    t = ImportFilesTarget(tmp_path / "pkg", "hubspot")
+    t.write_batch("contact", ["source_id", "first_name", "email"],
+                  [("C1", "=HYPERLINK(\"http://x\")", "a@x.com"), ("C2", "Bob", "b@x.com")])  # fmt: skip
+    t.end_load(("contact",))
+    (part,) = t.files_for(("contact",))
+    text = part.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    side = (tmp_path / "pkg" / f"03-contacts-{GUARDED}").read_text(encoding="utf-8")
+    assert 'C1,firstname,"=HYPERLINK(""http://x"")"' in side
+    assert "leading apostrophe" in (tmp_path / "pkg" / "UPLOAD-ORDER.txt").read_text()
+
+
+def test_one_project_lock_for_sandbox_and_live_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from wizard.core.cutover import Project
+
+    with Migration(tmp_path / "p"):
+        code = ("import sys\nfrom wizard.core.cutover import Project\nfrom wizard.core.phases "
+                "import RefusedError\ntry:\n    Project(sys.argv[1]).open_live()\nexcept "
+                "RefusedError as e:\n    print(e.message)\n")  # fmt: skip
+        other = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p")],
+                               capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert "open in another Cutover Wizard window" in other.stdout
+        saving = subprocess.run([sys.executable, "-c", code.replace(".open_live()", ".save()"),
+                                 str(tmp_path / "p")], capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert "open in another" in saving.stdout  # project.json is not written under it
+        Project(tmp_path / "p").save()  # this process holds the lock: it may
+
+
+def test_the_data_files_are_for_this_user_only(tmp_path: Path) -> None:
+    import stat
+
+    from wizard.core.cutover import Project
+    from wizard.core.report import build_report, write_report
+
+    write(tmp_path / "export" / "contacts.csv", ["Contact ID", "Email"], [["C1", "a@x.com"]])
+    with Migration(tmp_path / "p") as mig:
+        mig.migrate([tmp_path / "export"])
+        report = build_report(Project(tmp_path / "p"), mig, None)
+    out = write_report(report, tmp_path / "r.html")
+    files = [p for p in (tmp_path / "p").rglob("*") if p.is_file() and p.name != ".lock"]
+    assert {p.name for p in files} >= {"ledger.db", "sandbox.db", "plan.json"}
+    for p in [*files, out]:
+        assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
+    assert stat.S_IMODE((tmp_path / "p").stat().st_mode) == 0o700

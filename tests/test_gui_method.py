@@ -307,7 +307,7 @@ def test_a_live_target_that_cannot_open_is_a_message_not_a_crash(qtbot, tmp_path
     _next(w)  # checkpoint
     w.reject()
     project = Project(folder)
-    project.state.live_target = {"kind": "hubspot", "base_url": "http://127.0.0.1:9"}
+    project.state.live_target = {"kind": "hubspot"}
     project.state.page = PageId.CUTOVER
     project.save()
     secrets.forget("hubspot", str(folder))

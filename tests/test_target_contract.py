@@ -27,8 +27,8 @@ def make_target(request, tmp_path: Path):
             from tests.conftest import HUBSPOT_TOKEN
             from wizard.core.targets.hubspot import HubSpotTarget
 
-            server = request.getfixturevalue("hubspot_server")
-            t = HubSpotTarget(HUBSPOT_TOKEN, tmp_path / f"hs{len(made)}.db", base_url=server.url)
+            request.getfixturevalue("hubspot_server")  # reached through the test setting
+            t = HubSpotTarget(HUBSPOT_TOKEN, tmp_path / f"hs{len(made)}.db")
         elif request.param.endswith("-files"):
             from wizard.core.targets.importfiles import ImportFilesTarget
 

@@ -78,7 +78,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="live cutover into a HubSpot portal through its API; the access token "
                    "comes from HUBSPOT_ACCESS_TOKEN the first time and is kept in your "
                    "computer's password store, never in the project; remembered")  # fmt: skip
-    p.add_argument("--hubspot-url", metavar="URL", help=argparse.SUPPRESS)  # a test portal
     p.add_argument("--pg-schema", default="cutover", metavar="NAME",
                    help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
@@ -212,12 +211,20 @@ def _migrate(args: argparse.Namespace) -> int:
     if args.hubspot:
         import os
 
-        project.use_hubspot(os.environ.get("HUBSPOT_ACCESS_TOKEN"), args.hubspot_url)
+        token = os.environ.get("HUBSPOT_ACCESS_TOKEN")
+        kept = project.use_hubspot(token)
+        if token:
+            _say(f"The HubSpot access token is kept in {kept}; never in the project.")
     elif args.postgres:
         project.use_postgres(args.postgres, args.pg_schema)
     elif args.import_files:
         project.use_import_files(args.import_files)
     opened = project.open_live() if live else Migration(args.project)
+    if hasattr(opened.target, "on_wait"):  # an API that may ask to wait: show it, let Ctrl-C stop
+        opened.target.on_wait = lambda left: (
+            ticker.show(f"HubSpot asks to wait: {left:,.0f} s left (Ctrl-C stops; run again to "
+                        "go on)", force=True) if left else ticker.clear())  # fmt: skip
+        opened.target.should_stop = stop
     check = getattr(opened.target, "check_properties", None)
     if check is not None:  # the dry run against the portal's property definitions
         problems = check()

@@ -18,11 +18,24 @@ if TYPE_CHECKING:
     from wizard.core.migration import Migration, Prepared
 
 
+SECRET_PARAMS = ("password", "sslpassword")
+
+
 def has_password(dsn: str) -> bool:
-    """A libpq connection string or URL that carries a password."""
+    """A libpq connection string or URL that carries a password in any form: ``password=``,
+    ``sslpassword=``, ``user:secret@host`` or ``?password=`` in a URL (parsed as libpq does),
+    and, whatever the parser says, any of those words followed by '='."""
     import re
 
-    return bool(re.search(r"(^|\s)password\s*=", dsn) or re.search(r"://[^/@\s]*:[^/@\s]*@", dsn))
+    if re.search(r"(?i)(ssl)?password\s*=", dsn) or re.search(r"://[^/@\s?]*:[^/@\s?]*@", dsn):
+        return True
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        params = conninfo_to_dict(dsn)
+    except Exception:  # not a connection string: the connection itself will say so
+        return False
+    return any(params.get(k) for k in SECRET_PARAMS)
 
 
 def who() -> str:
@@ -136,18 +149,21 @@ class Project:
         self.state.live_target = wanted
         self.save()
 
-    def use_hubspot(self, token: str | None, base_url: str | None = None) -> None:
+    def use_hubspot(self, token: str | None, base_url: str | None = None) -> str:
         """The live cutover goes to a HubSpot portal through its API. The token goes to the
         OS password store (or this session only), never into the project."""
         from wizard.core import secrets
-        from wizard.core.targets.hubspot import API
+        from wizard.core.targets.hubspot import vendor_url
 
-        wanted = {"kind": "hubspot", "base_url": base_url or API}
+        wanted = {"kind": "hubspot"}
+        if base_url:  # HubSpot's own hosts only (vendor_url refuses any other)
+            wanted["base_url"] = vendor_url(base_url)
         self._switching(wanted)
         if token:
             secrets.store("hubspot", str(self.folder), token)
         self.state.live_target = wanted
         self.save()
+        return secrets.where("hubspot", str(self.folder))
 
     def use_local(self) -> None:
         self._switching({})
@@ -160,14 +176,23 @@ class Project:
         target = None
         kind = self.state.live_target.get("kind")
         if kind == "hubspot":
+            import os
+
             from wizard.core import secrets
             from wizard.core.targets.hubspot import HubSpotTarget
 
-            token = secrets.load("hubspot", str(self.folder)) or ""
+            token = (secrets.load("hubspot", str(self.folder))
+                     or os.environ.get("HUBSPOT_ACCESS_TOKEN", ""))  # fmt: skip
+            if not token and not read_only and not secrets.store_works():
+                raise CutoverError("No HubSpot access token: this computer has no password "
+                                   "store, so the token was kept for the session that gave it "
+                                   "only.", "Set HUBSPOT_ACCESS_TOKEN again and run the same "
+                                   "command.")  # fmt: skip
             if not read_only:
                 (self.folder / LIVE).mkdir(parents=True, exist_ok=True)
             target = HubSpotTarget(token, self.folder / LIVE / "hubspot-index.db",
-                                   base_url=self.state.live_target.get("base_url", ""))  # fmt: skip
+                                   base_url=self.state.live_target.get("base_url"),
+                                   offline=read_only)  # fmt: skip
         elif kind == "files":
             from wizard.core.targets.importfiles import ImportFilesTarget
 

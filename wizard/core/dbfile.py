@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from wizard.core.paths import private
+
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
     """A project file opened only to read it (``status``, ``report``), so a project in a folder
@@ -30,6 +32,7 @@ def connect(path: Path, cache_mb: int) -> sqlite3.Connection:
     the connection may change threads."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    private(path)  # its -wal and -shm files take the same permissions
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")

@@ -17,6 +17,7 @@ import xlsxwriter
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.ledger import Ledger, stage_table, value_fields
+from wizard.core.paths import private
 from wizard.core.phases import PHASES, PhaseDef
 from wizard.core.textsafe import neutralise
 from wizard.core.validate import RULE_TITLES, Findings
@@ -92,7 +93,7 @@ def _write_csv(path: Path, header: list[str], rows: Iterator[Sequence[object]]) 
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(counter)
-    tmp.replace(path)
+    private(tmp).replace(path)
     return counter.n
 
 
@@ -119,7 +120,7 @@ def _write_xlsx(path: Path, header: list[str], rows: Iterator[Sequence[object]])
         ws = wb.add_worksheet("Rows")
         ws.write_row(0, 0, header, bold)
     wb.close()
-    tmp.replace(path)
+    private(tmp).replace(path)
 
 
 def write_phase_files(ledger: Ledger, phase: PhaseDef, folder: Path) -> list[str]:

@@ -8,7 +8,7 @@ import logging
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from wizard.core.paths import data_home
+from wizard.core.paths import data_home, private
 
 LOG_FILE = "wizard.log"
 log = logging.getLogger("cutover_wizard")
@@ -23,6 +23,7 @@ def log_to(folder: Path | None = None) -> Path:
     if _handler is not None and Path(_handler.baseFilename) == path.resolve():
         return path
     folder.mkdir(parents=True, exist_ok=True)
+    private(folder)  # the log names files and rows of the customers' data
     handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8",
                                   delay=True)  # fmt: skip
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

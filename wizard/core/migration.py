@@ -20,6 +20,7 @@ from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import Ledger, stage_table
 from wizard.core.mapping import build_plan, plan_source
+from wizard.core.paths import private
 from wizard.core.phases import (
     PENDING,
     READY,
@@ -138,6 +139,8 @@ class Migration:
         try:
             if not read_only:
                 self.home.mkdir(parents=True, exist_ok=True)
+                private(self.folder)
+                private(self.home)
                 self._lock = ProjectLock(self.folder)
             self.ledger = Ledger(self.home / LEDGER_FILE, read_only=read_only)
             if not read_only:
@@ -260,6 +263,9 @@ class Migration:
         phases = self.phases(plan)
         if isinstance(phase, str):
             phase = find(phase, phases)
+
+        if hasattr(self.target, "should_stop"):  # a wait the API asks for ends on Stop too
+            self.target.should_stop = should_stop
 
         def export(p: PhaseDef) -> list[str]:
             return write_phase_files(self.ledger, p, self.exports)

@@ -27,6 +27,25 @@ def store(kind: str, project: str, secret: str) -> bool:
     return True
 
 
+def store_works() -> bool:
+    """True when this computer has a password store keyring can use (not the 'fail' or
+    'null' backends of a server without one)."""
+    import keyring
+
+    try:
+        backend = keyring.get_keyring()
+        return float(getattr(backend, "priority", 0)) > 0 and "fail" not in type(backend).__module__
+    except Exception:  # a broken backend configuration is no store
+        return False
+
+
+def where(kind: str, project: str) -> str:
+    """Where the secret is, in words for the admin."""
+    if _session.get(_key(kind, project)) and not store_works():
+        return "this session only (this computer has no password store)"
+    return "your computer's password store" if store_works() else "nowhere"
+
+
 def load(kind: str, project: str) -> str | None:
     import keyring
     from keyring.errors import KeyringError

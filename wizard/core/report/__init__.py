@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wizard.core.errors import CutoverError
+from wizard.core.paths import private
 from wizard.core.report.model import Report, build_report
 
 FORMATS = (".pdf", ".html", ".xlsx")
@@ -21,13 +22,9 @@ def write_report(report: Report, path: str | Path) -> Path:
                            "Name the file .pdf, .html or .xlsx.")  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".pdf":
-        from wizard.core.report.pdf import write_pdf
-
-        return write_pdf(report, path)
-    if suffix == ".html":
-        from wizard.core.report.html import write_html
-
-        return write_html(report, path)
-    from wizard.core.report.xlsx import write_xlsx
-
-    return write_xlsx(report, path)
+        from wizard.core.report.pdf import write_pdf as write
+    elif suffix == ".html":
+        from wizard.core.report.html import write_html as write
+    else:
+        from wizard.core.report.xlsx import write_xlsx as write
+    return private(write(report, path))  # the report holds rejected rows' values

@@ -52,6 +52,55 @@ BURST = (100, 10.0)  # requests per seconds
 RETRIES = 8  # attempts after the first, across 429s and 5xx answers
 
 
+MAX_WAIT = 15 * 60.0  # seconds: a longer Retry-After means the daily limit is used up
+VENDOR_HOSTS = ("api.hubapi.com", "api.hubspot.com", "api-eu1.hubapi.com")
+TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_HUBSPOT"  # tests only: a local server, never stored
+
+
+def vendor_url(base_url: str | None) -> str:
+    """Where the token may go: HubSpot's own HTTPS hosts only. A test server (on this machine
+    only) is allowed through ``CUTOVER_WIZARD_TEST_HUBSPOT``, which is never stored."""
+    import os
+    from urllib.parse import urlsplit
+
+    test = os.environ.get(TEST_SERVER_ENV)
+    url = test or base_url or API
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if test and host in ("127.0.0.1", "localhost", "::1") and parts.scheme in ("http", "https"):
+        return url.rstrip("/")
+    if parts.scheme == "https" and host in VENDOR_HOSTS and not parts.username:
+        return f"https://{host}" + (f":{parts.port}" if parts.port else "")
+    raise CutoverError(
+        f"The HubSpot address '{url}' is not HubSpot's own (https://api.hubapi.com): the access "
+        "token is sent to no other host.",
+        "Remove base_url from the project file, or set it to https://api.hubapi.com.",
+    )
+
+
+def retry_after(value: str | None, attempt: int) -> float:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date
+    (RFC 9110); without one (or an unreadable one), a backoff."""
+    backoff = min(30.0, 2.0**attempt)
+    if not value:
+        return backoff
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return backoff
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
 class HubSpotAuthError(CutoverError):
     """The token was refused: nothing more can be written until it is replaced."""
 
@@ -60,16 +109,27 @@ class HubSpotTarget(Target):
     kind = "hubspot"
     label = "HubSpot portal"
 
-    def __init__(self, token: str, index: str | Path, base_url: str = API,
+    def __init__(self, token: str, index: str | Path, base_url: str | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
-        if not token:
-            raise HubSpotAuthError("No HubSpot access token.",
-                                   "Connect to HubSpot again (the token is kept in your "
-                                   "computer's password store).")  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic,
+                 offline: bool = False) -> None:  # fmt: skip
+        """``offline``: to count what was written (status, report) from the local index,
+        without a token; any call to HubSpot then says the token is needed."""
+        if not token and not offline:
+            from wizard.core import secrets
+
+            where = ("Connect to HubSpot again (the token is then kept in your computer's "
+                     "password store)." if secrets.store_works() else "This computer has no "
+                     "password store: set HUBSPOT_ACCESS_TOKEN and run again (it is kept for "
+                     "that session only).")  # fmt: skip
+            raise HubSpotAuthError("No HubSpot access token.", where)
         self._token = token
-        self.base = base_url.rstrip("/")
+        self.base = vendor_url(base_url)
         self.sleep, self.clock = sleep, clock
+        # while HubSpot asks to wait: told the seconds left each second; True from
+        # should_stop ends the wait (the run resumes later, nothing is written twice)
+        self.on_wait: Callable[[float], None] = lambda left: None
+        self.should_stop: Callable[[], bool] = lambda: False
         self._sent: deque[float] = deque()
         self.requests = 0
         self.db = sqlite3.connect(str(index), check_same_thread=False)
@@ -92,6 +152,9 @@ class HubSpotTarget(Target):
         self._sent.append(self.clock())
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
+        if not self._token:
+            raise HubSpotAuthError("No HubSpot access token.", "Set HUBSPOT_ACCESS_TOKEN and "
+                                   "run the same command.")  # fmt: skip
         data = json.dumps(body).encode() if body is not None else None
         failures = 0  # server errors so far: the backoff's exponent
         for attempt in range(RETRIES + 1):
@@ -113,24 +176,52 @@ class HubSpotTarget(Target):
                         "the phase again: what was written stays, nothing is written twice.",
                     ) from None
                 if status == 429 and attempt < RETRIES:
-                    after = exc.headers.get("Retry-After")
-                    self.sleep(float(after) if after else min(30.0, 2.0**attempt))
+                    self._wait(retry_after(exc.headers.get("Retry-After"), attempt))
                     continue
                 if status >= 500 and attempt < RETRIES:
-                    self.sleep(min(30.0, 2**failures * (0.5 + random.random())))
+                    self._wait(min(30.0, 2**failures * (0.5 + random.random())))
                     failures += 1
                     continue
+                if status == 429:
+                    raise CutoverError(f"HubSpot kept answering that too many requests were "
+                                       f"sent ({status}: {detail}).", "The portal's API limit "
+                                       "is used up for now: run the phase again later; what was "
+                                       "written stays, nothing is written twice.") from None  # fmt: skip
+                if status >= 500:
+                    raise CutoverError(f"HubSpot's servers kept failing ({status}: {detail}).",
+                                       "It is on HubSpot's side: run the phase again later "
+                                       "(status.hubspot.com says when it is fixed); nothing is "
+                                       "written twice.") from None  # fmt: skip
                 raise CutoverError(f"HubSpot answered {status}: {detail}",
                                    "Check the portal's properties and the plan; run the "
                                    "phase again when it is fixed.") from None  # fmt: skip
             except urllib.error.URLError as exc:
                 if attempt < RETRIES:
-                    self.sleep(min(30.0, 2**failures * (0.5 + random.random())))
+                    self._wait(min(30.0, 2**failures * (0.5 + random.random())))
                     failures += 1
                     continue
                 raise CutoverError(f"HubSpot could not be reached: {exc.reason}.",
                                    "Check the internet connection and run the phase again.") from None  # fmt: skip
         raise CutoverError("HubSpot kept refusing the requests.", "Try again later.")
+
+    def _wait(self, seconds: float) -> None:
+        """Wait as HubSpot asked, a second at a time: the seconds left are shown and the user
+        may stop. A wait longer than MAX_WAIT is not waited: the limit is used up for hours."""
+        if seconds > MAX_WAIT:
+            raise CutoverError(
+                f"HubSpot asks to wait {seconds / 3600:,.1f} hours before the next request: "
+                "the portal's daily API limit is used up.",
+                "Run the phase again after that; what was written stays, nothing is written twice.",
+            )
+        end = self.clock() + seconds
+        while (left := end - self.clock()) > 0:
+            self.on_wait(left)
+            if self.should_stop():
+                raise CutoverError("Stopped while HubSpot asked to wait.",
+                                   "Run the same command again to go on; nothing is written "
+                                   "twice.")  # fmt: skip
+            self.sleep(min(1.0, left))
+        self.on_wait(0.0)
 
     # -- owners --------------------------------------------------------------------------
     def owners(self) -> dict[str, str]:

@@ -27,9 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.paths import private
 from wizard.core.targets.base import Target, WriteResult
+from wizard.core.textsafe import neutralise
 
 ORDER = ("owner", "company", "contact", "deal", "activity")
+GUARDED = "values-with-apostrophe.csv"  # the values a leading ' keeps from running as formulas
 
 
 @dataclass(frozen=True)
@@ -145,14 +148,14 @@ class ImportFilesTarget(Target):
     def files_for(self, entities: tuple[str, ...]) -> list[Path]:
         """The package's files of these entities, in upload order."""
         return [path for entity in ORDER if entity in entities
-                for path in sorted(self.folder.glob(f"{_stem(entity)}*.csv"))]  # fmt: skip
+                for path in sorted(self.folder.glob(f"{_stem(entity)}-part*.csv"))]  # fmt: skip
 
     def write_files(self, entity: str) -> list[Path]:
         """The entity's files, split to the importer's limits (written again from the index:
         a resumed or undone phase leaves exactly what the index holds)."""
         stem = _stem(entity)
-        for old in self.folder.glob(f"{stem}*.csv"):
-            old.unlink()
+        for old in [*self.folder.glob(f"{stem}*.csv"), self.folder / f"{stem}-{GUARDED}"]:
+            old.unlink(missing_ok=True)
         ent = ENTITIES[entity]
         fields = [f for f in ent.fields if f.name != "source_id"]
         header = [self.profile.legacy]
@@ -166,11 +169,20 @@ class ImportFilesTarget(Target):
         header.append("custom properties (JSON)")
         written: list[Path] = []
         part, rows_in, size, out, writer = 0, 0, 0, None, None
+        side = self.folder / f"{stem}-{GUARDED}"
+        side_file = side.open("w", newline="", encoding="utf-8")
+        guarded = csv.writer(side_file)
+        guarded.writerow([self.profile.legacy, "column", "value as in your data"])
         for (data,) in self.db.execute("SELECT data FROM records WHERE entity=? ORDER BY seq",
                                        (entity,)):  # fmt: skip
             rec = json.loads(data)
             line = [rec["source_id"], *["" if rec.get(f.name) is None else rec.get(f.name)
                                         for f in fields], rec.get("properties") or ""]  # fmt: skip
+            for i, value in enumerate(line):  # opened in a spreadsheet, no cell runs
+                safe = neutralise(value)
+                if safe is not value:
+                    guarded.writerow([rec["source_id"], header[i], value])
+                    line[i] = safe
             approx = sum(len(str(v)) + 3 for v in line)
             if (
                 writer is None
@@ -182,6 +194,7 @@ class ImportFilesTarget(Target):
                 part += 1
                 path = self.folder / f"{stem}-part{part}.csv"
                 out = path.open("w", newline="", encoding="utf-8")
+                private(path)
                 writer = csv.writer(out)
                 writer.writerow(header)
                 written.append(path)
@@ -191,6 +204,10 @@ class ImportFilesTarget(Target):
             size += approx
         if out is not None:
             out.close()
+        side_file.close()
+        if side.stat().st_size <= len(",".join([self.profile.legacy, "column",
+                                                "value as in your data"])) + 2:  # fmt: skip
+            side.unlink()
         return written
 
     def write_checklist(self) -> Path:
@@ -205,6 +222,13 @@ class ImportFilesTarget(Target):
                 lines.append(f"{len(counts)}. {path.name}: {counts[-1]:,} "
                              f"{self.profile.objects[entity]} records (match on "
                              f"{self.profile.legacy})")  # fmt: skip
+        guarded = sorted(self.folder.glob(f"*-{GUARDED}"))
+        if guarded:
+            n = sum(sum(1 for _ in p.open(encoding="utf-8")) - 1 for p in guarded)
+            lines += ["", f"{n:,} value(s) begin with = + - or @, which a spreadsheet would run "
+                      "as a formula: they were written with a leading apostrophe (') so that "
+                      "opening a file is safe. The CRM keeps the apostrophe: the values as in "
+                      "your data are listed in " + ", ".join(p.name for p in guarded) + "."]  # fmt: skip
         if self.profile.name == "hubspot" and counts:
             from wizard.core.targets.limits import hubspot_import_days
 
