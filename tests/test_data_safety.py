@@ -241,3 +241,39 @@ def test_the_data_files_are_for_this_user_only(tmp_path: Path) -> None:
     for p in [*files, out]:
         assert stat.S_IMODE(p.stat().st_mode) & 0o077 == 0, p
     assert stat.S_IMODE((tmp_path / "p").stat().st_mode) == 0o700
+
+
+def test_a_file_left_out_and_rows_deleted_since_are_said_and_taken_out_on_request(
+    tmp_path: Path, capsys
+) -> None:
+    from wizard.cli import main
+
+    first, later = tmp_path / "monday", tmp_path / "friday"
+    write(
+        first / "companies.csv", ["Company ID", "Company Name"], [["A1", "Acme"], ["A2", "Globex"]]
+    )
+    write(first / "contacts.csv", ["Contact ID", "Email", "Company ID"],
+          [["C1", "a@x.com", "A1"], ["C2", "b@x.com", "A2"], ["C3", "c@x.com", "A1"]])  # fmt: skip
+    project = tmp_path / "p"
+    assert main(["migrate", str(first), "--project", str(project)]) == 0
+    write(later / "contacts.csv", ["Contact ID", "Email", "Company ID"],
+          [["C1", "a@x.com", "A1"], ["C2", "b@x.com", "A2"]])  # C3 deleted in the old CRM  # fmt: skip
+    capsys.readouterr()
+    assert main(["migrate", str(later / "contacts.csv"), "--project", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "companies.csv: not among the files given; it is part of this project's plan, so " \
+           "it was read again" in out  # fmt: skip
+    assert "Loaded before and no longer in the files: 1 contacts (C3)" in out
+    assert "--remove-deleted" in out and _sandbox(project, "SELECT COUNT(*) FROM contacts") == [
+        (3,)
+    ]
+    (first / "companies.csv").unlink()  # now the file is gone for good
+    assert main(["migrate", str(later / "contacts.csv"), "--project", str(project),
+                 "--remove-deleted"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "companies.csv: not among the files given, and no longer at" in out
+    assert "The 2 records it loaded stay in the Sandbox CRM" in out
+    assert "Contacts: 1 taken out" in out and "2 kept: records in the files still link" in out
+    assert _sandbox(project, "SELECT source_id FROM contacts ORDER BY 1") == [("C1",), ("C2",)]
+    with Migration(project) as mig:
+        assert mig.deleted_since() == {"company": ["A1", "A2"]}  # still said, still linked

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         help="records per batch (each batch is committed on its own)",
     )
     p.add_argument("--json", action="store_true", help="print the final status as JSON")
+    p.add_argument("--remove-deleted", action="store_true",
+                   help="take out of the target the records this project loaded whose rows are "
+                   "no longer in the files (deleted in the old CRM since the last run)")  # fmt: skip
     p.add_argument("--env", choices=("sandbox", "live"), default="sandbox",
                    help="sandbox (the rehearsal, default) or live: the cutover, which the gate "
                    "keeps locked until the testing buffer has passed, and for active sales "
@@ -292,6 +295,22 @@ def _migrate(args: argparse.Namespace) -> int:
                 _say(f"   recognised in {splan.label}: {note}")
         for change in prepared.changes:
             _say(f"   {change}")
+        gone = mig.deleted_since()
+        if gone:
+            from wizard.core.blueprint import ENTITIES
+
+            said = ", ".join(f"{len(ids):,} {ENTITIES[e].label.lower()} ({', '.join(ids[:3])}"
+                             f"{', ...' if len(ids) > 3 else ''})" for e, ids in gone.items())  # fmt: skip
+            _say(f"   Loaded before and no longer in the files: {said}.")
+            if args.remove_deleted:
+                for entity, (removed, kept) in mig.remove_deleted(gone).items():
+                    _say(f"   {ENTITIES[entity].label}: {removed:,} taken out of the "
+                         f"{mig.target.label}"
+                         + (f"; {kept:,} kept: records in the files still link to them"
+                            if kept else ""))  # fmt: skip
+            else:
+                _say(f"   They stay in the {mig.target.label}; run again with --remove-deleted "
+                     "to take them out.")  # fmt: skip
         for relation in sorted(staged.orphans):
             if staged.orphans[relation]:
                 _say(f"   links {relation}: {staged.links[relation]:,} found, "
@@ -513,26 +532,16 @@ def _open_gui() -> int:
 
 
 def _plain(exc: BaseException, args: argparse.Namespace) -> CutoverError | None:
-    """The operating system's refusals, said plainly: a full disk, a folder or file this user
-    may not write or read, a name too long."""
-    from wizard.core.errors import disk_full, is_disk_full
+    """The operating system's refusals, said plainly (see ``errors.plain``)."""
+    from wizard.core.errors import is_disk_full, plain
 
-    folder = str(getattr(args, "project", "") or "") or None
-    if is_disk_full(exc):
-        need = 0
+    need = 0
+    if is_disk_full(exc):  # about three times the inputs: the ledger, the sandbox, the files
         for item in getattr(args, "inputs", None) or []:
             path = Path(item)
             files = path.rglob("*") if path.is_dir() else [path]
             need += sum(3 * p.stat().st_size for p in files if p.is_file())
-        return disk_full(folder, need)
-    if isinstance(exc, PermissionError):
-        return CutoverError(f"This app is not allowed to use {exc.filename or 'a file'}.",
-                            "Check its permissions (and its folder's), or work on a copy in a "
-                            "folder of your own.")  # fmt: skip
-    if isinstance(exc, OSError) and exc.filename:
-        return CutoverError(f"{exc.filename} could not be used: {exc.strerror or exc}.",
-                            "Check the path, or work on a copy in a folder of your own.")  # fmt: skip
-    return None
+    return plain(exc, str(getattr(args, "project", "") or "") or None, need)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,9 +33,19 @@ DISK_FULL_ERRNOS = {28, 122, 27}  # ENOSPC, EDQUOT, EFBIG (a file-size limit)
 
 def is_disk_full(exc: BaseException) -> bool:
     """The disk (or the user's quota) ran out: an OSError, or SQLite's own 'disk is full'."""
-    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
-        return True
-    return exc.__class__.__name__ == "OperationalError" and "disk is full" in str(exc)
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:  # also when a library wraps it (xlsxwriter's FileCreateError, ...)
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:
+            return True
+        if e.__class__.__name__ == "OperationalError" and "disk is full" in str(e):
+            return True
+        todo += [e.__cause__, e.__context__, *e.args]
+    return False
 
 
 def disk_full(folder: str | None, need_bytes: int = 0) -> CutoverError:
@@ -57,3 +67,21 @@ def disk_full(folder: str | None, need_bytes: int = 0) -> CutoverError:
         "lost: the batch being written was rolled back and the run resumes where it stopped.",
         path=folder,
     )
+
+
+def plain(
+    exc: BaseException, folder: str | None = None, need_bytes: int = 0
+) -> CutoverError | None:
+    """The operating system's refusals, said plainly (the CLI and the wizard alike): a full
+    disk, a file or folder this user may not use, a path that cannot be used. None for
+    anything else."""
+    if is_disk_full(exc):
+        return disk_full(folder, need_bytes)
+    if isinstance(exc, PermissionError):
+        return CutoverError(f"This app is not allowed to use {exc.filename or 'a file'}.",
+                            "Check its permissions (and its folder's), or work on a copy in a "
+                            "folder of your own.")  # fmt: skip
+    if isinstance(exc, OSError) and exc.filename:
+        return CutoverError(f"{exc.filename} could not be used: {exc.strerror or exc}.",
+                            "Check the path, or work on a copy in a folder of your own.")  # fmt: skip
+    return None

@@ -89,16 +89,40 @@ def _write_csv(path: Path, header: list[str], rows: Iterator[Sequence[object]]) 
     """Rows arrive neutralised and are written as they come."""
     counter = _Counter(rows)
     tmp = path.with_suffix(".csv.part")
-    with tmp.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(counter)
-    private(tmp).replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            w.writerows(counter)
+        private(tmp).replace(path)
+    except BaseException:  # a full disk: no half file is left, the query is closed now
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _close(rows)
     return counter.n
+
+
+def _close(rows: object) -> None:
+    """Close a generator of rows that may still hold a database cursor."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
 
 
 def _write_xlsx(path: Path, header: list[str], rows: Iterator[Sequence[object]]) -> None:
     tmp = path.with_name(path.name + ".part")
+    try:
+        _xlsx_rows(tmp, header, rows)
+        private(tmp).replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _close(rows)
+
+
+def _xlsx_rows(tmp: Path, header: list[str], rows: Iterator[Sequence[object]]) -> None:
     wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False})  # fmt: skip
     bold = wb.add_format({"bold": True})
@@ -120,7 +144,6 @@ def _write_xlsx(path: Path, header: list[str], rows: Iterator[Sequence[object]])
         ws = wb.add_worksheet("Rows")
         ws.write_row(0, 0, header, bold)
     wb.close()
-    private(tmp).replace(path)
 
 
 def write_phase_files(ledger: Ledger, phase: PhaseDef, folder: Path) -> list[str]:

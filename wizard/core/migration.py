@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from wizard.core.automatch import custom_name
-from wizard.core.blueprint import ENTITIES
+from wizard.core.blueprint import ENTITIES, LOAD_ORDER
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
@@ -46,7 +46,7 @@ from wizard.core.runner import (
     undo_phase,
 )
 from wizard.core.sources import ReadOptions, Source, discover, open_source, shown
-from wizard.core.staging import Staged, StageProgress, stage
+from wizard.core.staging import Staged, StageProgress, parent_key, stage
 from wizard.core.targets import SandboxTarget, Target
 
 PLAN_FILE, LEDGER_FILE, SANDBOX_FILE, EXPORTS = "plan.json", "ledger.db", "sandbox.db", "exports"
@@ -202,17 +202,6 @@ class Migration:
             plan = build_plan(list(sources.values()))
         else:
             given = {(str(s.path), s.sheet) for s in sources.values()}
-            for splan in plan.sources:
-                key = (splan.file, splan.options.sheet)
-                if key in sources or not inputs:
-                    continue
-                # a plan entry for a file that was not among the inputs: open it only if it
-                # lives under one of them (a folder given again)
-                if any(Path(splan.file).is_relative_to(i) for i in inputs if i.is_dir()):
-                    try:
-                        sources[key] = open_source(splan.file, splan.options)
-                    except SourceError as exc:
-                        unreadable.append((splan.file, str(exc)))
             known = {(s.file, s.options.sheet) for s in plan.sources}
             for key in sorted(given - known, key=str):
                 # fresh exports in another folder: the plan of the file with the same name
@@ -223,6 +212,30 @@ class Migration:
                     same[0].file = key[0]
                 else:
                     plan.sources.append(plan_source(sources[key]))
+            for splan in plan.sources:
+                key = (splan.file, splan.options.sheet)
+                if key in sources or not inputs:
+                    continue
+                # a file of the plan that was not among the inputs: read again from where it
+                # was (said, unless it lives under a folder given again); gone, it is said
+                # with what it loaded, which stays where it was loaded
+                under = any(Path(splan.file).is_relative_to(i) for i in inputs if i.is_dir())
+                if Path(splan.file).is_file():
+                    try:
+                        sources[key] = open_source(splan.file, splan.options)
+                    except SourceError as exc:
+                        unreadable.append((splan.file, str(exc)))
+                        continue
+                    if not under:
+                        changes.append(f"{splan.label}: not among the files given; it is part "
+                                       "of this project's plan, so it was read again from "
+                                       f"{splan.file}.")  # fmt: skip
+                else:
+                    loaded = self._loaded_from(splan)
+                    changes.append(f"{splan.label}: not among the files given, and no longer "
+                                   f"at {splan.file}: it leaves the check. The {loaded:,} "
+                                   f"records it loaded stay in the {self.target.label}; undo "
+                                   "its phase to take them out, or give the file again.")  # fmt: skip
             # the plan's own read options (header row, delimiter...) win over detection
             for splan in plan.sources:
                 key = (splan.file, splan.options.sheet)
@@ -233,8 +246,63 @@ class Migration:
                         unreadable.append((splan.file, str(exc)))
                         del sources[key]
             plan.sources = [s for s in plan.sources if (s.file, s.options.sheet) in sources]
-            changes = _columns_since(plan, sources)
+            changes += _columns_since(plan, sources)
         return Prepared(plan, sources, unreadable, changes, skipped)
+
+    def _loaded_from(self, splan: SourcePlan) -> int:
+        """Records the rows of this file loaded (still known to the ledger)."""
+        row = self.ledger.db.execute("SELECT fid, entity FROM files WHERE path=? AND sheet=?",
+                                     (splan.file, splan.options.sheet or "")).fetchone()  # fmt: skip
+        if row is None:
+            return 0
+        return self.ledger.db.execute(
+            "SELECT COUNT(*) FROM outcomes WHERE entity=? AND fid=? AND outcome IN "
+            "('loaded','updated','unchanged')", (row[1], row[0])).fetchone()[0]  # fmt: skip
+
+    def deleted_since(self) -> dict[str, list[str]]:
+        """Records this project loaded whose rows none of the files holds any more: deleted
+        in the old CRM since the last run, or their file left out. They stay in the target
+        until :meth:`remove_deleted` takes them out. Entity -> legacy ids, in load order."""
+        out: dict[str, list[str]] = {}
+        for entity in LOAD_ORDER:
+            ids = [sid for (sid,) in self.ledger.db.execute(
+                f"SELECT c.source_id FROM crosswalk c WHERE c.entity=? AND c.created=1 AND NOT "
+                f"EXISTS (SELECT 1 FROM {stage_table(entity)} s WHERE s.key=c.source_id) "
+                "ORDER BY c.seq", (entity,))]  # fmt: skip
+            if ids:
+                out[entity] = ids
+        return out
+
+    def remove_deleted(self, gone: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
+        """Take the records of :meth:`deleted_since` out of the target, children first. A
+        record that a record still in the files links to stays (it would break the link).
+        Returns entity -> (removed, kept because linked)."""
+        db = self.ledger.db
+        out: dict[str, tuple[int, int]] = {}
+        run_id = self.ledger.start_run("remove deleted", None, self.target.kind)
+        for entity in reversed(LOAD_ORDER):
+            ids = gone.get(entity, [])
+            if not ids:
+                continue
+            linked: set[str] = set()
+            for child in ENTITIES.values():
+                for f in child.references:
+                    if f.ref == entity:
+                        linked.update(k for (k,) in db.execute(
+                            f"SELECT DISTINCT {parent_key(f.name)} FROM {stage_table(child.name)} "
+                            f"WHERE b_{f.name} IS NOT NULL"))  # fmt: skip
+            drop = [i for i in ids if i not in linked]
+            targets = [t for (t,) in (db.execute(
+                "SELECT target_id FROM crosswalk WHERE entity=? AND source_id=?", (entity, i)
+            ).fetchone() for i in drop)]  # fmt: skip
+            removed = self.target.delete(entity, targets) if targets else 0
+            with self.ledger.transaction():
+                db.executemany("DELETE FROM crosswalk WHERE entity=? AND source_id=?",
+                               [(entity, i) for i in drop])  # fmt: skip
+            out[entity] = (removed, len(ids) - len(drop))
+        self.ledger.end_run(run_id, "completed", sum(r for r, _ in out.values()),
+                            "Records whose rows are no longer in the files were taken out.")  # fmt: skip
+        return out
 
     def staged_paths(self) -> list[Path]:
         """The files this project has read, as it read them (to reopen it days later)."""

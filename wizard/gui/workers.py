@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from wizard.core.errors import CutoverError
+from wizard.core.errors import CutoverError, plain
 from wizard.core.logs import log
 
 ShouldStop = Callable[[], bool]
@@ -90,6 +90,10 @@ class GeneratorWorker(QObject):
             message = exc.message + (f" {exc.hint}" if exc.hint else "")
             self.signals.failed.emit(message, traceback.format_exc())
         except Exception as exc:  # shown as a sentence; the details go to the log
+            said = plain(exc)  # a full disk, a folder this user may not write...
+            if said is not None:
+                self.signals.failed.emit(f"{said.message} {said.hint}", traceback.format_exc())
+                return
             message = (f"Something unexpected went wrong ({exc.__class__.__name__}: {exc}). "
                        "Nothing after the last completed batch was lost; you can run it again.")  # fmt: skip
             details = traceback.format_exc()
