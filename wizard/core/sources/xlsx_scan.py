@@ -26,9 +26,8 @@ _REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*
 _REL_ENTRY_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _UNIQUE = re.compile(rb'uniqueCount="(\d+)"')
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_REF3 = re.compile(rb'<c\b[^>]*?\br="([A-Z]{3})(\d+)"')
-_REF2 = re.compile(rb'<c\b[^>]*?\br="([A-Z]{2})\d+"')
-_BIG_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d{6,})"')
+_REF3 = re.compile(rb' r="([A-Z]{3})\d+"')
+_REF2 = re.compile(rb' r="([A-Z]{2})\d+"')
 _ERROR = re.compile(rb'<c\b([^>]*?\bt="e"[^>]*)>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _CARRY = 4096  # bytes kept from one block to the next, so no element is cut in two
@@ -105,9 +104,43 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
     return target if target.startswith("xl/") else f"xl/{target}"
 
 
+def _blocks(z: zipfile.ZipFile, name: str):
+    """The sheet's XML in blocks of whole elements (a block ends before its last '<')."""
+    carry = b""
+    with z.open(name) as f:
+        while True:
+            block = f.read(BLOCK)
+            data = carry + block
+            if not block:
+                if data:
+                    yield data
+                return
+            cut = data.rfind(b"<", max(0, len(data) - _CARRY))
+            if cut <= 0:
+                cut = len(data)
+            yield data[:cut]
+            carry = data[cut:]
+
+
 def scan_sheet(path: Path, sheet: str) -> SheetScan:
-    """One streamed pass over a worksheet's XML. Raises SourceError when its cells span a grid
-    so much bigger than what they fill that reading it would exhaust memory."""
+    """What :func:`_scan_sheet` finds, once per version of the file (a workbook is opened
+    several times: to list its sheets, to plan, to read)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return SheetScan()
+    return _scan_cached(str(path), sheet, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _scan_cached(path: str, sheet: str, size: int, mtime: int) -> SheetScan:
+    return _scan_sheet(Path(path), sheet)
+
+
+def _scan_sheet(path: Path, sheet: str) -> SheetScan:
+    """One streamed pass over a worksheet's XML (a second one only for a sheet that looks far
+    too sparse). Raises SourceError when its cells span a grid so much bigger than what they
+    fill that reading it would exhaust memory (calamine makes the grid dense)."""
     out = SheetScan()
     if path.suffix.lower() not in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
         return out
@@ -117,41 +150,40 @@ def scan_sheet(path: Path, sheet: str) -> SheetScan:
             if name is None:
                 return out
             max_row = max_col = cells = saved = 0
-            carry = b""
-            with z.open(name) as f:
-                while True:
-                    block = f.read(BLOCK)
-                    data = carry + block
-                    # whole elements only: stop at the last '<' (the rest waits for the next
-                    # block); at the end, everything
-                    cut = len(data) if not block else data.rfind(b"<", max(0, len(data) - _CARRY))
-                    if cut <= 0:
-                        cut = len(data)
-                    part, carry = data[:cut], data[cut:]
-                    cells += part.count(b"<c ") + part.count(b"<c>")
+            two_letters = False
+            for part in _blocks(z, name):
+                cells += part.count(b"<c ") + part.count(b"<c>")
+                if b"<f" in part:
                     out.formulas += part.count(b"<f>") + part.count(b"<f ")
                     saved += len(re.findall(rb"</f>\s*<v>[^<]", part)) + len(
                         re.findall(rb"<f [^>]*/>\s*<v>[^<]", part))  # fmt: skip
-                    rows = _ROW.findall(part)
-                    if rows:
-                        max_row = max(max_row, *map(int, rows))
-                    for letters, digits in _REF3.findall(part):
+                rows = _ROW.findall(part)
+                if rows:
+                    max_row = max(
+                        max_row, int(rows[-1]), *(int(r) for r in rows[:: 1 + len(rows) // 64])
+                    )
+                # a cell whose row number has more digits than any row seen: a far corner
+                longer = re.findall(rb' r="[A-Z]{1,3}(\d{%d,})"' % (len(str(max_row)) + 1), part)
+                if longer:
+                    max_row = max(max_row, *map(int, longer))
+                if re.search(rb' r="[A-Z]{3}\d', part):
+                    for letters in set(_REF3.findall(part)):
                         max_col = max(max_col, column_number(letters))
-                        max_row = max(max_row, int(digits))
-                    if max_col < 27:
-                        for letters in set(_REF2.findall(part)):
-                            max_col = max(max_col, column_number(letters))
-                    for digits in _BIG_ROW.findall(part):
-                        max_row = max(max_row, int(digits))
+                elif not two_letters and re.search(rb' r="[A-Z]{2}\d', part):
+                    two_letters = True
+                if b't="e"' in part:
                     for attrs, value in _ERROR.findall(part):
                         ref = _CELL_REF.search(attrs)
                         if ref:
                             cell = (int(ref.group(2)) - 1, column_number(ref.group(1)) - 1)
                             out.errors[cell] = html.unescape(value.decode("utf-8", "replace"))
-                    if not block:
-                        break
-            if cells and not max_col:
-                max_col = 26  # single letters only: at most Z
+            if not max_col:
+                max_col = 702 if two_letters else (26 if cells else 0)  # at most ZZ, or Z
+            if max_row * max_col > MAX_SPARSE_CELLS and two_letters and max_col == 702:
+                max_col = 26
+                for part in _blocks(z, name):  # the true width, for a sparse-looking sheet
+                    for letters in set(_REF2.findall(part)):
+                        max_col = max(max_col, column_number(letters))
             grid = max_row * max_col
             if grid > MAX_SPARSE_CELLS and grid * MIN_FILL > max(cells, 1):
                 raise _too_big(path, f"spreads {cells:,} cells of sheet '{sheet}' over a grid of "
