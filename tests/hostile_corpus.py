@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -28,6 +29,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 
 MEMORY_CAP = 3 << 30  # bytes of address space per case
@@ -838,6 +840,14 @@ def _child(name: str, folder: Path, result: Path) -> None:
                    "steps": [[s.argv[0], s.code, s.out[-600:]] for s in outcome.steps]}, f)  # fmt: skip
 
 
+def _in_child(name: str, base: Path, out: Path) -> None:
+    """A forked child: its output (and anything a library prints) goes to the case's log."""
+    log = os.open(base / f"{name}.log", os.O_WRONLY | os.O_CREAT, 0o666)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    _child(name, base / name, out)
+
+
 def run(names: list[str], jobs: int = 2) -> dict[str, dict]:
     """Each case in its own forked child; a child that dies, aborts or hangs is a finding."""
     import importlib
@@ -856,49 +866,41 @@ def run(names: list[str], jobs: int = 2) -> dict[str, dict]:
     os.chmod(base, 0o755)
     results: dict[str, dict] = {}
     queue = list(names)
-    running: dict[int, tuple[str, float, Path]] = {}
+    fork = multiprocessing.get_context("fork")
+    running: dict[int, tuple[str, float, Path, multiprocessing.Process]] = {}
     try:
         while queue or running:
             while queue and len(running) < jobs:
                 name = queue.pop(0)
-                folder = base / name
-                folder.mkdir()
+                (base / name).mkdir()
                 out = base / f"{name}.json"
                 sys.stdout.flush()
-                pid = os.fork()
-                if pid == 0:
-                    code = 0
-                    try:
-                        log = os.open(base / f"{name}.log", os.O_WRONLY | os.O_CREAT, 0o666)
-                        os.dup2(log, 1)
-                        os.dup2(log, 2)
-                        _child(name, folder, out)
-                    except BaseException:
-                        code = 70
-                    os._exit(code)
-                running[pid] = (name, time.monotonic(), out)
-            pid, status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                for pid, (name, start, _out) in list(running.items()):
-                    if time.monotonic() - start > TIME_LIMIT:
-                        os.kill(pid, 9)
-                        os.waitpid(pid, 0)
-                        del running[pid]
-                        results[name] = {"problems": [f"hung for over {TIME_LIMIT:.0f} s"]}
-                time.sleep(0.05)
-                continue
-            name, start, out = running.pop(pid)
-            log = (base / f"{name}.log").read_text(errors="replace")
-            if os.WIFSIGNALED(status) or not out.exists():
-                why = (f"died by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                       else f"exited {os.WEXITSTATUS(status)} without a result")  # fmt: skip
-                results[name] = {"problems": [why, log[-400:]]}
-            else:
-                results[name] = json.loads(out.read_text())
-                for word in FORBIDDEN:
-                    if word in log:
-                        results[name]["problems"].append(f"printed '{word}' outside the CLI")
-            results[name]["seconds"] = round(time.monotonic() - start, 2)
+                child = fork.Process(target=_in_child, args=(name, base, out), daemon=True)
+                child.start()
+                running[child.sentinel] = (name, time.monotonic(), out, child)
+            # wait for a child to end, or for the first one's time to run out
+            first = min(start for _, start, _, _ in running.values())
+            ended = wait(list(running), timeout=max(0.0, first + TIME_LIMIT - time.monotonic()))
+            for sentinel, (name, start, _out, child) in list(running.items()):
+                if sentinel not in ended and time.monotonic() - start > TIME_LIMIT:
+                    child.kill()
+                    child.join()
+                    del running[sentinel]
+                    results[name] = {"problems": [f"hung for over {TIME_LIMIT:.0f} s"]}
+            for sentinel in ended:
+                name, start, out, child = running.pop(sentinel)
+                child.join()
+                log = (base / f"{name}.log").read_text(errors="replace")
+                if child.exitcode is None or child.exitcode < 0 or not out.exists():
+                    why = (f"died by signal {-child.exitcode}" if (child.exitcode or 0) < 0
+                           else f"exited {child.exitcode} without a result")  # fmt: skip
+                    results[name] = {"problems": [why, log[-400:]]}
+                else:
+                    results[name] = json.loads(out.read_text())
+                    for word in FORBIDDEN:
+                        if word in log:
+                            results[name]["problems"].append(f"printed '{word}' outside the CLI")
+                results[name]["seconds"] = round(time.monotonic() - start, 2)
     finally:
         for root, dirs, _files in os.walk(base):
             for d in dirs:
