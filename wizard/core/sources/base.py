@@ -89,12 +89,21 @@ class Source(ABC):
     def _header_again(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A row that repeats the header (exports glued together, a report's page breaks) is
         no record: it is set aside with its row number and the reason, never loaded."""
-        if frame.empty or len(self.original_columns or self.columns) < 2:
+        names = self.original_columns or self.columns
+        if frame.empty or len(names) < 2:
             return frame
-        heads = [str(c).strip().casefold() for c in (self.original_columns or self.columns)]
-        same = pd.Series(True, index=frame.index)
-        for col, head in zip(frame.columns, heads, strict=False):
-            same &= frame[col].str.strip().str.casefold() == head
+        heads = [str(c).strip().casefold() for c in names]
+        # a cheap first look (an exact comparison in C) at the first column, as written or in
+        # another case or spacing; only the rows it finds are compared in full
+        first = str(names[0])
+        spellings = {first, first.strip(), first.strip().lower(), first.strip().upper()}
+        candidates = frame[frame.iloc[:, 0].isin(spellings)]
+        if candidates.empty:
+            return frame
+        same = pd.Series(True, index=candidates.index)
+        for col, head in zip(candidates.columns, heads, strict=False):
+            same &= candidates[col].str.strip().str.casefold() == head
+        same = same.reindex(frame.index, fill_value=False)
         if not same.any():
             return frame
         for row in frame.index[same]:
