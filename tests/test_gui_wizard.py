@@ -183,3 +183,42 @@ def test_demo_walks_end_to_end_into_the_sandbox(qtbot, wizard) -> None:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
+
+
+def test_back_and_next_do_nothing_while_a_phase_loads(qtbot, wizard, tmp_path: Path) -> None:
+    """Back then Next while a phase runs used to reopen the project under the worker (a
+    crash in SQLite): now the buttons are disabled and the clicks (or keys) go nowhere."""
+    from PySide6.QtCore import Qt
+
+    src = crm(tmp_path / "export")
+    wizard.currentPage().folder.setText(str(tmp_path / "project"))
+    _next(wizard)
+    _next(wizard)
+    sources = wizard.currentPage()
+    sources.add_paths([src])
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    for _ in range(3):  # mapping, relations, validation
+        _next(wizard)
+    _next(wizard)
+    rehearse_sample(qtbot, wizard)
+    page, at = wizard.currentPage(), wizard.currentId()
+    wizard.session.batch_rows = 1  # many small batches: the run lasts while we click
+    back = wizard.button(QWizard.WizardButton.BackButton)
+    nxt = wizard.button(QWizard.WizardButton.NextButton)
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=5_000):
+            page.run_button.click()
+        assert wizard.jobs.busy and not back.isEnabled() and not nxt.isEnabled()
+        for _ in range(3):
+            back.click()
+            nxt.click()
+            wizard.back()
+            wizard.next()
+            qtbot.keyClick(wizard, Qt.Key.Key_Return)
+        assert wizard.currentId() == at  # still on the running phase
+    assert page.isComplete() and wizard.currentId() == at
+    assert back.isEnabled() and nxt.isEnabled()  # the wizard's own rules again
+    _next(wizard)  # and the way on works
+    assert wizard.currentId() != at

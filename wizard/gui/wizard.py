@@ -15,6 +15,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout, QWizard
 
 from wizard.core.cutover import Project
+from wizard.core.errors import CutoverError
 from wizard.core.logs import log, log_to
 from wizard.core.migration import Migration, Prepared
 from wizard.core.phases import PHASES, PhaseDef, find
@@ -133,9 +134,57 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.POSTLOAD, PostLoadPage())
         self.setPage(PageId.REPORT, ReportPage())
         self.setStartId(PageId.WELCOME)
+        self._guard_navigation()
         self.resize(1100, 720)
         self._restore_geometry()
         self.currentIdChanged.connect(self._page_changed)
+
+    # -- no page change while a job runs ----------------------------------------------------
+    def _guard_navigation(self) -> None:
+        """Back, Next and Finish do nothing while a job runs in the worker (and are shown
+        disabled): a page left mid-run could reopen the project under the worker's feet. The
+        buttons' own connections are replaced, so a mnemonic or a click cannot get past."""
+        for which, go in ((QWizard.WizardButton.BackButton, self.back),
+                          (QWizard.WizardButton.NextButton, self.next),
+                          (QWizard.WizardButton.FinishButton, self.accept)):  # fmt: skip
+            button = self.button(which)
+            button.clicked.disconnect()
+            button.clicked.connect(self._navigate_slot(go))
+        self.jobs.busy_changed.connect(self._busy_buttons)
+        for page_id in self.pageIds():  # after QWizard's own update of the buttons
+            self.page(page_id).completeChanged.connect(self._keep_disabled)
+
+    @Slot()
+    def _keep_disabled(self) -> None:
+        if self.jobs.busy:
+            self._busy_buttons(True)
+
+    def _navigate_slot(self, go):
+        @Slot()
+        def navigate() -> None:
+            if not self.jobs.busy:
+                go()
+
+        return navigate
+
+    @Slot(bool)
+    def _busy_buttons(self, busy: bool) -> None:
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                      QWizard.WizardButton.FinishButton):  # fmt: skip
+            button = self.button(which)
+            if busy:
+                button.setEnabled(False)
+        page = self.currentPage()
+        if not busy and page is not None:  # QWizard sets every button again from the page
+            page.completeChanged.emit()
+
+    def next(self) -> None:  # also the keyboard's way (Return on a page)
+        if not self.jobs.busy:
+            super().next()
+
+    def back(self) -> None:
+        if not self.jobs.busy:
+            super().back()
 
     def page_staged(self):
         """The result of reading and checking every row (from the Sources page)."""
@@ -198,7 +247,7 @@ class CutoverWizard(QWizard):
         project.state.method = self.session.method
         try:
             project.save()
-        except OSError as exc:
+        except (OSError, CutoverError) as exc:  # a folder gone read-only, a lock elsewhere
             log.warning("could not save the project's place: %s", exc)
 
     # -- a finished phase's result, from the rail ----------------------------------------
