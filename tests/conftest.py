@@ -59,6 +59,7 @@ def new_wizard(qtbot):
     from wizard.gui.wizard import CutoverWizard
 
     w = CutoverWizard()
+    w.confirm_leave = lambda: True  # closing with a project open asks; the tests answer Yes
     qtbot.addWidget(w)
     w.show()
     return w

@@ -222,3 +222,36 @@ def test_back_and_next_do_nothing_while_a_phase_loads(qtbot, wizard, tmp_path: P
     assert back.isEnabled() and nxt.isEnabled()  # the wizard's own rules again
     _next(wizard)  # and the way on works
     assert wizard.currentId() != at
+
+
+def test_esc_asks_before_closing_and_undo_defaults_to_no(qtbot, wizard, tmp_path: Path,
+                                                         monkeypatch) -> None:  # fmt: skip
+    from PySide6.QtWidgets import QMessageBox
+
+    src = crm(tmp_path / "export")
+    wizard.currentPage().folder.setText(str(tmp_path / "project"))
+    _next(wizard)
+    asked: list[tuple] = []
+    wizard.confirm_leave = lambda: asked.append("leave") or False  # the admin answers No
+    wizard.reject()  # Esc, or Cancel
+    assert asked == ["leave"] and wizard.isVisible()
+    _next(wizard)
+    sources = wizard.currentPage()
+    sources.add_paths([src])
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    for _ in range(4):
+        _next(wizard)
+    rehearse_sample(qtbot, wizard)
+    page = wizard.currentPage()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        page.run_button.click()
+
+    def question(parent, title, text, buttons, default):
+        asked.append((title, default))
+        return default  # Return on the dialog takes the default
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    assert not page.undo(confirmed=False) and page.isComplete()  # nothing was deleted
+    assert asked[-1] == ("Undo", QMessageBox.StandardButton.No)

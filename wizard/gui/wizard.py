@@ -277,16 +277,32 @@ class CutoverWizard(QWizard):
 
     # -- closing -------------------------------------------------------------------------
     def confirm_close(self) -> bool:
-        """Asks before closing while a job runs (tests replace this)."""
+        """Asks before closing while a job runs (tests replace this). No is the default."""
         answer = QMessageBox.question(
             self, "A step is still running",
             "Stop after the batch in progress and close? Nothing is lost: the next time you "
             "open this project, the welcome page offers to go on from there.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )  # fmt: skip
+        return answer == QMessageBox.StandardButton.Yes
+
+    def confirm_leave(self) -> bool:
+        """Esc or Cancel with a project open: asked, not done at once (tests replace this)."""
+        answer = QMessageBox.question(
+            self, "Close Cutover Wizard?",
+            "Close the wizard? Everything so far is saved: the next time you open this "
+            "project, the welcome page offers to go on from this page.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 
     def reject(self) -> None:
-        if self.jobs.busy and not self.confirm_close():
+        if self.jobs.busy:
+            if not self.confirm_close():
+                return
+        elif self.session.migration is not None and not self.confirm_leave():
             return
         super().reject()
 

@@ -331,7 +331,9 @@ class PhasePage(SessionPage):
             if later:
                 text += (" The later phases that depend on it are undone first: "
                          + ", ".join(later) + ".")  # fmt: skip
-            answer = QMessageBox.question(self, "Undo", text)
+            answer = QMessageBox.question(
+                self, "Undo", text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)  # deleting is never the default  # fmt: skip
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         try:
