@@ -275,7 +275,7 @@ class _Batch:
         )
         self.columns = ["source_id", *self.values, "properties", *self.refs]
         self.nv = len(self.values)
-        self.reasons: Counter[str] = Counter()
+        self.reasons = ReasonTally()
 
     def fetch(self, ord_: int, after: int, limit: int) -> list[tuple]:
         return self.ledger.db.execute(self.select, (self.phase.name, ord_, after, limit)).fetchall()
@@ -395,7 +395,7 @@ class _Batch:
             self.target.associate(links)
         for o in outcomes:
             if o[4] == "rejected":
-                self.reasons[_reason_kind(o[5])] += 1
+                self.reasons.add(o[5])
         with self.ledger.transaction():
             db.executemany(
                 "INSERT OR REPLACE INTO outcomes(entity, sid, fid, phase, outcome, reason, "
@@ -423,6 +423,35 @@ def _reason_kind(reason: str) -> str:
     return (text[:1].upper() + text[1:])[:160]
 
 
+def reason_label(example: str, n: int) -> str:
+    """A group of reasons said with its first example's values as they are (the data is the
+    admin's own): "'n/a' in Amount is not a number (the first of 23 like it)"."""
+    text = _ROW_PREFIX.sub("", example)
+    text = (text[:1].upper() + text[1:])[:200]
+    return text if n == 1 else f"{text} (the first of {n:,} like it)"
+
+
+class ReasonTally:
+    """Rejection reasons counted by kind, each kind remembered by its first example."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.first: dict[str, str] = {}
+
+    def add(self, reason: str) -> None:
+        kind = _reason_kind(reason)
+        self.counts[kind] += 1
+        self.first.setdefault(kind, reason)
+
+    def update(self, other: ReasonTally) -> None:
+        self.counts.update(other.counts)
+        for kind, text in other.first.items():
+            self.first.setdefault(kind, text)
+
+    def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
+        return [(reason_label(self.first[k], c), c) for k, c in self.counts.most_common(n)]
+
+
 def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
               phases: list[PhaseDef], should_stop: Callable[[], bool] = lambda: False,
               exporter: Callable[[PhaseDef], list[str]] | None = None,
@@ -437,7 +466,7 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
         _set_state(ledger, phase.name, RUNNING, started_at=now())
     start = time.perf_counter()
     done = 0
-    reasons: Counter[str] = Counter()
+    reasons = ReasonTally()
     finished = False
     target.begin_load(phase.entities)
     try:
@@ -527,7 +556,7 @@ def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconcili
 
 
 def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
-                   reasons: Counter[str], exporter: Callable[[PhaseDef], list[str]] | None,
+                   reasons: ReasonTally, exporter: Callable[[PhaseDef], list[str]] | None,
                    skipped: dict[str, list[str]] | None = None) -> PhaseResult:  # fmt: skip
     acc = accounting(ledger, phase)
     rec = reconcile(ledger, target, phase)

@@ -23,7 +23,7 @@ from wizard.core.cutover import PRECUTOVER as _PRE
 from wizard.core.ledger import stage_table
 from wizard.core.plan import Plan
 from wizard.core.qa import buffer, evaluate
-from wizard.core.runner import _reason_kind, accounting, reconcile, stored_result
+from wizard.core.runner import _reason_kind, accounting, reason_label, reconcile, stored_result
 from wizard.core.staging import Staged, summarize
 from wizard.core.transforms import TRANSFORM_LABELS
 
@@ -171,6 +171,7 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
     record's findings), grouped by kind with example rows, the rows themselves (up to
     ``full_limit``) and how many there are. ``sentences``: one text may say several things."""
     kinds: Counter[str] = Counter()
+    first: dict[str, str] = {}
     examples: dict[str, list[tuple[str, int]]] = {}
     rows: list[Rejected] = []
     total = 0
@@ -184,6 +185,7 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
         for part in dict.fromkeys(_SENTENCE.split(text or "")) if sentences else [text or ""]:
             kind = _reason_kind(part)
             kinds[kind] += 1
+            first.setdefault(kind, part)
             if len(examples.setdefault(kind, [])) < EXAMPLES:
                 examples[kind].append((entity, sid))
     out = []
@@ -192,7 +194,7 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
         for entity, sid in examples[kind]:
             label, row, values = _row_values(mig, entity, sid)
             shown.append(f"{label}, row {row}: {values}")
-        out.append(Reason(kind, n, shown))
+        out.append(Reason(reason_label(first[kind], n), n, shown))
     return out, rows, total
 
 
