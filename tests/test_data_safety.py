@@ -277,3 +277,18 @@ def test_a_file_left_out_and_rows_deleted_since_are_said_and_taken_out_on_reques
     assert _sandbox(project, "SELECT source_id FROM contacts ORDER BY 1") == [("C1",), ("C2",)]
     with Migration(project) as mig:
         assert mig.deleted_since() == {"company": ["A1", "A2"]}  # still said, still linked
+
+
+def test_the_preview_never_says_no_problems_beside_rows_that_cannot_load(tmp_path: Path) -> None:
+    from wizard.core.mapping import build_plan
+    from wizard.core.preview import preview_rows
+    from wizard.core.sources import open_source
+
+    path = write(tmp_path / "contacts.csv", ["Contact ID", "Email", "City"],
+                 [["", "", "Porto"], ["", "", "Braga"], ["C3", "c@x.com", "Faro"]])  # fmt: skip
+    source = open_source(path)
+    plan = build_plan([source])
+    pv = preview_rows(plan, plan.sources[0], source)
+    assert len(pv.row_errors) == 2 and not pv.counts()  # no cell to mark, two rows cannot load
+    assert "no problems found" not in pv.summary(200)
+    assert "2 rows cannot load" in pv.summary(200)

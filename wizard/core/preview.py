@@ -42,6 +42,19 @@ class Preview:
     def counts(self) -> Counter[str]:
         return Counter(p.severity for p in self.problems.values())
 
+    def summary(self, of: int) -> str:
+        """What the preview shows, in a sentence (``of``: how many rows it may show)."""
+        if self.message:
+            return self.message
+        warnings = self.counts()["warning"]
+        if not self.row_errors and not warnings:
+            return f"The first {len(self.rows)} rows as they would load (of up to {of}): no " \
+                   "problems found."  # fmt: skip
+        return (f"The first {len(self.rows)} rows as they would load: {len(self.row_errors)} "
+                "rows cannot load (red: nothing in them names the record), "
+                f"{warnings} values could not be read and are kept as written, or were made "
+                "from the rest of the row (amber). Point at a cell to see why.")  # fmt: skip
+
 
 def preview_rows(plan: Plan, splan: SourcePlan, source: Source | None,
                  n: int = PREVIEW_ROWS) -> Preview:  # fmt: skip

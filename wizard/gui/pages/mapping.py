@@ -354,18 +354,7 @@ class MappingPage(QWizardPage):
         pv = preview_rows(session.prepared.plan, splan, session.prepared.source_of(splan))
         self.preview_model.set_preview(pv)
         self.preview.resizeColumnsToContents()
-        counts = pv.counts()
-        if pv.message:
-            text = pv.message
-        elif counts:
-            text = (f"The first {len(pv.rows)} rows as they would load: "
-                    f"{len(pv.row_errors)} rows cannot load (red: nothing in them names the "
-                    f"record), {counts['warning']} values could not be read and are kept as "
-                    "written, or were made from the rest of the row (amber). Point at a cell "
-                    "to see why.")  # fmt: skip
-        else:
-            text = (f"The first {len(pv.rows)} rows as they would load (of up to "
-                    f"{PREVIEW_ROWS}): no problems found.")  # fmt: skip
+        text = pv.summary(PREVIEW_ROWS)  # rows that cannot load count, with or without a cell
         self.preview_label.setText(text)
 
     def _show_missing(self) -> None:
