@@ -292,3 +292,32 @@ def test_the_preview_never_says_no_problems_beside_rows_that_cannot_load(tmp_pat
     assert len(pv.row_errors) == 2 and not pv.counts()  # no cell to mark, two rows cannot load
     assert "no problems found" not in pv.summary(200)
     assert "2 rows cannot load" in pv.summary(200)
+
+
+def test_a_check_that_reads_one_file_again_keeps_every_files_findings(tmp_path: Path) -> None:
+    """Findings are kept per file in the ledger: after a re-check that reads only the file that
+    changed, and after the project is reopened, the counts are those of a fresh check."""
+    from wizard.core.staging import Staged
+
+    export = tmp_path / "export"
+    write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
+          [["A1", "Acme", "not a web address"], ["A2", "Globex", "globex.com"]])  # fmt: skip
+    write(export / "contacts.csv", ["Contact ID", "Email", "Company ID"],
+          [["C1", "broken at x", "A1"], ["C2", "b@x.com", "A2"]])  # fmt: skip
+
+    def check(project: Path) -> Staged:
+        with Migration(project) as mig:
+            *_, staged = mig.stage(mig.prepare([export]))
+        return staged
+
+    fresh = check(tmp_path / "p").findings.counts
+    assert sum(fresh.values()) >= 2
+    write(export / "contacts.csv", ["Contact ID", "Email", "Company ID"],
+          [["C1", "broken at x", "A1"], ["C2", "b@x.com", "A2"], ["C3", "c@x.com", "A1"]])  # fmt: skip
+    again = check(tmp_path / "p")  # only contacts.csv is read again
+    assert [f.restaged for f in again.files] == [False, True]
+    assert again.findings.counts == fresh
+    reopened = check(tmp_path / "p")  # nothing read again (a resume days later)
+    assert not any(f.restaged for f in reopened.files)
+    assert reopened.findings.counts == fresh
+    assert [f.message for f in reopened.findings.items] == [f.message for f in again.findings.items]

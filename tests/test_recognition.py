@@ -235,7 +235,7 @@ def test_merged_duplicates_bring_their_values(tmp_path: Path) -> None:
 
 
 def test_a_version_1_ledger_is_upgraded(tmp_path: Path) -> None:
-    from wizard.core.ledger import SCHEMA, Ledger, _stage_sql
+    from wizard.core.ledger import LEDGER_VERSION, SCHEMA, Ledger, _stage_sql
 
     path = tmp_path / "ledger.db"
     db = sqlite3.connect(path)
@@ -248,7 +248,7 @@ def test_a_version_1_ledger_is_upgraded(tmp_path: Path) -> None:
     db.close()
     ledger = Ledger(path)
     cols = {r[1] for r in ledger.db.execute("PRAGMA table_info(stage_contact)")}
-    assert {"vr", "vk", "mhash"} <= cols and ledger.meta("ledger_version") == "2"
+    assert {"vr", "vk", "mhash"} <= cols and ledger.meta("ledger_version") == str(LEDGER_VERSION)
     ledger.close()
 
 

@@ -24,7 +24,9 @@ from wizard.core.blueprint import ENTITIES, LOAD_ORDER, Entity, FieldType
 from wizard.core.dbfile import connect, connect_read_only
 from wizard.core.errors import CutoverError
 
-LEDGER_VERSION = 2  # 2: per-row counts of the values read and kept (fidelity)
+# 2: per-row counts of the values read and kept (fidelity); 3: each file's findings are kept
+# (a check that reads only the files that changed still shows every file's findings)
+LEDGER_VERSION = 3
 
 
 def now() -> str:
@@ -78,7 +80,11 @@ _FIDELITY_COLUMNS = ["vr INTEGER", "vk INTEGER", "mhash INTEGER"]
 
 
 def _upgrade(db: sqlite3.Connection) -> None:
-    """Ledgers of version 1 get the fidelity columns (their rows count as not yet counted)."""
+    """Ledgers of version 1 get the fidelity columns (their rows count as not yet counted);
+    ledgers before version 3 kept no findings: their files are read and checked again at the
+    next check (what was loaded stays loaded)."""
+    if int(db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()[0]) < 3:
+        db.execute("UPDATE files SET fingerprint='' WHERE fingerprint != 'derived'")
     for name in LOAD_ORDER:
         t = stage_table(name)
         have = {r[1] for r in db.execute(f"PRAGMA table_info({t})")}
@@ -115,6 +121,15 @@ CREATE TABLE IF NOT EXISTS inflight (
 CREATE TABLE IF NOT EXISTS phases (
   name TEXT PRIMARY KEY, state TEXT NOT NULL, started_at TEXT, finished_at TEXT,
   seconds REAL NOT NULL DEFAULT 0, summary TEXT
+);
+CREATE TABLE IF NOT EXISTS findings (
+  fid INTEGER NOT NULL, file TEXT NOT NULL, row INTEGER, col TEXT, value TEXT, rule TEXT NOT NULL,
+  severity TEXT NOT NULL, message TEXT NOT NULL, fix TEXT, entity TEXT, field TEXT
+);
+CREATE INDEX IF NOT EXISTS findings_fid ON findings(fid);
+CREATE TABLE IF NOT EXISTS finding_counts (
+  fid INTEGER NOT NULL, file TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+  n INTEGER NOT NULL, PRIMARY KEY (fid, rule, severity)
 );
 CREATE TABLE IF NOT EXISTS runs (
   run_id INTEGER PRIMARY KEY, action TEXT NOT NULL, phase TEXT, target TEXT,

@@ -26,7 +26,7 @@ from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_field
 from wizard.core.phases import HOME
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
-from wizard.core.validate import Checker, Findings, Mapped, as_written
+from wizard.core.validate import Checker, Finding, Findings, Mapped, as_written
 
 # fields whose unreadable values (and a link's whole multi-valued cell) are kept beside them
 _KEEPS = (FieldType.EMAIL, FieldType.DOMAIN, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE,
@@ -310,6 +310,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         ).fetchone()
         if row and row[1] == fp and row[2]:
             keep.add(row[0])
+            _load_findings(db, row[0], findings)  # found when it was last read
             rejected = db.execute(
                 f"SELECT COUNT(*) FROM {stage_table(ent.name)} WHERE fid=? AND reason IS NOT NULL",
                 (row[0],),
@@ -334,7 +335,8 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                     "VALUES (?,?,?,?,?,?)", (splan.file, sheet, label, ent.name, fp, now()),
                 ).lastrowid or 0)  # fmt: skip
         keep.add(fid)
-        checker = Checker(plan, splan, label, findings)  # links resolve in the ledger
+        found = Findings(keep=findings.keep)  # this file's, kept in the ledger too
+        checker = Checker(plan, splan, label, found)  # links resolve in the ledger
         inserter = _Inserter(ledger, splan, fid)
         start, done = time.perf_counter(), 0
         for frame in source.chunks():
@@ -345,7 +347,9 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 return
         inserter.insert_set_aside(source, label)
         rows_read = source.rows_read or 0
+        _merge_findings(found, findings)
         with ledger.transaction():
+            _save_findings(db, fid, found)
             db.execute(
                 "UPDATE files SET rows_read=?, set_aside=?, complete=1 WHERE fid=?",
                 (rows_read, len(source.set_aside), fid),
@@ -363,6 +367,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 db.execute(f"DELETE FROM {stage_table(entity)} WHERE fid=?", (fid,))
                 db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
                 db.execute("DELETE FROM files WHERE fid=?", (fid,))
+                _save_findings(db, fid, None)
     signature = hashlib.sha256(json.dumps(
         [plan.active_rule.to_dict(), plan.derived,
          sorted(db.execute("SELECT fid, fingerprint FROM files WHERE fingerprint != ?",
@@ -377,6 +382,42 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
             ledger.set_meta("finalized", signature)
     summarize(ledger, result)
     yield result
+
+
+_FINDING_COLS = ("file", "row", "col", "value", "rule", "severity", "message", "fix", "entity",
+                 "field")  # fmt: skip
+
+
+def _save_findings(db, fid: int, found: Findings | None) -> None:
+    """A file's findings replace the ones of its last check (None: the file left the plan)."""
+    db.execute("DELETE FROM findings WHERE fid=?", (fid,))
+    db.execute("DELETE FROM finding_counts WHERE fid=?", (fid,))
+    if found is None:
+        return
+    db.executemany(f"INSERT INTO findings(fid, {', '.join(_FINDING_COLS)}) VALUES "
+                   f"({', '.join('?' * (len(_FINDING_COLS) + 1))})",
+                   [(fid, f.file, f.row, f.column, f.value, f.rule, f.severity, f.message,
+                     f.fix, f.entity, f.field) for f in found.items])  # fmt: skip
+    db.executemany("INSERT INTO finding_counts VALUES (?,?,?,?,?)",
+                   [(fid, file, rule, sev, n) for (file, rule, sev), n in found.counts.items()])  # fmt: skip
+
+
+def _load_findings(db, fid: int, into: Findings) -> None:
+    """The findings of a file that was not read again, as its last check found them."""
+    for file, rule, sev, n in db.execute("SELECT file, rule, severity, n FROM finding_counts "
+                                          "WHERE fid=?", (fid,)):  # fmt: skip
+        into.counts[(file, rule, sev)] += n
+    for values in db.execute(f"SELECT {', '.join(_FINDING_COLS)} FROM findings WHERE fid=? "
+                             "ORDER BY rowid", (fid,)):  # fmt: skip
+        f = Finding(*values)
+        into.items.append(f)
+        into._kept[(f.file, f.rule)] += 1
+
+
+def _merge_findings(found: Findings, into: Findings) -> None:
+    into.items.extend(found.items)
+    into.counts.update(found.counts)
+    into._kept.update(found._kept)
 
 
 _KEY_INDEXES = {
