@@ -77,44 +77,43 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         ent = ENTITIES[entity]
         t = stage_table(entity)
         refs = [f for f in ent.references]
+        # one pass over the file's rows: each link's "is its record in the files" is worked
+        # out once per row (an inner query), then summed
+        inner = ["o.outcome AS outcome, o.linked AS linked, s.vr AS vr, s.vk AS vk"]
         link_cols = []
         for i, f in enumerate(refs):
-            found = found_sql(entity, f.name, "s")
+            inner.append(f"s.r_{f.name} IS NOT NULL AS w{i}, "
+                         f"{found_sql(entity, f.name, 's')} AS f{i}")  # fmt: skip
             link_cols.append(
-                f"SUM(s.r_{f.name} IS NOT NULL AND {found}), "
-                f"SUM(s.r_{f.name} IS NOT NULL AND {found} AND o.outcome IN "
-                f"{KEPT} AND (o.linked & {1 << i}) != 0), "
-                f"SUM(s.r_{f.name} IS NOT NULL AND NOT {found})"
+                f"SUM(w{i} AND f{i}), SUM(w{i} AND f{i} AND outcome IN {KEPT} AND "
+                f"(linked & {1 << i}) != 0), SUM(w{i} AND NOT f{i})"
             )
         where = "s.fid=?" + (" AND s.phase=?" if phase else "")
         args: tuple = (fid, phase) if phase else (fid,)
         row = db.execute(
-            f"SELECT COUNT(*), SUM(o.outcome IN {KEPT}), SUM(o.outcome IS NULL), "
-            f"SUM(s.vr), SUM(CASE WHEN o.outcome IN {WRITTEN} THEN s.vk END), "
-            f"SUM(s.vr IS NULL), SUM(o.outcome = 'rejected'), SUM(o.outcome = 'merged'), "
-            f"SUM(CASE WHEN o.outcome = 'rejected' THEN s.vr END), "
-            f"SUM(CASE WHEN o.outcome IN {WRITTEN} THEN s.vr - s.vk END)"
+            f"SELECT COUNT(*), SUM(outcome IN {KEPT}), SUM(outcome IS NULL), "
+            f"SUM(vr), SUM(CASE WHEN outcome IN {WRITTEN} THEN vk END), "
+            f"SUM(vr IS NULL), SUM(outcome = 'rejected'), SUM(outcome = 'merged'), "
+            f"SUM(CASE WHEN outcome = 'rejected' THEN vr END), "
+            f"SUM(CASE WHEN outcome IN {WRITTEN} THEN vr - vk END), "
+            f"SUM(CASE WHEN outcome IS NOT NULL THEN vr END)"
             + "".join(f", {c}" for c in link_cols)
-            + f" FROM {t} s LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid WHERE {where}",
+            + f" FROM (SELECT {', '.join(inner)} FROM {t} s LEFT JOIN outcomes o ON "
+            f"o.entity=? AND o.sid=s.sid WHERE {where})",
             (entity, *args),
         ).fetchone()
         if not row[0]:
             continue
         (n, kept, pending, _read, vk, uncounted, rejected, _merged, lost_rejected,
-         lost_cells) = (v or 0 for v in row[:10])  # fmt: skip
+         lost_cells, decided) = (v or 0 for v in row[:11])  # fmt: skip
         fi = Fidelity(label, entity, records=n, records_kept=kept, pending=pending,
                       counted=not uncounted)  # fmt: skip
         for i in range(len(refs)):
-            links, links_kept, orphans = (v or 0 for v in row[10 + 3 * i : 13 + 3 * i])
+            links, links_kept, orphans = (v or 0 for v in row[11 + 3 * i : 14 + 3 * i])
             fi.links += links
             fi.links_kept += links_kept
             fi.orphans += orphans
         # the values of rows not decided yet are not counted against the target yet
-        decided = db.execute(
-            f"SELECT SUM(s.vr) FROM {t} s LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid "
-            f"WHERE {where} AND o.outcome IS NOT NULL",
-            (entity, *args),
-        ).fetchone()[0]
         fi.values, fi.values_kept = (decided or 0), vk
         if not fi.counted:
             fi.values = fi.values_kept = 0

@@ -153,8 +153,8 @@ class Ledger:
                     "Update Cutover Wizard to open it.",
                     path=str(self.path),
                 )
-            if read_only:
-                if version is None or int(version) < LEDGER_VERSION:
+            if read_only:  # version 3 only keeps findings: a version 2 ledger reads the same
+                if version is None or int(version) < 2:
                     raise CutoverError(
                         f"The project's ledger {self.path.name} is from an older Cutover "
                         "Wizard and must be brought up to date once, which needs write access "
