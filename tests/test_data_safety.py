@@ -321,3 +321,17 @@ def test_a_check_that_reads_one_file_again_keeps_every_files_findings(tmp_path: 
     assert not any(f.restaged for f in reopened.files)
     assert reopened.findings.counts == fresh
     assert [f.message for f in reopened.findings.items] == [f.message for f in again.findings.items]
+
+
+def test_links_to_records_no_file_holds_are_never_called_all_arrived(tmp_path: Path) -> None:
+    write(tmp_path / "export" / "contacts.csv", ["Contact ID", "Email", "Owner Email"],
+          [["C1", "a@x.com", "rep@acme.com"], ["C2", "b@x.com", "rep@acme.com"]])  # fmt: skip
+    write(tmp_path / "export" / "companies.csv", ["Company ID", "Company Name", "Parent ID"],
+          [["A1", "Acme", "A9"], ["A2", "Globex", ""]])  # A9 is in no file  # fmt: skip
+    with Migration(tmp_path / "p") as mig:
+        results = {r.phase: r for r in mig.migrate([tmp_path / "export"])}
+        lines = [f.line() for f in mig.fidelity()]
+    companies = results["companies"]
+    assert companies.reconciled and companies.message.startswith("Completed and reconciled, but")
+    assert "companies.csv: 1" in companies.message and "every record, link" not in companies.message
+    assert any("(and 1 to records no file holds, kept as written)" in ln for ln in lines)

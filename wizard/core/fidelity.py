@@ -51,8 +51,11 @@ class Fidelity:
 
         values = part(self.values_kept, self.values, "values") if self.counted else (
             "values not counted (staged by an older version: run the check again)")  # fmt: skip
+        links = part(self.links_kept, self.links, "links")
+        if self.orphans:  # never quiet: links whose record is in none of the files
+            links += f" (and {self.orphans:,} to records no file holds, kept as written)"
         text = (f"{self.label}: {part(self.records_kept, self.records, 'records')}, "
-                f"{part(self.links_kept, self.links, 'links')}, {values} reached the target")  # fmt: skip
+                f"{links}, {values} reached the target")  # fmt: skip
         if self.pending:
             text += f" ({self.pending:,} rows not loaded yet)"
         if self.gone:

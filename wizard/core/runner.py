@@ -555,6 +555,9 @@ def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconcili
     return out
 
 
+ALL_ARRIVED = "Completed and reconciled: every record, link and value arrived."
+
+
 def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
                    reasons: ReasonTally, exporter: Callable[[PhaseDef], list[str]] | None,
                    skipped: dict[str, list[str]] | None = None) -> PhaseResult:  # fmt: skip
@@ -576,8 +579,14 @@ def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: flo
         result.message = ("Completed, but not everything reached the target: "
                           + "; ".join(f"{f.label}: {', '.join(f.why) or 'see the counts'}"
                                       for f in behind) + ".")  # fmt: skip
+    elif any(f.orphans for f in kept):
+        result.message = ("Completed and reconciled, but some links point to records that none "
+                          "of your files holds: " + "; ".join(
+                              f"{f.label}: {f.orphans:,}" for f in kept if f.orphans)
+                          + ". Those records loaded without the link, the value kept as "
+                          "written; add the file that holds them to link them.")  # fmt: skip
     else:
-        result.message = "Completed and reconciled: every record, link and value arrived."
+        result.message = ALL_ARRIVED
     if exporter is not None:
         result.exports = exporter(phase)
     previous = ledger.db.execute("SELECT seconds FROM phases WHERE name=?",

@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
 
 from wizard.core.errors import CutoverError
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
-from wizard.core.runner import PhaseProgress, PhaseResult, pending_rows, phase_state, stored_result
+from wizard.core.runner import (
+    ALL_ARRIVED,
+    PhaseProgress,
+    PhaseResult,
+    pending_rows,
+    phase_state,
+    stored_result,
+)
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -280,7 +287,7 @@ class PhasePage(SessionPage):
         for rec in result.reconciliation:
             lines += rec.lines()
         lines += [f"Rejected {n:,}: {reason}" for reason, n in result.reasons[:5]]
-        if result.message and not result.message.startswith("Completed and reconciled"):
+        if result.message and result.message != ALL_ARRIVED:  # orphans, losses: said
             lines.append(result.message)
         self.result_text.setPlainText("\n".join(lines))
 

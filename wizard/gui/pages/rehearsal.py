@@ -110,9 +110,12 @@ class RehearsalPage(SessionPage):
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
         kept = ", ".join(f"{n:,} {ENTITIES[e].label.lower()}" for e, n in result.kept.items() if n)
+        orphans = sum(int(fi.get("orphans", 0)) for r in result.results for fi in r.fidelity)
         if result.ok:
+            also = (f" {orphans:,} links point to records none of your files holds: those records "
+                    "loaded without them, the values kept as written." if orphans else "")  # fmt: skip
             self.status.setText(f"The sample rehearsal passed: {kept}, every phase completed and "
-                                "reconciled. Next, the full plan into the sandbox.")  # fmt: skip
+                                f"reconciled.{also} Next, the full plan into the sandbox.")  # fmt: skip
         elif result.stopped:
             self.status.setText("Stopped. Run it again: it starts afresh.")
         else:
