@@ -255,3 +255,36 @@ def test_esc_asks_before_closing_and_undo_defaults_to_no(qtbot, wizard, tmp_path
     monkeypatch.setattr(QMessageBox, "question", question)
     assert not page.undo(confirmed=False) and page.isComplete()  # nothing was deleted
     assert asked[-1] == ("Undo", QMessageBox.StandardButton.No)
+
+
+def test_tab_leaves_tables_and_stop_leaves_no_stale_promise(qtbot, wizard, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    src = crm(tmp_path / "export")
+    wizard.currentPage().folder.setText(str(tmp_path / "project"))
+    _next(wizard)
+    _next(wizard)
+    sources = wizard.currentPage()
+    sources.add_paths([src])
+    sources.preview.setFocus()
+    qtbot.waitUntil(sources.preview.hasFocus, timeout=5_000)
+    qtbot.keyClick(sources.preview, Qt.Key.Key_Tab)
+    assert not sources.preview.hasFocus()  # Tab moves on to the next control
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    for _ in range(4):
+        _next(wizard)
+    rehearse_sample(qtbot, wizard)
+    page = wizard.currentPage()
+    assert page.cancel_button.text() == "Stop after this batch"
+    assert wizard.buttonText(QWizard.WizardButton.CancelButton) == "Close"
+    wizard.session.batch_rows = 1
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=5_000):
+            page.run_button.click()
+        page.cancel()
+        assert not page.cancel_button.isEnabled()
+    assert "left" not in page.status.text()  # no time left is promised once it stopped
+    if not page.isComplete():
+        assert page.status.text().startswith("Stopped after a whole batch")

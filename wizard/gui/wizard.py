@@ -107,6 +107,7 @@ class CutoverWizard(QWizard):
         self.setWindowTitle("Cutover Wizard")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setButtonText(QWizard.WizardButton.CancelButton, "Close")  # a page's Stop stops
         self.session = Session()
         self.jobs = JobRunner(self)
         self.rail = PhaseRail()

@@ -69,6 +69,7 @@ class FieldDetails(QWidget):
         self.format.setAccessibleName("Date order, decimal mark, or how a link finds its record")
         self.format.currentIndexChanged.connect(self._format_changed)
         self.values = QTableWidget(0, 2)
+        self.values.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.values.setHorizontalHeaderLabels(["In your file", "Becomes"])
         self.values.horizontalHeader().setStretchLastSection(True)
         self.values.setAccessibleName("Value map of the selected field")
@@ -220,6 +221,7 @@ class MappingPage(QWizardPage):
         self.columns.setDragEnabled(True)
         self.columns.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.fields = QTableView()
+        self.fields.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.fields.setAccessibleName("Fields of the new CRM")
         self.fields.setAcceptDrops(True)
         self.fields.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
@@ -244,6 +246,7 @@ class MappingPage(QWizardPage):
         save.clicked.connect(self._save_plan)
         self.preview_model = PreviewModel()
         self.preview = QTableView()
+        self.preview.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.preview.setModel(self.preview_model)
         self.preview.setAccessibleName("Preview of the rows as they would load")
         self.preview.setWordWrap(False)

@@ -43,13 +43,15 @@ class PhasePage(SessionPage):
     def __init__(self, phase: PhaseDef, live: bool = False) -> None:
         super().__init__()
         self.phase = phase
-        self.running = False
+        self.running = self.stopping = False
         self.live = live
         self.setTitle(f"Live: {phase.label}" if live else phase.label)
         self.setSubTitle(phase.about)
         self.run_button = QPushButton(f"Run '{phase.label}'")
         self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
+        # "Stop", not "Cancel": the window's own Cancel button closes the wizard
+        self.cancel_button = QPushButton("Stop after this batch")
+        self.cancel_button.setToolTip("Stops after the batch in progress; Run goes on from there.")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.undo_button = QPushButton("Undo this phase…")
@@ -59,6 +61,7 @@ class PhasePage(SessionPage):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.table.setHorizontalHeaderLabels([c.capitalize() for c in COLUMNS[:-1]] + ["Adds up"])
         self.table.setAccessibleName("Where every row of each file went")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -232,7 +235,7 @@ class PhasePage(SessionPage):
         worker.signals.progress.connect(self._progress)
         worker.signals.result.connect(self._finished)
         worker.signals.failed.connect(self._failed)
-        self.running = True
+        self.running, self.stopping = True, False
         self.run_button.setEnabled(False)
         self.undo_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -240,6 +243,8 @@ class PhasePage(SessionPage):
         wizard.jobs.start(worker)  # type: ignore[attr-defined]
 
     def cancel(self) -> None:
+        self.stopping = True
+        self.cancel_button.setEnabled(False)
         self.wizard().jobs.cancel()  # type: ignore[attr-defined]
         self.status.setText("Stopping after the batch in progress…")
 
@@ -249,6 +254,10 @@ class PhasePage(SessionPage):
             return
         self.bar.setRange(0, max(item.rows_total, 1))
         self.bar.setValue(item.rows_done)
+        if self.stopping:  # no time left to promise: it is stopping
+            self.status.setText(f"Stopping after the batch in progress… ({item.rows_done:,} of "
+                                f"{item.rows_total:,} rows done)")  # fmt: skip
+            return
         eta = f", about {item.eta_s:.0f} s left" if item.eta_s else ""
         self.status.setText(f"{item.rows_done:,} of {item.rows_total:,} rows "
                             f"({item.rows_per_s:,.0f} rows/s{eta})")  # fmt: skip
@@ -323,8 +332,10 @@ class PhasePage(SessionPage):
 
             self.status.setText("The full sandbox rehearsal is complete. "
                                 + buffer(project.state, project.clock).describe())  # fmt: skip
-        if self.status.text().startswith("Stopping"):
-            self.status.setText("Stopped after a whole batch. Run again to go on.")
+        if self.stopping and not self.mig.is_done(self.phase):
+            self.status.setText(f"Stopped after a whole batch: {self.bar.value():,} of "
+                                f"{self.bar.maximum():,} rows done. Run again to go on.")  # fmt: skip
+        self.stopping = False
         self.completeChanged.emit()
         self.wizard().refresh_rail(self.phase.name)  # type: ignore[attr-defined]
 

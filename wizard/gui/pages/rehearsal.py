@@ -40,6 +40,7 @@ class RehearsalPage(SessionPage):
         self.run_button = QPushButton("Run the sample rehearsal")
         self.run_button.clicked.connect(self.start)
         self.table = QTableWidget(0, len(HEADERS))
+        self.table.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

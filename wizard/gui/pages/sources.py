@@ -149,6 +149,7 @@ class SourcesPage(QWizardPage):
         self.settings = FileSettings()
         self.settings.apply.clicked.connect(self.apply_settings)
         self.preview = QTableView()
+        self.preview.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.preview.setAccessibleName("Preview of the selected file")
         self.preview.setWordWrap(False)
         self.preview.horizontalHeader().setDefaultSectionSize(130)
