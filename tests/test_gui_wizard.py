@@ -112,7 +112,11 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     db.close()
     # undo the last phase from its page (confirmed), and it is pending again
     page = wizard.currentPage()
-    assert page.undo(confirmed=True) and not page.isComplete()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        assert page.undo(confirmed=True)  # in the worker: the window stays responsive
+        assert page.status.text() == "Undoing…" and not page.run_button.isEnabled()
+    assert not page.isComplete() and page.status.text().startswith("Undone: ")
 
 
 def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ from wizard.core.runner import (
     stored_result,
     undo_order,
     undo_phase,
+    undo_steps,
 )
 from wizard.core.sources import ReadOptions, Source, discover, open_source, shown
 from wizard.core.staging import Staged, StageProgress, parent_key, stage
@@ -57,6 +58,18 @@ ENVIRONMENTS = {
     LIVE: "Live CRM (a local database standing in for it)",
     MOCK: "Sandbox CRM, sample rehearsal",
 }
+
+
+@dataclass
+class UndoProgress:
+    phase: str
+    deleted: int
+    total: int
+
+
+@dataclass
+class UndoDone:
+    deleted: dict[str, dict[str, int]]  # phase -> entity -> records deleted
 
 
 @dataclass
@@ -384,6 +397,19 @@ class Migration:
     def undo(self, phases: list[PhaseDef]) -> dict[str, dict[str, int]]:
         """Undo each phase in the order given (see :meth:`undo_plan`)."""
         return {p.name: undo_phase(self.ledger, self.target, p) for p in phases}
+
+    def undo_iter(self, phases: list[PhaseDef]) -> Iterator[UndoProgress | UndoDone]:
+        """:meth:`undo` a batch at a time, for the wizard's worker: progress after each
+        batch (records deleted of those loaded), then the result."""
+        total = sum(self.ledger.db.execute(
+            "SELECT COUNT(*) FROM crosswalk WHERE phase=? AND created=1", (p.name,)
+        ).fetchone()[0] for p in phases)  # fmt: skip
+        done: dict[str, dict[str, int]] = {}
+        for p in phases:
+            for deleted in undo_steps(self.ledger, self.target, p):
+                done[p.name] = deleted
+                yield UndoProgress(p.label, sum(sum(d.values()) for d in done.values()), total)
+        yield UndoDone(done)
 
     # -- where it stands -----------------------------------------------------------------
     def status(self) -> dict[str, object]:

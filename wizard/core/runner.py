@@ -619,6 +619,16 @@ def undo_order(ledger: Ledger, phase: PhaseDef, phases: list[PhaseDef]) -> list[
 def undo_phase(ledger: Ledger, target: Target, phase: PhaseDef) -> dict[str, int]:
     """Delete what this project created in ``phase``, children before parents; the ledger
     forgets the phase's outcomes and the phase is pending again. Returns deleted per entity."""
+    deleted: dict[str, int] = {}
+    for deleted in undo_steps(ledger, target, phase):  # noqa: B007 - the last one is the result
+        pass
+    return deleted
+
+
+def undo_steps(ledger: Ledger, target: Target, phase: PhaseDef) -> Iterator[dict[str, int]]:
+    """:func:`undo_phase` a batch at a time: yields the records deleted so far, per entity,
+    after each batch (the wizard shows it). The ledger forgets the phase at the end only, so
+    an undo cut short is finished by the next undo: deleting what is already gone is a no-op."""
     db = ledger.db
     run_id = ledger.start_run("undo", phase.name, target.kind)
     deleted: dict[str, int] = {}
@@ -635,6 +645,7 @@ def undo_phase(ledger: Ledger, target: Target, phase: PhaseDef) -> dict[str, int
             deleted[entity] = deleted.get(entity, 0) + target.delete(
                 entity, ids[i : i + BATCH_ROWS]
             )
+            yield dict(deleted)
     with ledger.transaction():
         db.execute("DELETE FROM crosswalk WHERE phase=?", (phase.name,))
         db.execute("DELETE FROM outcomes WHERE phase=?", (phase.name,))
@@ -643,7 +654,7 @@ def undo_phase(ledger: Ledger, target: Target, phase: PhaseDef) -> dict[str, int
                    summary=None)  # fmt: skip
     ledger.end_run(run_id, "undone", sum(deleted.values()),
                    f"Deleted {sum(deleted.values())} records created by '{phase.label}'.")  # fmt: skip
-    return deleted
+    yield dict(deleted)
 
 
 def _group(rows: object) -> list[tuple[str, list[str]]]:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.core.errors import CutoverError
+from wizard.core.migration import UndoDone, UndoProgress
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
 from wizard.core.runner import (
     ALL_ARRIVED,
@@ -354,12 +355,32 @@ class PhasePage(SessionPage):
                 QMessageBox.StandardButton.No)  # deleting is never the default  # fmt: skip
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        try:
-            deleted = mig.undo(order)
-        except CutoverError as exc:
-            self.status.setText(exc.message)
-            return False
-        total = sum(sum(d.values()) for d in deleted.values())
+        # in the worker: the window stays responsive and shows the progress; the undo is not
+        # stopped half way (the phase would stay half loaded), so Stop is off meanwhile
+        worker = GeneratorWorker(lambda stop: mig.undo_iter(order),
+                                 lambda item: isinstance(item, UndoDone))  # fmt: skip
+        worker.signals.progress.connect(self._undo_progress)
+        worker.signals.result.connect(self._undone)
+        worker.signals.failed.connect(self._failed)
+        self.running = True
+        for button in (self.run_button, self.undo_button, self.cancel_button):
+            button.setEnabled(False)
+        self.status.setText("Undoing…")
+        self.wizard().jobs.start(worker)  # type: ignore[attr-defined]
+        return True
+
+    @Slot(object)
+    def _undo_progress(self, item: object) -> None:
+        if isinstance(item, UndoProgress):
+            self.bar.setRange(0, max(item.total, 1))
+            self.bar.setValue(item.deleted)
+            self.status.setText(f"Undoing '{item.phase}': {item.deleted:,} of {item.total:,} "
+                                "records deleted…")  # fmt: skip
+
+    @Slot(object)
+    def _undone(self, result: object) -> None:
+        assert isinstance(result, UndoDone)
+        total = sum(sum(d.values()) for d in result.deleted.values())
         if not self.live and self.session.project is not None:
             self.session.project.rehearsal_undone()
         self.status.setText(f"Undone: {total:,} records deleted. The phase can run again.")
@@ -367,7 +388,6 @@ class PhasePage(SessionPage):
         self._run_label(False)
         self.completeChanged.emit()
         self.wizard().refresh_rail(self.phase.name)  # type: ignore[attr-defined]
-        return True
 
     def isComplete(self) -> bool:
         wizard = self.wizard()
