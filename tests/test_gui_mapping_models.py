@@ -69,3 +69,30 @@ def test_keyboard_alternative_accept_and_refusals(tmp_path: Path) -> None:
     assert not fields.canDropMimeData(foreign, Qt.DropAction.CopyAction, -1, -1, fields.index(0, 0))
     assert not deals.mimeData([QModelIndex()]).hasFormat(MIME)
     assert fields.missing_required() == []
+
+
+def test_a_field_no_column_fills_gets_one_value_for_every_row(tmp_path) -> None:
+    """The engine's constants, reachable in the wizard: an owners file without emails gets
+    one (the field model), and the check fills every row with it."""
+    from tests.test_pipeline import write
+    from wizard.core.mapping import build_plan
+    from wizard.core.preview import preview_rows
+    from wizard.core.sources import open_source
+    from wizard.gui.models.mapping import FieldMappingModel
+
+    path = write(tmp_path / "deals.csv", ["Deal ID", "Deal Name", "Amount"],
+                 [["D1", "Big", "10"], ["D2", "Small", "5"]])  # fmt: skip
+    source = open_source(path)
+    plan = build_plan([source])
+    splan = plan.sources[0]
+    model = FieldMappingModel(splan)
+    row = [f.name for f in model.fields].index("pipeline")
+    linked = [f.name for f in model.fields].index("company")
+    assert not model.set_constant(linked, "A1")  # a link is matched, never a constant
+    assert model.set_constant(row, " Enterprise ")
+    assert splan.constants == {"pipeline": "Enterprise"}
+    assert model.data(model.index(row, 1)) == "every row: Enterprise"
+    pv = preview_rows(plan, splan, source)
+    at = pv.fields.index("pipeline")
+    assert [r[at] for r in pv.values] == ["Enterprise", "Enterprise"]
+    assert model.set_constant(row, "") and splan.constants == {}

@@ -134,12 +134,16 @@ class FieldMappingModel(QAbstractTableModel):
             if index.column() == 0:
                 return f.label + (" *" if f.required else "")
             if index.column() == 1:
+                if fm is None and f.name in self.splan.constants:
+                    return f"every row: {self.splan.constants[f.name]}"
                 return " + ".join(fm.columns) if fm else ""
             if index.column() == 2:
                 return f"{fm.confidence:.0%}" if fm and fm.origin == "auto" else ""
             if index.column() == 3:
+                if fm is None:
+                    return "you" if f.name in self.splan.constants else ""
                 return {"auto": "suggested", "admin": "you", "preset": "the CRM's export"}.get(
-                    fm.origin, fm.origin) if fm else ""  # fmt: skip
+                    fm.origin, fm.origin)  # fmt: skip
             if index.column() == 4:
                 return ", ".join(TRANSFORM_LABELS.get(t, t) for t in fm.transforms) if fm else ""
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
@@ -247,6 +251,24 @@ class FieldMappingModel(QAbstractTableModel):
             vmap[source_value] = option
         else:
             vmap.pop(source_value, None)
+        self._changed(row)
+        return True
+
+    def set_constant(self, row: int, value: str) -> bool:
+        """One value for every row of a field no column fills (a missing owner email, the
+        pipeline a file's deals belong to); '' takes it away. Not for a mapped field or a link."""
+        if not 0 <= row < len(self.fields):
+            return False
+        f = self.fields[row]
+        if f.type == FieldType.REFERENCE or self.splan.field_map(f.name) is not None:
+            return False
+        value = value.strip()
+        if self.splan.constants.get(f.name, "") == value:
+            return False
+        if value:
+            self.splan.constants[f.name] = value
+        else:
+            self.splan.constants.pop(f.name, None)
         self._changed(row)
         return True
 

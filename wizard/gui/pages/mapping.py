@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -75,6 +76,12 @@ class FieldDetails(QWidget):
         self.values.setAccessibleName("Value map of the selected field")
         self.values_label = QLabel()
         self.values_label.setWordWrap(True)
+        # a field no column fills: one value for every row (said in the preview as made)
+        self.constant_label = QLabel("Same value for every row:")
+        self.constant = QLineEdit()
+        self.constant.setAccessibleName("Same value for every row of the selected field")
+        self.constant.setPlaceholderText("for a field your file has no column for")
+        self.constant.editingFinished.connect(self._constant_changed)
         left = QVBoxLayout()
         left.addWidget(QLabel("Transforms, applied in list order:"))
         left.addWidget(self.transforms, 1)
@@ -82,6 +89,10 @@ class FieldDetails(QWidget):
         fmt.addWidget(self.format_label)
         fmt.addWidget(self.format, 1)
         left.addLayout(fmt)
+        same = QHBoxLayout()
+        same.addWidget(self.constant_label)
+        same.addWidget(self.constant, 1)
+        left.addLayout(same)
         right = QVBoxLayout()
         right.addWidget(self.values_label)
         right.addWidget(self.values, 1)
@@ -106,10 +117,18 @@ class FieldDetails(QWidget):
         self.transforms.blockSignals(False)
         usable = fm is not None and f is not None and f.type != FieldType.REFERENCE
         self.transforms.setEnabled(usable)
+        constant = f is not None and fm is None and f.type != FieldType.REFERENCE
+        self.constant.setVisible(constant)
+        self.constant_label.setVisible(constant)
+        self.constant.setText(model.splan.constants.get(f.name, "") if constant else "")
         if f is None:
             self.title.setText("Select a field to see its transforms and value map.")
+        elif fm is None and f.name in model.splan.constants:
+            self.title.setText(f"{f.label}: '{model.splan.constants[f.name]}' for every row "
+                               "(no column of your file fills it).")  # fmt: skip
         elif fm is None:
-            self.title.setText(f"{f.label}: not mapped. Map a column to it first.")
+            self.title.setText(f"{f.label}: not mapped. Map a column to it, or give one value "
+                               "for every row below.")  # fmt: skip
         else:
             self.title.setText(f"{f.label}, from {' + '.join(fm.columns)}")
         self._show_format(f, fm)
@@ -186,6 +205,11 @@ class FieldDetails(QWidget):
                  for i in range(self.transforms.count())
                  if self.transforms.item(i).checkState() == Qt.CheckState.Checked]  # fmt: skip
         self.page.field_model.set_transforms(self.row, names)
+
+    @Slot()
+    def _constant_changed(self) -> None:
+        if self.page.field_model.set_constant(self.row, self.constant.text()):
+            self.show_field(self.row)
 
     @Slot(int)
     def _format_changed(self, _i: int) -> None:
