@@ -333,5 +333,8 @@ def test_links_to_records_no_file_holds_are_never_called_all_arrived(tmp_path: P
         lines = [f.line() for f in mig.fidelity()]
     companies = results["companies"]
     assert companies.reconciled and companies.message.startswith("Completed and reconciled, but")
-    assert "companies.csv: 1" in companies.message and "every record, link" not in companies.message
+    assert (
+        "(companies.csv: 1 link)" in companies.message
+        and "every record, link" not in companies.message
+    )
     assert any("(and 1 to records no file holds, kept as written)" in ln for ln in lines)

@@ -581,9 +581,10 @@ def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: flo
                                       for f in behind) + ".")  # fmt: skip
     elif any(f.orphans for f in kept):
         result.message = ("Completed and reconciled, but some links point to records that none "
-                          "of your files holds: " + "; ".join(
-                              f"{f.label}: {f.orphans:,}" for f in kept if f.orphans)
-                          + ". Those records loaded without the link, the value kept as "
+                          "of your files holds (" + "; ".join(
+                              f"{f.label}: {f.orphans:,} link{'s' if f.orphans > 1 else ''}"
+                              for f in kept if f.orphans)
+                          + "). Those records loaded without the link, the value kept as "
                           "written; add the file that holds them to link them.")  # fmt: skip
     else:
         result.message = ALL_ARRIVED
