@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from PySide6.QtCore import QMimeData, QModelIndex, Qt
 
 from tests.test_pipeline import crm
@@ -96,3 +97,36 @@ def test_a_field_no_column_fills_gets_one_value_for_every_row(tmp_path) -> None:
     at = pv.fields.index("pipeline")
     assert [r[at] for r in pv.values] == ["Enterprise", "Enterprise"]
     assert model.set_constant(row, "") and splan.constants == {}
+
+
+def test_columns_combine_into_one_field_and_numbers_scale(tmp_path) -> None:
+    """A deal name from two columns, revenue written in millions: both reachable in the
+    wizard (the field model and the transforms list) and exact in the check."""
+    from tests.test_pipeline import write
+    from wizard.core.mapping import build_plan
+    from wizard.core.preview import preview_rows
+    from wizard.core.sources import open_source
+    from wizard.core.transforms import TRANSFORM_LABELS, parse_numbers
+    from wizard.gui.models.mapping import FieldMappingModel
+
+    path = write(tmp_path / "deals.csv", ["Deal ID", "Deal Name", "Region", "Amount (M)"],
+                 [["D1", "Renewal", "EMEA", "1.1"], ["D2", "Upsell", "APAC", "0,5"]])  # fmt: skip
+    source = open_source(path)
+    plan = build_plan([source])
+    splan = plan.sources[0]
+    model = FieldMappingModel(splan)
+    names = [f.name for f in model.fields]
+    name, amount, company = names.index("name"), names.index("amount"), names.index("company")
+    assert model.assign(name, "Deal Name") and model.assign(name, "Region", add=True)
+    assert splan.field_map("name").columns == ["Deal Name", "Region"]
+    assert not model.assign(name, "Region", add=True)  # already there
+    assert not model.assign(company, "Region", add=True)  # a link takes one column
+    assert model.assign(amount, "Amount (M)") and model.set_transforms(amount, ["times_1000000"])
+    assert "millions" in TRANSFORM_LABELS["times_1000000"]
+    splan.decimal_marks["Amount (M)"] = "."
+    pv = preview_rows(plan, splan, source)
+    rows = {f: [r[pv.fields.index(f)] for r in pv.values] for f in ("name", "amount")}
+    assert rows["name"] == ["Renewal EMEA", "Upsell APAC"]
+    assert rows["amount"][0] == "1100000"  # exact: not 1100000.0000000002
+    out, bad = parse_numbers(pd.Series(["12,34", "7"], dtype=object), ",", "0.01")
+    assert out.tolist() == ["0.1234", "0.07"] and not bad.any()

@@ -67,6 +67,10 @@ TRANSFORMS = {
         s.str.lower().map({"won": "TRUE", "lost": "TRUE", "open": "FALSE"}).fillna("")
     ),
 }
+# numbers written in thousands, millions or cents: applied to the number once it is read (exact,
+# in decimal arithmetic), so they leave the text alone here
+SCALES = {"times_1000": "1000", "times_1000000": "1000000", "cents_to_units": "0.01"}
+TRANSFORMS.update({name: (lambda s: s) for name in SCALES})
 TRANSFORM_LABELS = {
     "trim": "Remove spaces at both ends",
     "lower": "lower case",
@@ -80,6 +84,9 @@ TRANSFORM_LABELS = {
     "seconds_to_minutes": "Seconds to minutes",
     "pipedrive_won": "Won from Pipedrive status",
     "pipedrive_closed": "Closed from Pipedrive status",
+    "times_1000": "Numbers are in thousands (× 1,000)",
+    "times_1000000": "Numbers are in millions (× 1,000,000)",
+    "cents_to_units": "Numbers are in cents (÷ 100)",
 }
 
 
@@ -296,7 +303,17 @@ def decide_decimal(values: list[str]) -> str:
     return "," if votes[","] > votes["."] else "."
 
 
-def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+def _scaled(text: str, factor: str) -> str:
+    from decimal import Decimal
+
+    value = Decimal(text) * Decimal(factor)
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+
+def parse_numbers(s: pd.Series, decimal: str = ".",
+                  scale: str | None = None) -> tuple[pd.Series, pd.Series]:  # fmt: skip
+    """Numbers as written in exports: currency signs, thousands marks, (negative), 45%. With
+    ``scale`` (a factor from SCALES) each number read is multiplied exactly."""
     text = s.str.replace(_CURRENCY, "", regex=True)
     negative = text.str.match(r"^\(.*\)$") | text.str.endswith("-")
     text = text.str.strip("()").str.rstrip("-")
@@ -311,6 +328,8 @@ def parse_numbers(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Serie
     bad = (s.str.strip() != "") & num.isna()
     out = num.map(lambda v: "" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer()
                                                    else repr(float(v))))  # fmt: skip
+    if scale is not None:
+        out = out.map(lambda v: _scaled(v, scale) if v else "")
     return out.astype(object), bad
 
 

@@ -28,6 +28,7 @@ from wizard.core.recognition.vocab import activity_type_from_name, option_for
 from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import (
+    SCALES,
     apply_transforms,
     check_domains,
     check_emails,
@@ -300,7 +301,8 @@ class Checker:
             elif f.type == FieldType.DOMAIN:
                 out, bad = check_domains(raw)
             elif f.type in (FieldType.NUMBER, FieldType.MONEY):
-                out, bad = parse_numbers(raw, splan.decimal_marks.get(col, "."))
+                scale = next((SCALES[t] for t in fm.transforms if t in SCALES), None)
+                out, bad = parse_numbers(raw, splan.decimal_marks.get(col, "."), scale)
                 rule = "number"
             elif f.type in (FieldType.DATE, FieldType.DATETIME):
                 order = splan.date_orders.get(col, "MDY")

@@ -179,11 +179,21 @@ class FieldMappingModel(QAbstractTableModel):
         return self.assign(target, payload["column"])  # type: ignore[index]
 
     # -- the same without a mouse ----------------------------------------------------------
-    def assign(self, row: int, column: str) -> bool:
-        """Map ``column`` to the field on ``row`` (the keyboard alternative to a drag)."""
+    def assign(self, row: int, column: str, add: bool = False) -> bool:
+        """Map ``column`` to the field on ``row`` (the keyboard alternative to a drag). With
+        ``add``, the column joins the field's columns (their values joined with a space, a
+        street with ', '): not for a link, nor a field no column fills yet."""
         if not 0 <= row < len(self.fields):
             return False
-        remap(self.splan, self.fields[row].name, [column])
+        f = self.fields[row]
+        if add:
+            fm = self.splan.field_map(f.name)
+            if fm is None or f.type == FieldType.REFERENCE or column in fm.columns:
+                return False
+            remap(self.splan, f.name, [*fm.columns, column], transforms=list(fm.transforms))
+            self._changed(row)
+            return True
+        remap(self.splan, f.name, [column])
         self._changed(row)
         return True
 

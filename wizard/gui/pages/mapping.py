@@ -256,6 +256,10 @@ class MappingPage(QWizardPage):
         self.map_button = QPushButton("Map →")
         self.map_button.setToolTip("Map the selected column to the selected field")
         self.map_button.clicked.connect(self.map_selected)
+        self.add_button = QPushButton("Add to field +")
+        self.add_button.setToolTip("Add the selected column to the field's columns: their values "
+                                   "are joined with a space (a name from two columns)")  # fmt: skip
+        self.add_button.clicked.connect(self.add_selected)
         unmap = QPushButton("Unmap")
         unmap.clicked.connect(self._unmap_selected)
         accept = QPushButton("Accept suggestion")
@@ -305,6 +309,7 @@ class MappingPage(QWizardPage):
         buttons = QVBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.map_button)
+        buttons.addWidget(self.add_button)
         buttons.addWidget(unmap)
         buttons.addWidget(accept)
         buttons.addWidget(accept_all)
@@ -396,6 +401,20 @@ class MappingPage(QWizardPage):
             self.status.setText("Select a column on the left and a field on the right first.")
             return False
         return self.field_model.assign(field.row(), self.column_model.columns[col.row()])
+
+    def add_selected(self) -> bool:
+        """The selected column joins the selected field's columns (combined with a space)."""
+        col = self.columns.currentIndex()
+        field = self.fields.currentIndex()
+        if not (col.isValid() and field.isValid() and self.field_model and self.column_model):
+            self.status.setText("Select a column on the left and a field on the right first.")
+            return False
+        if not self.field_model.assign(field.row(), self.column_model.columns[col.row()],
+                                       add=True):  # fmt: skip
+            self.status.setText("Columns are combined into a text field; a link or an empty "
+                                "field takes one column: use Map.")  # fmt: skip
+            return False
+        return True
 
     def _unmap_selected(self) -> None:
         if self.field_model and self.fields.currentIndex().isValid():
