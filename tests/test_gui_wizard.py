@@ -292,3 +292,38 @@ def test_tab_leaves_tables_and_stop_leaves_no_stale_promise(qtbot, wizard, tmp_p
     assert "left" not in page.status.text()  # no time left is promised once it stopped
     if not page.isComplete():
         assert page.status.text().startswith("Stopped after a whole batch")
+
+
+def test_reading_the_files_and_the_sample_rehearsal_can_be_stopped(qtbot, wizard,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    from tests.test_pipeline import write
+
+    export = tmp_path / "export"
+    write(export / "contacts.csv", ["Contact ID", "Email", "City"],
+          [[f"C{i}", f"p{i}@x.com", "Porto"] for i in range(60_000)])  # fmt: skip
+    wizard.currentPage().folder.setText(str(tmp_path / "project"))
+    _next(wizard)
+    _next(wizard)
+    sources = wizard.currentPage()
+    sources.add_paths([export])
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=60_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        sources.check.click()
+        assert sources.stop.isVisible() and sources.stop.isEnabled()
+        sources.stop_check()
+    if sources.staged is None:  # stopped before the end
+        assert sources.status.text().startswith("Stopped.") and not sources.isComplete()
+    assert not sources.stop.isVisible() and sources.check.isEnabled()
+    sources.check.click()  # goes on, and ends
+    qtbot.waitUntil(sources.isComplete, timeout=60_000)
+    for _ in range(4):
+        _next(wizard)
+    page = wizard.currentPage()
+    assert wizard.currentId() == PageId.REHEARSAL and not page.stop_button.isEnabled()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=60_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        page.run_button.click()
+        assert page.stop_button.isEnabled()
+        page.stop()
+    assert not page.stop_button.isEnabled() and page.run_button.isEnabled()
+    assert "left" not in page.status.text()

@@ -39,6 +39,10 @@ class RehearsalPage(SessionPage):
         self.size.setAccessibleName("Size of the sample")
         self.run_button = QPushButton("Run the sample rehearsal")
         self.run_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stops after the batch in progress; a new run starts afresh.")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setTabKeyNavigation(False)  # Tab moves on, arrows move in
         self.table.setHorizontalHeaderLabels(HEADERS)
@@ -52,6 +56,7 @@ class RehearsalPage(SessionPage):
         row.addWidget(self.size)
         row.addStretch(1)
         row.addWidget(self.run_button)
+        row.addWidget(self.stop_button)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.status)
@@ -81,13 +86,21 @@ class RehearsalPage(SessionPage):
         worker.signals.failed.connect(self._failed)
         self.running = True
         self.run_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
         self.table.setRowCount(0)
         self.status.setText("Rehearsing on a sample…")
         self.completeChanged.emit()
         wizard.jobs.start(worker)  # type: ignore[attr-defined]
 
+    def stop(self) -> None:
+        self.stop_button.setEnabled(False)
+        self.wizard().jobs.cancel()  # type: ignore[attr-defined]
+        self.status.setText("Stopping after the batch in progress…")
+
     @Slot(object)
     def _progress(self, item: object) -> None:
+        if not self.stop_button.isEnabled() and self.running:
+            return  # stopping: no progress to promise
         if isinstance(item, StageProgress):
             self.status.setText(f"Reading {item.file}: {item.rows_done:,} rows")
         elif isinstance(item, PhaseProgress):
@@ -132,6 +145,7 @@ class RehearsalPage(SessionPage):
         if not busy and self.running:
             self.running = False
             self.run_button.setEnabled(True)
+            self.stop_button.setEnabled(False)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

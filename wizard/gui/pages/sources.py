@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableView,
     QVBoxLayout,
-    QWizardPage,
 )
 
 from wizard.core.blueprint import ENTITIES
@@ -29,6 +28,7 @@ from wizard.core.plan import SourcePlan
 from wizard.core.sources import ReadOptions
 from wizard.core.staging import Staged, StageProgress
 from wizard.gui.models.frame import FrameModel
+from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 from wizard.resources import demo_dir
 
@@ -127,7 +127,7 @@ class FileSettings(QGroupBox):
         return options, self.entity.currentData()
 
 
-class SourcesPage(QWizardPage):
+class SourcesPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Your exports")
@@ -156,6 +156,12 @@ class SourcesPage(QWizardPage):
         self.check = QPushButton("Read and check every row")
         self.check.clicked.connect(self.start_check)
         self.check.setEnabled(False)
+        self.stop = QPushButton("Stop reading")
+        self.stop.setToolTip("Stops after the rows in progress; files read to the end are kept, "
+                             "so the next check goes on from there.")  # fmt: skip
+        self.stop.setVisible(False)
+        self.stop.clicked.connect(self.stop_check)
+        self._checking = False
         self.bar = QProgressBar()
         self.bar.setVisible(False)
         self.status = QLabel()
@@ -165,6 +171,7 @@ class SourcesPage(QWizardPage):
         buttons.addWidget(add_folder)
         buttons.addStretch(1)
         buttons.addWidget(self.check)
+        buttons.addWidget(self.stop)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         files = QHBoxLayout()
@@ -298,13 +305,36 @@ class SourcesPage(QWizardPage):
         worker.signals.result.connect(self._checked)
         worker.signals.failed.connect(self._failed)
         self.check.setEnabled(False)
+        self.stop.setVisible(True)
+        self.stop.setEnabled(True)
         self.bar.setVisible(True)
         self.bar.setRange(0, 0)
         self.status.setText("Reading and checking every row…")
+        self._checking = True
+        self.watch_jobs(self._busy_changed)
         wizard.jobs.start(worker)  # type: ignore[attr-defined]
+
+    def stop_check(self) -> None:
+        self.stop.setEnabled(False)
+        self.wizard().jobs.cancel()  # type: ignore[attr-defined]
+        self.status.setText("Stopping after the rows in progress…")
+
+    @Slot(bool)
+    def _busy_changed(self, busy: bool) -> None:
+        if busy or not self._checking:
+            return
+        self._checking = False
+        self.stop.setVisible(False)
+        self.bar.setVisible(False)
+        self.check.setEnabled(bool(self.wizard().session.prepared.sources))  # type: ignore[attr-defined]
+        if self.staged is None and self.status.text().startswith("Stopping"):
+            self.status.setText("Stopped. Files read to the end are kept: 'Read and check "
+                                "every row' goes on from there.")  # fmt: skip
 
     @Slot(object)
     def _progress(self, item: object) -> None:
+        if not self.stop.isEnabled():
+            return  # stopping: the status says so
         if isinstance(item, StageProgress):
             self.status.setText(f"Reading {item.file}: {item.rows_done:,} rows "
                                 f"({item.rows_per_s:,.0f} rows/s)")  # fmt: skip
