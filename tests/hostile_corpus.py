@@ -637,6 +637,7 @@ for _name, _args in {
     "plan_bad_active_rule": ("active_rule", {"recent_days": "ninety"}, "plan"),
     "plan_merge_into_nonsense": ("merge_into", {"column": "Nope", "entity": "planets"}),
     "plan_derived_nonsense": ("derived", [{"entity": "planets"}], "plan"),
+    "plan_options_for_no_picklist": ("options", {"contact.email": ["x"], "planet.x": 5}, "plan"),
 }.items():
     CASES[_name] = _edit(*_args)
 

@@ -130,3 +130,28 @@ def test_columns_combine_into_one_field_and_numbers_scale(tmp_path) -> None:
     assert rows["amount"][0] == "1100000"  # exact: not 1100000.0000000002
     out, bad = parse_numbers(pd.Series(["12,34", "7"], dtype=object), ",", "0.01")
     assert out.tolist() == ["0.1234", "0.07"] and not bad.any()
+
+
+def test_a_value_becomes_a_new_picklist_option_for_every_file(tmp_path) -> None:
+    from tests.test_pipeline import write
+    from wizard.core.mapping import build_plan
+    from wizard.core.plan import Plan
+    from wizard.core.preview import preview_rows
+    from wizard.core.sources import open_source
+
+    path = write(tmp_path / "contacts.csv", ["Contact ID", "Email", "Lifecycle Stage"],
+                 [["C1", "a@x.com", "Hot prospect"], ["C2", "b@x.com", "Lead"]])  # fmt: skip
+    source = open_source(path)
+    plan = build_plan([source])
+    splan = plan.sources[0]
+    model = FieldMappingModel(splan, plan=plan)
+    row = [f.name for f in model.fields].index("lifecycle_stage")
+    before = preview_rows(plan, splan, source)
+    assert before.counts()["warning"] == 1  # 'Hot prospect' is no option: flagged
+    assert model.add_option(row, "Hot prospect") and not model.add_option(row, "Lead")
+    assert model.options(row)[-1] == "Hot prospect"
+    after = preview_rows(plan, splan, source)
+    at = after.fields.index("lifecycle_stage")
+    assert [r[at] for r in after.values] == ["Hot prospect", "Lead"] and not after.counts()
+    again = Plan.from_dict(plan.to_dict())  # kept in the plan file, and checked when loaded
+    assert again.options == {"contact.lifecycle_stage": ["Hot prospect"]}

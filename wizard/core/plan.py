@@ -180,7 +180,14 @@ class Plan:
     # parents made from references when no file holds them: {"entity", "file", "sheet",
     # "field", "match_by", "column"} (a contacts file's company column makes the companies)
     derived: list[dict[str, Any]] = field(default_factory=list)
+    # picklist options the admin added ("entity.field" -> values): the new CRM will have them
+    options: dict[str, list[str]] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def options_of(self, entity: str, f: Any) -> tuple[str, ...]:
+        """A picklist's options: the new CRM's, then the ones the admin added."""
+        return (*f.options, *(o for o in self.options.get(f"{entity}.{f.name}", [])
+                              if o not in f.options))  # fmt: skip
 
     def policy(self, entity: str, ref_field: str) -> str:
         return self.orphan_policy.get(f"{entity}.{ref_field}", "unlinked")
@@ -200,6 +207,7 @@ class Plan:
             "active_rule": self.active_rule.to_dict(),
             "sources": [s.to_dict() for s in self.sources],
             "derived": self.derived,
+            **({"options": self.options} if self.options else {}),
         }
 
     @classmethod
@@ -238,6 +246,7 @@ class Plan:
                 phone_region=data.get("phone_region", "US"),
                 active_rule=ActiveRule.from_dict(data.get("active_rule")),
                 derived=[dict(d) for d in data.get("derived", [])],
+                options={k: [str(v) for v in vs] for k, vs in data.get("options", {}).items()},
                 created_at=data.get("created_at", ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

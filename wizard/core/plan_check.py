@@ -132,6 +132,14 @@ def check_plan(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     if c.kind(("sources",), sources, (list,), "a list of files"):
         for i, source in enumerate(sources):
             _source(c, ("sources", i), source, ENTITIES, TRANSFORMS)
+    extra = data.get("options", {})
+    if c.kind(("options",), extra, (dict,), "a set of 'entity.field: [options]' pairs"):
+        for key, values in extra.items():
+            entity, _, name = str(key).partition(".")
+            ent = ENTITIES.get(entity)
+            if ent is None or not ent.has(name) or not ent.field(name).options:
+                c.bad(("options", key), f"{key!r:.40} is no picklist field (entity.field)")
+            c.texts(("options", key), values)
     derived = data.get("derived", [])
     if c.kind(("derived",), derived, (list,), "a list"):
         for i, spec in enumerate(derived):

@@ -116,7 +116,8 @@ def distinct_values(source: Source | None, columns: list[str], limit: int = 2000
     return [v for v, _ in counts.most_common()]
 
 
-def unmatched_values(ledger, splan: SourcePlan, field: str, limit: int = 500) -> list[str]:
+def unmatched_values(ledger, splan: SourcePlan, field: str, limit: int = 500,
+                     options: tuple[str, ...] | None = None) -> list[str]:  # fmt: skip
     """The values of a picklist field that matched no option anywhere in the file, as the
     last check staged them (every row, not a sample), most common first: what a value map
     still has to settle. Empty before the file was checked."""
@@ -127,7 +128,7 @@ def unmatched_values(ledger, splan: SourcePlan, field: str, limit: int = 500) ->
                               (splan.file, splan.options.sheet or "")).fetchone()  # fmt: skip
     if found is None:
         return []
-    options = ent.field(field).options
+    options = options or ent.field(field).options
     marks = ",".join("?" * len(options))
     rows = ledger.db.execute(
         f"SELECT f_{field}, COUNT(*) FROM stage_{ent.name} WHERE fid=? AND f_{field} IS NOT "

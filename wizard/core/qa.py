@@ -164,15 +164,17 @@ def _rejected(mig: Migration) -> tuple[bool, str]:
     return False, f"{n:,} rows were rejected (see the error files in the exports folder)."
 
 
-def _bad_values(db: sqlite3.Connection, kind: str) -> tuple[int, list[str]]:
+def _bad_values(db: sqlite3.Connection, kind: str,
+                added: dict[str, list[str]] | None = None) -> tuple[int, list[str]]:  # fmt: skip
     """Values in the sandbox that break the new structure: (count, a few examples)."""
     total, examples = 0, []
     for ent in ENTITIES.values():
         for f in ent.fields:
             col, table = f.name, ent.table
             if kind == "picklists" and f.type == FieldType.PICKLIST:
-                marks = ",".join("?" * len(f.options))
-                where, args = f"{col} != '' AND {col} NOT IN ({marks})", list(f.options)
+                allowed = [*f.options, *(added or {}).get(f"{ent.name}.{f.name}", [])]
+                marks = ",".join("?" * len(allowed))
+                where, args = f"{col} != '' AND {col} NOT IN ({marks})", allowed
             elif kind == "dates" and f.type in (FieldType.DATE, FieldType.DATETIME):
                 where = (f"{col} != '' AND (NOT {col} GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-"
                          f"[0-3][0-9]*' OR date(substr({col}, 1, 10)) IS NULL)")  # fmt: skip
@@ -199,7 +201,8 @@ def _consistency(mig: Migration, kind: str) -> tuple[bool, str]:
     db = getattr(mig.target, "db", None)
     if db is None:
         return False, "This target cannot be checked here."
-    n, examples = _bad_values(db, kind)
+    plan = mig.saved_plan()
+    n, examples = _bad_values(db, kind, plan.options if plan else None)
     if not n:
         return True, "Every value checked matches."
     return False, f"{n:,} values do not match, e.g. " + ", ".join(examples[:3]) + "."

@@ -68,6 +68,9 @@ class Staged:
 def fingerprint(source: Source, splan: SourcePlan, plan: Plan) -> str:
     st = source.path.stat()
     data = [splan.to_dict(), plan.phone_region, st.st_size, st.st_mtime_ns]
+    added = {k: v for k, v in plan.options.items() if k.startswith(f"{splan.entity}.")}
+    if added:  # options the admin added change what the check decides
+        data.append(added)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
 
 

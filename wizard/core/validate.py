@@ -506,7 +506,8 @@ class Checker:
         (any case, the known CRMs' words, a close spelling); else it is flagged."""
         vmap = self.splan.value_maps.get(f.name, {})
         stripped = raw.str.strip()
-        lookup = {v: (vmap.get(v) or option_for(v, f.name, f.options)[0]) if v else ""
+        options = self.plan.options_of(self.ent.name, f)
+        lookup = {v: (vmap.get(v) or option_for(v, f.name, options)[0]) if v else ""
                   for v in stripped.unique()}  # fmt: skip
         out = stripped.map(lookup)
         bad = (stripped != "") & (out == "")

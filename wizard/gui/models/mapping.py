@@ -106,9 +106,10 @@ class FieldMappingModel(QAbstractTableModel):
     HEADERS = ("Field", "From column", "Confidence", "Decided by", "Transforms")
     changed = Signal()
 
-    def __init__(self, splan: SourcePlan, parent=None) -> None:
+    def __init__(self, splan: SourcePlan, parent=None, plan=None) -> None:
         super().__init__(parent)
         self.splan = splan
+        self.plan = plan  # the whole plan: picklist options added hold for every file
         ent = ENTITIES[splan.entity or ""]
         self.fields = [f for f in ent.fields]
 
@@ -261,6 +262,24 @@ class FieldMappingModel(QAbstractTableModel):
             vmap[source_value] = option
         else:
             vmap.pop(source_value, None)
+        self._changed(row)
+        return True
+
+    def options(self, row: int) -> tuple[str, ...]:
+        f = self.fields[row]
+        return self.plan.options_of(self.splan.entity, f) if self.plan is not None else f.options
+
+    def add_option(self, row: int, value: str) -> bool:
+        """A value of the file becomes a new option of the picklist (the admin creates it in
+        the new CRM too); every file's check then accepts it."""
+        value = value.strip()
+        if self.plan is None or not 0 <= row < len(self.fields) or not value:
+            return False
+        f = self.fields[row]
+        if f.type != FieldType.PICKLIST or value in self.options(row):
+            return False
+        self.plan.options.setdefault(f"{self.splan.entity}.{f.name}", []).append(value)
+        self.splan.value_maps.get(f.name, {}).pop(value, None)
         self._changed(row)
         return True
 

@@ -45,6 +45,7 @@ DECIMALS = [(".", "1,234.56 (point)"), (",", "1.234,56 (comma)")]
 MATCH_WORDS = {"source_id": "their record ID in the old CRM", "name": "their name",
                "email": "their email address", "domain": "their web domain"}  # fmt: skip
 NO_OPTION = "(none: kept as written, flagged)"
+ADD_OPTION = "\x00add"  # the combo's last entry: the value becomes a new option
 
 
 class FieldDetails(QWidget):
@@ -175,10 +176,11 @@ class FieldDetails(QWidget):
         seen = distinct_values(prepared.source_of(splan), fm.columns)[:200]
         # values anywhere in the file that matched no option at the last check come first
         session = self.page.wizard().session  # type: ignore[attr-defined]
-        later = unmatched_values(session.migration.ledger, splan, f.name)
+        options = self.page.field_model.options(self.row)
+        later = unmatched_values(session.migration.ledger, splan, f.name, options=options)
         seen = list(dict.fromkeys([*later, *seen]))
         vmap = splan.value_maps.get(f.name, {})
-        self.values_label.setText(f"Each value in your file becomes one of the {len(f.options)} "
+        self.values_label.setText(f"Each value in your file becomes one of the {len(options)} "
                                   f"values of {f.label} (the first 2,000 rows, and every value "
                                   "the last check found matching none):")  # fmt: skip
         self.values.setRowCount(len(seen))
@@ -188,10 +190,12 @@ class FieldDetails(QWidget):
             self.values.setItem(i, 0, cell)
             combo = QComboBox()
             combo.addItem(NO_OPTION, "")
-            for o in f.options:
+            for o in options:
                 combo.addItem(o, o)
             # as the check decides it: the value map, else the option the value means
-            chosen = vmap.get(value) or option_for(value, f.name, f.options)[0]
+            chosen = vmap.get(value) or option_for(value, f.name, options)[0]
+            if value not in options:
+                combo.addItem(f"Add '{value}' as a new option", ADD_OPTION)
             combo.setCurrentIndex(max(combo.findData(chosen), 0))
             combo.setAccessibleName(f"{value} becomes")
             combo.currentIndexChanged.connect(self._value_changed)
@@ -220,6 +224,10 @@ class FieldDetails(QWidget):
     @Slot(int)
     def _value_changed(self, _i: int) -> None:
         combo = self.sender()
+        if combo.currentData() == ADD_OPTION:
+            if self.page.field_model.add_option(self.row, combo.property("source_value")):
+                self.show_field(self.row)  # the lists again, with the new option
+            return
         self.set_value(combo.property("source_value"), combo.currentData())
 
     def set_value(self, source_value: str, option: str) -> bool:
@@ -362,7 +370,7 @@ class MappingPage(QWizardPage):
             sample = None
             self.status.setText(f"{exc.message} {exc.hint}".strip())
         self.column_model = SourceColumnsModel(splan, columns, sample)
-        self.field_model = FieldMappingModel(splan)
+        self.field_model = FieldMappingModel(splan, plan=prepared.plan)
         self.field_model.changed.connect(self._mapping_changed)
         self.columns.setModel(self.column_model)
         self.fields.setModel(self.field_model)
