@@ -327,3 +327,31 @@ def test_reading_the_files_and_the_sample_rehearsal_can_be_stopped(qtbot, wizard
         page.stop()
     assert not page.stop_button.isEnabled() and page.run_button.isEnabled()
     assert "left" not in page.status.text()
+
+
+def test_the_findings_can_be_searched(qtbot, wizard, tmp_path: Path) -> None:
+    src = crm(tmp_path / "export")
+    wizard.currentPage().folder.setText(str(tmp_path / "project"))
+    _next(wizard)
+    _next(wizard)
+    sources = wizard.currentPage()
+    sources.add_paths([src])
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    for _ in range(3):
+        _next(wizard)
+    checks = wizard.currentPage()
+    assert wizard.currentId() == PageId.VALIDATION
+    total = sum(checks.tree.topLevelItem(i).childCount()
+                for i in range(checks.tree.topLevelItemCount()))  # fmt: skip
+    checks.search.setText("not an email")
+    shown = [checks.tree.topLevelItem(i) for i in range(checks.tree.topLevelItemCount())
+             if not checks.tree.topLevelItem(i).isHidden()]  # fmt: skip
+    assert 1 <= checks.filter("not an email") < total and shown
+    assert all("not an email" in c.data(1, 256) for g in shown for j in range(g.childCount())
+               if not (c := g.child(j)).isHidden())  # fmt: skip
+    assert checks.filter("no such thing anywhere") == 0
+    assert all(checks.tree.topLevelItem(i).isHidden()
+               for i in range(checks.tree.topLevelItemCount()))  # fmt: skip
+    checks.search.clear()
+    assert checks.filter("") == total

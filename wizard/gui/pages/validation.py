@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -45,6 +46,13 @@ class ValidationPage(QWizardPage):
         self.row_view.setPlaceholderText("Select a row in the list to see it in full.")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        # long lists: type to keep the rows whose file, row, value or message holds the words
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find in the findings: a file, a row number, a value, "
+                                       "a word of the message")  # fmt: skip
+        self.search.setAccessibleName("Find in the findings")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.filter)
         export = QPushButton("Export to a spreadsheet…")
         export.clicked.connect(self._export)
         row = QHBoxLayout()
@@ -52,6 +60,7 @@ class ValidationPage(QWizardPage):
         row.addWidget(export)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addWidget(self.search)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
         split.addWidget(self.row_view)
@@ -88,6 +97,8 @@ class ValidationPage(QWizardPage):
                     continue
                 where = f"{f.file}, row {f.row}" if f.row else f.file
                 child = QTreeWidgetItem([where, "", f"{f.message} {f.fix}"])
+                child.setData(1, Qt.ItemDataRole.UserRole,
+                              f"{where} {f.column or ''} {f.value} {f.message}".casefold())  # fmt: skip
                 child.setData(0, Qt.ItemDataRole.UserRole, (f.file, f.row))
                 child.setToolTip(2, f"{f.message}\n{f.fix}")
                 item.addChild(child)
@@ -102,6 +113,29 @@ class ValidationPage(QWizardPage):
             f"{'they repeat' if merged != 1 else 'it repeats'}."
         )
         self.tree.resizeColumnToContents(0)
+        self.filter(self.search.text())
+
+    @Slot(str)
+    def filter(self, text: str) -> int:
+        """Keep the findings whose file, row, column, value or message hold every word of
+        ``text`` (a group stays while one of its rows does); returns how many rows show."""
+        words = text.casefold().split()
+        shown = 0
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            title = group.text(0).casefold()
+            visible = 0
+            for j in range(group.childCount()):
+                child = group.child(j)
+                hay = f"{title} {child.data(1, Qt.ItemDataRole.UserRole) or ''}"
+                hit = all(w in hay for w in words)
+                child.setHidden(not hit)
+                visible += hit
+            group.setHidden(bool(words) and not visible and not all(w in title for w in words))
+            if words and visible:
+                group.setExpanded(True)
+            shown += visible
+        return shown
 
     def _show_row(self, item: QTreeWidgetItem | None, _before: object = None) -> None:
         where = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
