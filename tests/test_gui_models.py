@@ -58,3 +58,30 @@ def test_frame_model_and_out_of_range_never_raise(qtbot) -> None:
     assert model.data(model.index(5, 5)) is None
     assert model.headerData(9, Qt.Orientation.Horizontal) is None
     assert "empty" in model.data(model.index(1, 1), Qt.ItemDataRole.AccessibleTextRole)
+
+
+def test_the_link_diagram_draws_every_link_with_its_counts(qtbot) -> None:
+    from wizard.gui.diagram import LinkDiagram, diagram_data
+
+    boxes, arrows = diagram_data(
+        [("deals.csv", "deal", 250), ("companies.csv", "company", 50),
+         ("contacts.csv", "contact", 500)],
+        {"contact.company": 499, "deal.company": 250, "deal.contact": 248, "deal.owner": 0},
+        {"contact.company": 1, "deal.contact": 2, "deal.owner": 30})  # fmt: skip
+    assert [b.entity for b in boxes] == ["owner", "company", "contact", "deal"]  # load order
+    assert boxes[0].files == [] and boxes[0].rows == 0  # made from the links only
+    view = LinkDiagram()
+    qtbot.addWidget(view)
+    view.show_links(boxes, arrows)
+    view.resize(900, view.sizeHint().height())
+    at = [b.entity for b in boxes]
+    spans = [sorted((at.index(a.child), at.index(a.parent))) for a in view.arrows]
+    for i, (lo, hi) in enumerate(spans):  # arrows on one level never overlap
+        for j in range(i):
+            if view.levels[i] == view.levels[j]:
+                assert hi <= spans[j][0] or lo >= spans[j][1]
+    assert not view.grab().isNull()
+    text = view.accessibleDescription()
+    assert "Contacts to Companies by company: 499 found, 1 not in your files" in text
+    assert "30 not in your files" in text
+    assert view.minimumSizeHint().width() < 900  # it never pushes the window wider

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core.blueprint import ENTITIES, LIFECYCLE
 from wizard.core.staging import Staged
+from wizard.gui.diagram import LinkDiagram, diagram_data
 from wizard.gui.workers import GeneratorWorker
 
 POLICIES = {"unlinked": "Load it without the link, and flag it", "reject": "Reject the row"}
@@ -43,7 +44,10 @@ class RelationsPage(QWizardPage):
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        QVBoxLayout(self.links_box).addWidget(scroll)
+        self.diagram = LinkDiagram()
+        box = QVBoxLayout(self.links_box)
+        box.addWidget(self.diagram)
+        box.addWidget(scroll)
         self.policies: dict[str, QComboBox] = {}
         rule_box = QGroupBox("Who is an active sales contact")
         rule = QVBoxLayout(rule_box)
@@ -102,6 +106,9 @@ class RelationsPage(QWizardPage):
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.policies = {}
+        self.diagram.show_links(*diagram_data([(f.label, f.entity, f.rows_read)
+                                               for f in staged.files],
+                                              dict(staged.links), dict(staged.orphans)))  # fmt: skip
         for relation in sorted(staged.links):
             entity, field = relation.split(".")
             ent = ENTITIES[entity]
