@@ -18,6 +18,24 @@ def _next(w: QWizard) -> None:
     w.next()
 
 
+def _checked(qtbot, w: QWizard, tmp_path: Path, export: Path | None = None):
+    """A new project with the test export (or ``export``), every row read and checked: the
+    Sources page, complete (the pages' tests' own walk)."""
+    from tests.test_gui_pages import _checked as walk
+
+    return walk(qtbot, w, tmp_path / "project", export or crm(tmp_path / "export"))
+
+
+def _first_phase(qtbot, w: QWizard, tmp_path: Path):
+    """On to the first phase's page, past mapping, relations, validation and the sample
+    rehearsal."""
+    _checked(qtbot, w, tmp_path)
+    for _ in range(4):
+        _next(w)
+    rehearse_sample(qtbot, w)
+    return w.currentPage()
+
+
 def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
     src = crm(tmp_path / "export")
     welcome = wizard.currentPage()
@@ -120,20 +138,7 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
 
 
 def test_cancel_stops_a_phase_and_run_again_resumes(qtbot, wizard, tmp_path: Path) -> None:
-    src = crm(tmp_path / "export")
-    wizard.currentPage().folder.setText(str(tmp_path / "project"))
-    _next(wizard)
-    _next(wizard)
-    sources = wizard.currentPage()
-    sources.add_paths([src])
-    sources.check.click()
-    qtbot.waitUntil(sources.isComplete, timeout=20_000)
-    _next(wizard)  # mapping
-    _next(wizard)  # relations
-    _next(wizard)  # validation
-    _next(wizard)
-    rehearse_sample(qtbot, wizard)
-    page = wizard.currentPage()
+    page = _first_phase(qtbot, wizard, tmp_path)
     with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
                           check_params_cb=lambda busy: not busy):  # fmt: skip
         page.run_button.click()
@@ -194,19 +199,8 @@ def test_back_and_next_do_nothing_while_a_phase_loads(qtbot, wizard, tmp_path: P
     crash in SQLite): now the buttons are disabled and the clicks (or keys) go nowhere."""
     from PySide6.QtCore import Qt
 
-    src = crm(tmp_path / "export")
-    wizard.currentPage().folder.setText(str(tmp_path / "project"))
-    _next(wizard)
-    _next(wizard)
-    sources = wizard.currentPage()
-    sources.add_paths([src])
-    sources.check.click()
-    qtbot.waitUntil(sources.isComplete, timeout=20_000)
-    for _ in range(3):  # mapping, relations, validation
-        _next(wizard)
-    _next(wizard)
-    rehearse_sample(qtbot, wizard)
-    page, at = wizard.currentPage(), wizard.currentId()
+    page = _first_phase(qtbot, wizard, tmp_path)
+    at = wizard.currentId()
     wizard.session.batch_rows = 1  # many small batches: the run lasts while we click
     back = wizard.button(QWizard.WizardButton.BackButton)
     nxt = wizard.button(QWizard.WizardButton.NextButton)
@@ -330,14 +324,7 @@ def test_reading_the_files_and_the_sample_rehearsal_can_be_stopped(qtbot, wizard
 
 
 def test_the_findings_can_be_searched(qtbot, wizard, tmp_path: Path) -> None:
-    src = crm(tmp_path / "export")
-    wizard.currentPage().folder.setText(str(tmp_path / "project"))
-    _next(wizard)
-    _next(wizard)
-    sources = wizard.currentPage()
-    sources.add_paths([src])
-    sources.check.click()
-    qtbot.waitUntil(sources.isComplete, timeout=20_000)
+    _checked(qtbot, wizard, tmp_path)
     for _ in range(3):
         _next(wizard)
     checks = wizard.currentPage()

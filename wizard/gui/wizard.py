@@ -277,27 +277,26 @@ class CutoverWizard(QWizard):
         self.error_dialog = report(message, details, self)
 
     # -- closing -------------------------------------------------------------------------
-    def confirm_close(self) -> bool:
-        """Asks before closing while a job runs (tests replace this). No is the default."""
+    def _ask(self, title: str, text: str) -> bool:
+        """A yes/no question whose default (Return, Esc) is No: nothing is lost by accident."""
         answer = QMessageBox.question(
-            self, "A step is still running",
-            "Stop after the batch in progress and close? Nothing is lost: the next time you "
-            "open this project, the welcome page offers to go on from there.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )  # fmt: skip
         return answer == QMessageBox.StandardButton.Yes
 
+    def confirm_close(self) -> bool:
+        """Asks before closing while a job runs (tests replace this)."""
+        return self._ask("A step is still running",
+                         "Stop after the batch in progress and close? Nothing is lost: the next "
+                         "time you open this project, the welcome page offers to go on from "
+                         "there.")  # fmt: skip
+
     def confirm_leave(self) -> bool:
-        """Esc or Cancel with a project open: asked, not done at once (tests replace this)."""
-        answer = QMessageBox.question(
-            self, "Close Cutover Wizard?",
-            "Close the wizard? Everything so far is saved: the next time you open this "
-            "project, the welcome page offers to go on from this page.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+        """Esc or Close with a project open: asked, not done at once (tests replace this)."""
+        return self._ask("Close Cutover Wizard?",
+                         "Close the wizard? Everything so far is saved: the next time you open "
+                         "this project, the welcome page offers to go on from this page.")  # fmt: skip
 
     def reject(self) -> None:
         if self.jobs.busy:
