@@ -115,14 +115,15 @@ class Reconciliation:
 
     def lines(self) -> list[str]:
         label = ENTITIES[self.entity].label
-        out = [f"{label}: {self.target_count} in the target, {self.expected_count} expected "
-               "from the ledger" + ("" if self.target_count == self.expected_count
-                                    else "  (MISMATCH)")]  # fmt: skip
+        # plain words: the CRM the phase wrote to, and what this project loaded into it
+        out = [f"{label}: {self.target_count:,} in the CRM, {self.expected_count:,} loaded by "
+               "this project" + ("" if self.target_count == self.expected_count
+                                 else "  (THEY DIFFER)")]  # fmt: skip
         for name, (have, want) in self.links.items():
             bad = self.dangling.get(name, 0)
-            out.append(f"  links to {name}: {have} in the target, {want} expected"
-                       + ("" if have == want else "  (MISMATCH)")
-                       + (f", {bad} point to nothing" if bad else ""))  # fmt: skip
+            out.append(f"  links to {name}: {have:,} in the CRM, {want:,} loaded"
+                       + ("" if have == want else "  (THEY DIFFER)")
+                       + (f", {bad:,} point to nothing" if bad else ""))  # fmt: skip
         return out
 
 
