@@ -342,3 +342,20 @@ def test_the_findings_can_be_searched(qtbot, wizard, tmp_path: Path) -> None:
                for i in range(checks.tree.topLevelItemCount()))  # fmt: skip
     checks.search.clear()
     assert checks.filter("") == total
+
+
+def test_f1_says_what_each_page_is_for_in_plain_words(qtbot, wizard) -> None:
+    from PySide6.QtCore import Qt
+
+    from wizard.gui.help import HELP, help_key
+
+    qtbot.keyClick(wizard, Qt.Key.Key_F1)
+    box = wizard.help_dialog
+    assert box is not None and box.isVisible() and not box.isModal()
+    assert box.text() == HELP["welcome"]
+    box.close()
+    for page_id in wizard.pageIds():  # every page has its help, none uses the engine's words
+        text = HELP[help_key(page_id)]
+        assert "Next:" in text or "last page" in text
+        assert not any(w in text.lower() for w in ("ledger", "source_id", "target", "staging"))
+    assert wizard.button(wizard.WizardButton.HelpButton).isVisible()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from PySide6.QtCore import Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout, QWizard
 
 from wizard.core.cutover import Project
@@ -136,6 +137,12 @@ class CutoverWizard(QWizard):
         self.setPage(PageId.REPORT, ReportPage())
         self.setStartId(PageId.WELCOME)
         self._guard_navigation()
+        self.help_dialog: QMessageBox | None = None
+        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents), self)
+        shortcut.activated.connect(self.show_help)
+        self.setButtonText(QWizard.WizardButton.HelpButton, "Help (F1)")
+        self.setOption(QWizard.WizardOption.HaveHelpButton, True)
+        self.helpRequested.connect(self.show_help)
         self.resize(1100, 720)
         self._restore_geometry()
         self.currentIdChanged.connect(self._page_changed)
@@ -186,6 +193,23 @@ class CutoverWizard(QWizard):
     def back(self) -> None:
         if not self.jobs.busy:
             super().back()
+
+    @Slot()
+    def show_help(self) -> QMessageBox:
+        """What the current page is for and what happens next, in plain words (F1)."""
+        from wizard.gui.help import HELP, help_key
+
+        page = self.currentPage()
+        title = page.title() if page is not None and page.title() else "Cutover Wizard"
+        if self.help_dialog is not None:
+            self.help_dialog.close()
+        box = QMessageBox(QMessageBox.Icon.Information, f"Help: {title}",
+                          HELP[help_key(self.currentId())], QMessageBox.StandardButton.Close,
+                          self)  # fmt: skip
+        box.setModal(False)  # the page stays usable beside it
+        box.show()
+        self.help_dialog = box
+        return box
 
     def page_staged(self):
         """The result of reading and checking every row (from the Sources page)."""
