@@ -85,3 +85,20 @@ def test_the_link_diagram_draws_every_link_with_its_counts(qtbot) -> None:
     assert "Contacts to Companies by company: 499 found, 1 not in your files" in text
     assert "30 not in your files" in text
     assert view.minimumSizeHint().width() < 900  # it never pushes the window wider
+
+
+def test_outcome_bars_show_where_every_row_of_each_file_went(qtbot) -> None:
+    from wizard.core.runner import Accounting
+    from wizard.gui.outcomes import OutcomeBars
+
+    bars = OutcomeBars()
+    qtbot.addWidget(bars)
+    rows = [Accounting("contacts.csv", "contact", read=500, loaded=223, deferred=277),
+            Accounting("empty.csv", "contact", read=0)]  # fmt: skip
+    bars.set_accounting(rows)
+    assert [a.label for a in bars.rows] == ["contacts.csv"]  # a file with no rows: no bar
+    assert bars.accessibleDescription() == "contacts.csv: 223 loaded, 277 deferred"
+    bars.resize(600, bars.sizeHint().height())
+    assert not bars.grab().isNull()
+    bars.set_accounting([])
+    assert bars.isHidden()

@@ -33,6 +33,7 @@ from wizard.core.runner import (
     phase_state,
     stored_result,
 )
+from wizard.gui.outcomes import OutcomeBars
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -68,6 +69,8 @@ class PhasePage(SessionPage):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.setVisible(False)
+        self.outcomes = OutcomeBars()
+        self.outcomes.setVisible(False)
         # the golden rule's gate (live pages): why it is locked, and the override
         self.gate = QGroupBox("Locked by the method")
         self.gate_text = QLabel()
@@ -125,6 +128,7 @@ class PhasePage(SessionPage):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.outcomes)
         layout.addWidget(self.result_text, 1)
         files = QHBoxLayout()
         files.addStretch(1)
@@ -276,6 +280,7 @@ class PhasePage(SessionPage):
         self.table.setRowCount(0)
         self.table.setVisible(result is not None and bool(result.accounting))
         self.open_exports.setEnabled(result is not None and bool(result.exports))
+        self.outcomes.set_accounting(result.accounting if result is not None else [])
         if result is None:
             self.result_text.clear()
             return
