@@ -359,3 +359,28 @@ def test_f1_says_what_each_page_is_for_in_plain_words(qtbot, wizard) -> None:
         assert "Next:" in text or "last page" in text
         assert not any(w in text.lower() for w in ("ledger", "source_id", "target", "staging"))
     assert wizard.button(wizard.WizardButton.HelpButton).isVisible()
+
+
+def test_records_deleted_in_the_old_crm_are_said_and_taken_out_on_request(qtbot, wizard,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    from tests.test_pipeline import write
+
+    export = tmp_path / "export"
+    write(export / "contacts.csv", ["Contact ID", "Email"],
+          [["C1", "a@x.com"], ["C2", "b@x.com"], ["C3", "c@x.com"]])  # fmt: skip
+    sources = _checked(qtbot, wizard, tmp_path, export)
+    assert not sources.remove.isVisible()  # nothing was loaded yet
+    wizard.session.migration.migrate([export])  # every phase, as the phase pages would
+    write(export / "contacts.csv", ["Contact ID", "Email"], [["C1", "a@x.com"], ["C2", "b@x.com"]])
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=30_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        sources.check.click()  # C3 was deleted in the old CRM since
+    assert "no longer in your files" in sources.status.text() and sources.remove.isVisible()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=30_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        assert sources.remove_deleted(confirmed=True)  # in the worker
+    assert sources.status.text().startswith("1 records taken out of the sandbox")
+    assert not sources.remove.isVisible()
+    db = sqlite3.connect(tmp_path / "project" / "sandbox.db")
+    assert db.execute("SELECT source_id FROM contacts ORDER BY 1").fetchall() == [("C1",), ("C2",)]
+    db.close()

@@ -295,7 +295,7 @@ def _migrate(args: argparse.Namespace) -> int:
                 _say(f"   recognised in {splan.label}: {note}")
         for change in prepared.changes:
             _say(f"   {change}")
-        gone = mig.deleted_since()
+        gone = staged.deleted
         if gone:
             from wizard.core.blueprint import ENTITIES
 

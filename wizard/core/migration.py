@@ -335,6 +335,7 @@ class Migration:
         for item in stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop):
             if isinstance(item, Staged):
                 refresh_states(self.ledger)
+                item.deleted = self.deleted_since()  # here, in the worker: a query per entity
             yield item
 
     def run(self, phase: PhaseDef | str, plan: Plan | None = None,

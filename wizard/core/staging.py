@@ -63,6 +63,8 @@ class Staged:
     duplicates: Counter[str] = field(default_factory=Counter)  # entity -> rows merged
     active_contacts: int = 0
     as_of: str = ""
+    # records loaded before whose rows none of the files holds now (Migration.deleted_since)
+    deleted: dict[str, list[str]] = field(default_factory=dict)
 
 
 def fingerprint(source: Source, splan: SourcePlan, plan: Plan) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -162,6 +163,12 @@ class SourcesPage(SessionPage):
         self.stop.setVisible(False)
         self.stop.clicked.connect(self.stop_check)
         self._checking = False
+        # records loaded before whose rows are in none of the files any more (deleted in the
+        # old CRM since): said after the check, taken out only when the admin asks
+        self.remove = QPushButton("Take them out of the sandbox…")
+        self.remove.setVisible(False)
+        self.remove.clicked.connect(lambda: self.remove_deleted(confirmed=False))
+        self.gone: dict[str, list[str]] = {}
         self.bar = QProgressBar()
         self.bar.setVisible(False)
         self.status = QLabel()
@@ -181,6 +188,7 @@ class SourcesPage(SessionPage):
         layout.addWidget(self.preview, 2)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
+        layout.addWidget(self.remove, 0, Qt.AlignmentFlag.AlignLeft)
 
     # -- adding files ----------------------------------------------------------------------
     def _add_files(self) -> None:
@@ -352,9 +360,58 @@ class SourcesPage(SessionPage):
             f"{rows:,} rows checked: {rejected:,} cannot load (nothing in them names the record; "
             f"they will be listed with the reason), {orphans:,} links point to records not in your files, "
             f"{staged.active_contacts:,} active sales contacts are held back to the last phase."
+            + self._deleted_text(staged)
         )
         self.completeChanged.emit()
         self.wizard().refresh_rail()  # type: ignore[attr-defined]
+
+    def _deleted_text(self, staged: Staged) -> str:
+        self.gone = staged.deleted  # found in the worker
+        self.remove.setVisible(bool(self.gone))
+        if not self.gone:
+            return ""
+        said = ", ".join(
+            f"{len(ids):,} {ENTITIES[e].label.lower()}" for e, ids in self.gone.items()
+        )
+        return (f" Loaded before and no longer in your files (deleted in the old CRM since?): "
+                f"{said}. They stay in the sandbox unless you take them out.")  # fmt: skip
+
+    def remove_deleted(self, confirmed: bool) -> bool:
+        """Take the records of ``deleted_since`` out of the sandbox (asked; No is the default).
+        A record something in the files still links to stays, and is said."""
+        if not self.gone:
+            return False
+        if not confirmed:
+            answer = QMessageBox.question(
+                self, "Take them out?", "Delete from the sandbox the records whose rows are no "
+                "longer in your files? Records your files still link to stay.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        mig, gone = self.wizard().session.migration, self.gone  # type: ignore[attr-defined]
+
+        def work(_stop):  # in the worker: deleting many records takes a while
+            yield ("removed", mig.remove_deleted(gone), mig.deleted_since())
+
+        worker = GeneratorWorker(work, lambda item: isinstance(item, tuple))
+        worker.signals.result.connect(self._removed)
+        worker.signals.failed.connect(self._failed)
+        self.remove.setEnabled(False)
+        self.status.setText("Taking them out of the sandbox…")
+        self.wizard().jobs.start(worker)  # type: ignore[attr-defined]
+        return True
+
+    @Slot(object)
+    def _removed(self, item: object) -> None:
+        _, done, self.gone = item  # type: ignore[misc]
+        removed = sum(r for r, _ in done.values())
+        kept = sum(k for _, k in done.values())
+        self.remove.setEnabled(True)
+        self.remove.setVisible(bool(self.gone) and kept < sum(map(len, self.gone.values())))
+        self.status.setText(f"{removed:,} records taken out of the sandbox"
+                            + (f"; {kept:,} kept: records in your files still link to them."
+                               if kept else "."))  # fmt: skip
 
     @Slot(str, str)
     def _failed(self, message: str, details: str) -> None:
