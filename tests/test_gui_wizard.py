@@ -26,6 +26,17 @@ def _checked(qtbot, w: QWizard, tmp_path: Path, export: Path | None = None):
     return walk(qtbot, w, tmp_path / "project", export or crm(tmp_path / "export"))
 
 
+def _check_and_rehearse(qtbot, w: QWizard, sources):
+    """From the Sources page: check every row, then past mapping, relations, validation and
+    the sample rehearsal, to the first phase's page."""
+    sources.check.click()
+    qtbot.waitUntil(sources.isComplete, timeout=60_000)
+    for _ in range(4):
+        _next(w)
+    rehearse_sample(qtbot, w)
+    return w.currentPage()
+
+
 def _first_phase(qtbot, w: QWizard, tmp_path: Path):
     """On to the first phase's page, past mapping, relations, validation and the sample
     rehearsal."""
@@ -236,12 +247,7 @@ def test_esc_asks_before_closing_and_undo_defaults_to_no(qtbot, wizard, tmp_path
     _next(wizard)
     sources = wizard.currentPage()
     sources.add_paths([src])
-    sources.check.click()
-    qtbot.waitUntil(sources.isComplete, timeout=20_000)
-    for _ in range(4):
-        _next(wizard)
-    rehearse_sample(qtbot, wizard)
-    page = wizard.currentPage()
+    page = _check_and_rehearse(qtbot, wizard, sources)
     with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
                           check_params_cb=lambda busy: not busy):  # fmt: skip
         page.run_button.click()
@@ -268,12 +274,7 @@ def test_tab_leaves_tables_and_stop_leaves_no_stale_promise(qtbot, wizard, tmp_p
     qtbot.waitUntil(sources.preview.hasFocus, timeout=5_000)
     qtbot.keyClick(sources.preview, Qt.Key.Key_Tab)
     assert not sources.preview.hasFocus()  # Tab moves on to the next control
-    sources.check.click()
-    qtbot.waitUntil(sources.isComplete, timeout=20_000)
-    for _ in range(4):
-        _next(wizard)
-    rehearse_sample(qtbot, wizard)
-    page = wizard.currentPage()
+    page = _check_and_rehearse(qtbot, wizard, sources)
     assert page.cancel_button.text() == "Stop after this batch"
     assert wizard.buttonText(QWizard.WizardButton.CancelButton) == "Close"
     wizard.session.batch_rows = 1
