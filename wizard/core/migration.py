@@ -305,9 +305,9 @@ class Migration:
                             f"SELECT DISTINCT {parent_key(f.name)} FROM {stage_table(child.name)} "
                             f"WHERE b_{f.name} IS NOT NULL"))  # fmt: skip
             drop = [i for i in ids if i not in linked]
-            targets = [t for (t,) in (db.execute(
-                "SELECT target_id FROM crosswalk WHERE entity=? AND source_id=?", (entity, i)
-            ).fetchone() for i in drop)]  # fmt: skip
+            ids_of = dict(db.execute("SELECT source_id, target_id FROM crosswalk WHERE entity=? "
+                                     "AND created=1", (entity,)))  # fmt: skip
+            targets = [ids_of[i] for i in drop if i in ids_of]
             removed = self.target.delete(entity, targets) if targets else 0
             with self.ledger.transaction():
                 db.executemany("DELETE FROM crosswalk WHERE entity=? AND source_id=?",

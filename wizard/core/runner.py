@@ -449,8 +449,12 @@ class ReasonTally:
         for kind, text in other.first.items():
             self.first.setdefault(kind, text)
 
+    def groups(self, n: int | None = None) -> list[tuple[str, str, int]]:
+        """(kind, label, count), most common first."""
+        return [(k, reason_label(self.first[k], c), c) for k, c in self.counts.most_common(n)]
+
     def most_common(self, n: int | None = None) -> list[tuple[str, int]]:
-        return [(reason_label(self.first[k], c), c) for k, c in self.counts.most_common(n)]
+        return [(label, c) for _, label, c in self.groups(n)]
 
 
 def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,

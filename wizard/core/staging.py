@@ -352,7 +352,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 return
         inserter.insert_set_aside(source, label)
         rows_read = source.rows_read or 0
-        _merge_findings(found, findings)
+        findings.merge(found)
         with ledger.transaction():
             _save_findings(db, fid, found)
             db.execute(
@@ -409,20 +409,11 @@ def _save_findings(db, fid: int, found: Findings | None) -> None:
 
 def _load_findings(db, fid: int, into: Findings) -> None:
     """The findings of a file that was not read again, as its last check found them."""
-    for file, rule, sev, n in db.execute("SELECT file, rule, severity, n FROM finding_counts "
-                                          "WHERE fid=?", (fid,)):  # fmt: skip
-        into.counts[(file, rule, sev)] += n
-    for values in db.execute(f"SELECT {', '.join(_FINDING_COLS)} FROM findings WHERE fid=? "
-                             "ORDER BY rowid", (fid,)):  # fmt: skip
-        f = Finding(*values)
-        into.items.append(f)
-        into._kept[(f.file, f.rule)] += 1
-
-
-def _merge_findings(found: Findings, into: Findings) -> None:
-    into.items.extend(found.items)
-    into.counts.update(found.counts)
-    into._kept.update(found._kept)
+    counts = {(file, rule, sev): n for file, rule, sev, n in db.execute(
+        "SELECT file, rule, severity, n FROM finding_counts WHERE fid=?", (fid,))}  # fmt: skip
+    items = [Finding(*values) for values in db.execute(
+        f"SELECT {', '.join(_FINDING_COLS)} FROM findings WHERE fid=? ORDER BY rowid", (fid,))]  # fmt: skip
+    into.restore(items, counts)
 
 
 _KEY_INDEXES = {

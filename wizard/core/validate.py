@@ -122,6 +122,20 @@ class Findings:
             self._kept[key] += 1
             self.items.append(f)
 
+    def merge(self, other: Findings) -> None:
+        """Another collector's findings (one file's), added to these."""
+        self.items.extend(other.items)
+        self.counts.update(other.counts)
+        self._kept.update(other._kept)
+
+    def restore(self, items: list[Finding], counts: dict[tuple[str, str, str], int]) -> None:
+        """Findings kept from an earlier check (the ledger's), as they were: exact counts and
+        the examples that were kept."""
+        self.counts.update(counts)
+        for f in items:
+            self.items.append(f)
+            self._kept[(f.file, f.rule)] += 1
+
     def by_rule(self) -> dict[str, list[Finding]]:
         groups: dict[str, list[Finding]] = defaultdict(list)
         for f in self.items:

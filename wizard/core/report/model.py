@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from wizard.core.cutover import PRECUTOVER as _PRE
 from wizard.core.ledger import stage_table
 from wizard.core.plan import Plan
 from wizard.core.qa import buffer, evaluate
-from wizard.core.runner import _reason_kind, accounting, reason_label, reconcile, stored_result
+from wizard.core.runner import ReasonTally, _reason_kind, accounting, reconcile, stored_result
 from wizard.core.staging import Staged, summarize
 from wizard.core.transforms import TRANSFORM_LABELS
 
@@ -170,8 +169,7 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
     """Rows of ``outcomes`` whose ``column`` says something (a rejection's reason, a loaded
     record's findings), grouped by kind with example rows, the rows themselves (up to
     ``full_limit``) and how many there are. ``sentences``: one text may say several things."""
-    kinds: Counter[str] = Counter()
-    first: dict[str, str] = {}
+    tally = ReasonTally()
     examples: dict[str, list[tuple[str, int]]] = {}
     rows: list[Rejected] = []
     total = 0
@@ -183,18 +181,17 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
             label, row, values = _row_values(mig, entity, sid)
             rows.append(Rejected(env, ENTITIES[entity].label, label, row, text or "", values))
         for part in dict.fromkeys(_SENTENCE.split(text or "")) if sentences else [text or ""]:
+            tally.add(part)
             kind = _reason_kind(part)
-            kinds[kind] += 1
-            first.setdefault(kind, part)
             if len(examples.setdefault(kind, [])) < EXAMPLES:
                 examples[kind].append((entity, sid))
     out = []
-    for kind, n in kinds.most_common():
+    for kind, said, n in tally.groups():
         shown = []
         for entity, sid in examples[kind]:
             label, row, values = _row_values(mig, entity, sid)
             shown.append(f"{label}, row {row}: {values}")
-        out.append(Reason(reason_label(first[kind], n), n, shown))
+        out.append(Reason(said, n, shown))
     return out, rows, total
 
 
