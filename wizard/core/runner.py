@@ -14,11 +14,13 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from wizard.core import setload
 from wizard.core.blueprint import ENTITIES
 from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
@@ -34,6 +36,7 @@ from wizard.core.phases import (
     RefusedError,
 )
 from wizard.core.plan import Plan
+from wizard.core.setload import SetLoad
 from wizard.core.staging import parent_key
 from wizard.core.targets.base import Target
 
@@ -258,22 +261,28 @@ class _Batch:
         t = stage_table(entity)
         # the content hash, with what merged duplicates added (XOR: SQLite has no ^)
         mixed = "((s.hash | COALESCE(s.mhash, 0)) - (s.hash & COALESCE(s.mhash, 0)))"
-        cols = ["s.sid", "s.fid", "s.note", "s.key", mixed, "s.reason", "s.dup_of",
-                "xo.target_id", "xo.hash", "xd.target_id",
-                *(f"s.f_{n}" for n in self.values), "s.properties"]  # fmt: skip
+        # each column with the name the set-based path (setload) gives it
+        self.aliased = [
+            ("s.sid", "sid"), ("s.fid", "fid"), ("s.note", "vnote"), ("s.key", "key"),
+            (mixed, "hsh"), ("s.reason", "reason"), ("s.dup_of", "dup_of"),
+            ("xo.target_id", "xo_id"), ("xo.hash", "xo_hash"), ("xd.target_id", "xd_id"),
+            *((f"s.f_{n}", f"f_{n}") for n in self.values), ("s.properties", "props"),
+        ]  # fmt: skip
         joins = [
             f"LEFT JOIN crosswalk xo ON xo.entity='{entity}' AND xo.source_id=s.key",
             f"LEFT JOIN crosswalk xd ON xd.entity='{entity}' AND xd.source_id=s.dup_of",
         ]
         for i, (name, parent) in enumerate(zip(self.refs, self.ref_targets, strict=True)):
-            cols += [f"s.r_{name}", parent_key(name, "s"), f"s.v_{name}", f"x{i}.target_id"]
+            self.aliased += [(f"s.r_{name}", f"r{i}"), (parent_key(name, "s"), f"p{i}"),
+                             (f"s.v_{name}", f"v{i}"), (f"x{i}.target_id", f"t{i}")]  # fmt: skip
             joins.append(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{parent}' AND "
                          f"x{i}.source_id={parent_key(name, 's')}")  # fmt: skip
-        self.select = (
-            f"SELECT {', '.join(cols)} FROM {t} s {' '.join(joins)} "
+        self.source = (
+            f"FROM {t} s {' '.join(joins)} "
             "WHERE s.phase=? AND s.ord=? AND s.sid>? AND NOT EXISTS (SELECT 1 FROM outcomes o "
-            f"WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid LIMIT ?"
+            f"WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid"
         )
+        self.select = f"SELECT {', '.join(e for e, _ in self.aliased)} {self.source} LIMIT ?"
         self.columns = ["source_id", *self.values, "properties", *self.refs]
         self.nv = len(self.values)
         self.reasons = ReasonTally()
@@ -281,7 +290,8 @@ class _Batch:
     def fetch(self, ord_: int, after: int, limit: int) -> list[tuple]:
         return self.ledger.db.execute(self.select, (self.phase.name, ord_, after, limit)).fetchall()
 
-    def _orphan_text(self, i: int, value: str, pkey: str | None) -> str:
+    def _orphan_text(self, i: int, value: str | None, pkey: str | None) -> str:
+        value = value if value is not None else ""
         parent = ENTITIES[self.ref_targets[i]]
         what = self.ent.field(self.refs[i]).label.lower()
         if (
@@ -365,7 +375,8 @@ class _Batch:
                 data = json.loads(props)
                 data.update(unlinked)
                 data["cutover_flag"] = " ".join(notes)
-                props = json.dumps(data, ensure_ascii=False)
+                # compact, as SQLite writes JSON (the set-based path writes the same text)
+                props = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
             to_write.append((key, *r[10 : 10 + nv], props, *resolved))
             meta.append((sid, fid, key, hsh, linked, note, xo_id, seq))
         db = self.ledger.db
@@ -474,20 +485,28 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
     reasons = ReasonTally()
     finished = False
     target.begin_load(phase.entities)
+    attached = _attach(ledger, target)
     try:
         for entity in phase.entities:
             batch = _Batch(ledger, target, plan, phase, entity, run_id)
+            by_set = SetLoad(batch, _crash_point) if attached else None
             ords = [o for (o,) in ledger.db.execute(
                 f"SELECT DISTINCT ord FROM {stage_table(entity)} WHERE phase=? ORDER BY ord",
                 (phase.name,))]  # fmt: skip
             for ord_ in ords:
                 after = -1
                 while True:
-                    rows = batch.fetch(ord_, after, batch_rows)
-                    if not rows:
-                        break
-                    after = rows[-1][0]
-                    done += batch.run(rows, ord_)
+                    if by_set is not None:
+                        n, after = by_set.run(ord_, after, batch_rows)
+                        if not n:
+                            break
+                        done += n
+                    else:
+                        rows = batch.fetch(ord_, after, batch_rows)
+                        if not rows:
+                            break
+                        after = rows[-1][0]
+                        done += batch.run(rows, ord_)
                     elapsed = time.perf_counter() - start
                     rate = done / elapsed if elapsed > 0 else 0.0
                     eta = (total - done) / rate if rate > 0 else None
@@ -497,6 +516,8 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
             reasons.update(batch.reasons)
         finished = True
     finally:
+        if attached:
+            setload.detach(ledger.db)
         target.end_load(phase.entities)
         seconds = time.perf_counter() - start
         if not finished:
@@ -509,6 +530,22 @@ def run_phase(ledger: Ledger, target: Target, plan: Plan, phase: PhaseDef,
     result = complete_phase(ledger, target, phase, seconds, done, reasons, exporter, skipped)
     ledger.end_run(run_id, result.state, done, result.message)
     yield result
+
+
+SET_BASED = True  # load SQLite targets with set-based SQL (tests compare both paths)
+
+
+def _attach(ledger: Ledger, target: Target) -> bool:
+    """Attach a SQLite target to the ledger's connection for set-based loading; False when
+    the target is not one, or cannot be attached (the row path then loads it)."""
+    path = target.sqlite_file() if SET_BASED else None
+    if path is None or ledger.db.in_transaction:
+        return False
+    try:
+        setload.attach(ledger.db, str(path))
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def accounting(ledger: Ledger, phase: PhaseDef) -> list[Accounting]:

@@ -10,6 +10,7 @@ record, which is what makes a resumed run safe.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from wizard.core.blueprint import ENTITIES, FieldType
@@ -91,6 +92,12 @@ class Target(ABC):
 
     def associate(self, links: list[tuple[str, int | str, str, int | str, str]]) -> None:  # noqa: B027
         """Extra links (from_entity, from_id, to_entity, to_id, label); optional."""
+
+    def sqlite_file(self) -> Path | None:
+        """A target that is a SQLite file with the sandbox's tables returns its path: the
+        runner then loads it with set-based SQL from the ledger (attached), instead of
+        through ``write_batch`` row by row. Others return None."""
+        return None
 
     def close(self) -> None:  # noqa: B027
         """Release connections."""

@@ -68,6 +68,7 @@ class SandboxTarget(Target):
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self.missing = False  # read only, and the file is gone: it counts no records
         try:
             if read_only:
@@ -211,6 +212,9 @@ class SandboxTarget(Target):
                 "VALUES (?,?,?,?,?)",
                 rows,
             )
+
+    def sqlite_file(self) -> Path | None:
+        return None if self.read_only else self.path
 
     # -- reading -------------------------------------------------------------------------
     def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
