@@ -80,17 +80,18 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         ent = ENTITIES[entity]
         t = stage_table(entity)
         refs = [f for f in ent.references]
-        # one pass over the file's rows: each link's "is its record in the files" is worked
-        # out once per row (an inner query), then summed
+        # one pass over the file's rows. Each link's "is its record in the files" (a look-up)
+        # appears once in the SQL, since SQLite copies an inner query's expression into every
+        # place that uses it: found links count 1 and found links kept 2**32 in one sum
         inner = ["o.outcome AS outcome, o.linked AS linked, s.vr AS vr, s.vk AS vk"]
         link_cols = []
         for i, f in enumerate(refs):
-            inner.append(f"s.r_{f.name} IS NOT NULL AS w{i}, "
-                         f"{found_sql(entity, f.name, 's')} AS f{i}")  # fmt: skip
-            link_cols.append(
-                f"SUM(w{i} AND f{i}), SUM(w{i} AND f{i} AND outcome IN {KEPT} AND "
-                f"(linked & {1 << i}) != 0), SUM(w{i} AND NOT f{i})"
+            inner.append(
+                f"s.r_{f.name} IS NOT NULL AS w{i}, CASE WHEN s.r_{f.name} IS NOT NULL AND "
+                f"{found_sql(entity, f.name, 's')} THEN 1 + ((o.outcome IN {KEPT} AND "
+                f"(o.linked & {1 << i}) != 0) << 32) ELSE 0 END AS c{i}"
             )
+            link_cols.append(f"SUM(w{i}), SUM(c{i})")
         where = "s.fid=?" + (" AND s.phase=?" if phase else "")
         args: tuple = (fid, phase) if phase else (fid,)
         row = db.execute(
@@ -112,7 +113,9 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         fi = Fidelity(label, entity, records=n, records_kept=kept, pending=pending,
                       counted=not uncounted)  # fmt: skip
         for i in range(len(refs)):
-            links, links_kept, orphans = (v or 0 for v in row[11 + 3 * i : 14 + 3 * i])
+            written, packed = (v or 0 for v in row[11 + 2 * i : 13 + 2 * i])
+            links, links_kept = packed & 0xFFFFFFFF, packed >> 32
+            orphans = written - links
             fi.links += links
             fi.links_kept += links_kept
             fi.orphans += orphans

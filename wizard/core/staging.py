@@ -829,10 +829,12 @@ def summarize(ledger: Ledger, result: Staged) -> None:
     for name, ent in ENTITIES.items():
         t = stage_table(name)
         for f in ent.references:
-            linked, orphans = db.execute(
-                f"SELECT SUM(found), COUNT(*) - SUM(found) FROM (SELECT "
-                f"{found_sql(name, f.name)} AS found FROM {t} WHERE r_{f.name} IS NOT NULL)"
+            # the look-up once per row (an inner query's expression is copied where used)
+            linked, written = db.execute(
+                f"SELECT SUM({found_sql(name, f.name)}), COUNT(*) FROM {t} "
+                f"WHERE r_{f.name} IS NOT NULL"
             ).fetchone()
+            orphans = written - (linked or 0) if written else None
             if linked or orphans:
                 result.links[f"{name}.{f.name}"] = linked
                 result.orphans[f"{name}.{f.name}"] = orphans
