@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.errors import CutoverError
 from wizard.core.plan import FieldMap
@@ -20,6 +23,7 @@ from wizard.core.sources import Source
 from wizard.core.validate import company_key, person_key
 
 MIN_CONTAINED = 0.8  # share of a column's distinct values that must be keys of the parent
+_NAME_MEMO = 200_000  # names whose key is remembered (bounded: memory does not grow with files)
 
 
 @dataclass
@@ -56,28 +60,43 @@ def _parent_values(source: Source, sample_rows: int, sample, keys: list[Key],
     """For each key column, which of the ``wanted`` (normalised) values it holds. Whole
     columns at a time: ids and emails vectorised, names normalised once per distinct value."""
     found: dict[str, set[str]] = {k.column: set() for k in keys}
-    wanted_list = list(wanted)
+    wanted_set = pa.array(list(wanted), pa.string())  # for pyarrow's is_in, built once
+    normed: dict[tuple[str, str], str] = {}  # a name's key, worked out once per distinct name
 
     def scan(frame) -> None:
         for k in keys:
             if k.column not in frame.columns:
                 continue
-            col = frame[k.column].str.strip()
+            col = frame[k.column].astype(str).str.strip()
             if k.match_by == "name":
-                distinct = col.unique()
-                normed = {v: normalise(v, "name", k.entity) for v in distinct if v}
-                hits = {n for n in normed.values() if n in wanted}
+                hits = set()
+                for v in col.unique():
+                    if not v:
+                        continue
+                    n = normed.get((k.entity, v))
+                    if n is None:
+                        n = normalise(v, "name", k.entity)
+                        if len(normed) < _NAME_MEMO:
+                            normed[(k.entity, v)] = n
+                    if n in wanted:
+                        hits.add(n)
             else:
                 if k.match_by in ("email", "domain"):
                     col = col.str.lower()
-                hits = set(col[col.isin(wanted_list)].unique())
+                values = pa.array(col, pa.string(), from_pandas=True)
+                hits = set(pc.unique(pc.filter(values, pc.is_in(values, value_set=wanted_set)))
+                           .to_pylist())  # fmt: skip
             found[k.column] |= hits
 
     if len(sample) < sample_rows:  # the sample is the whole table
         scan(sample)
         return found
+    columns = [k.column for k in keys]
+    # only the key columns are needed: read in C when the source can (a CSV file)
+    frames = (source.columns_only(columns) if hasattr(source, "columns_only")
+              else source.chunks())  # fmt: skip
     try:
-        for frame in source.chunks():
+        for frame in frames:
             scan(frame)
     except CutoverError:
         scan(sample)

@@ -293,6 +293,40 @@ class CsvSource(Source):
                 )
             )
 
+    def columns_only(self, names: list[str], size: int = 1 << 22) -> Iterator[pd.DataFrame]:
+        """Some columns of every data row, read in C by pyarrow's CSV reader (in parallel,
+        without the GIL): for look-ups that only need a few columns' values, such as which
+        keys a parent table holds. Rows that do not split into the header's columns are left
+        out, as ``chunks`` sets them aside. Falls back to ``chunks`` when pyarrow cannot read
+        the file the way this reader does."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        wanted = [self.columns.index(n) for n in names if n in self.columns]
+        if not wanted:
+            return
+        try:
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    encoding=self.options.encoding, skip_rows=self.options.header_row or 0,
+                    autogenerate_column_names=True, block_size=size),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.options.delimiter or ",", newlines_in_values=True,
+                    invalid_row_handler=lambda _row: "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=[f"f{i}" for i in wanted],
+                    column_types={f"f{i}": pa.string() for i in wanted},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )  # fmt: skip
+            for batch in reader:
+                frame = batch.to_pandas()
+                frame.columns = [self.columns[i] for i in wanted]
+                yield frame
+        except (pa.ArrowException, LookupError, OSError, ValueError):
+            for frame in self.chunks():
+                yield frame[[self.columns[i] for i in wanted]]
+
     def _ends_with_quote(self) -> bool:
         """True when the file's last character (before line breaks) is a quote."""
         try:
