@@ -23,7 +23,9 @@ from wizard.core.textsafe import neutralise
 from wizard.core.validate import RULE_TITLES, Findings
 
 XLSX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header row
-XLSX_SUCCESS_LIMIT = 50_000  # above this the success list is CSV only (XLSX writing is slow)
+# above this the success list is CSV only, which Excel opens too: writing XLSX costs about
+# 110 microseconds a row (measured: 5.8 s for 51,600 rows), ten times the CSV
+XLSX_SUCCESS_LIMIT = 10_000
 SUCCESS_HEADER = ["File", "Row", "Entity", "Record ID", "New ID", "Outcome", "Note"]
 ERROR_HEADER = ["File", "Row", "Entity", "Record ID", "Reason", "Values"]
 
