@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests import vendor_exports
@@ -200,3 +201,35 @@ def test_generated_export_with_dirty_rows(tmp_path, monkeypatch) -> None:
 
     got = assert_same(tmp_path, monkeypatch, scenario)
     assert len(got["outcomes"]) > 5_000
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "title"),
+    [("utf-8", ",", False), ("cp1252", ";", True), ("utf-16", "\t", False)],
+)
+def test_the_column_reader_gives_what_the_row_reader_gives(tmp_path, encoding, delimiter,
+                                                            title) -> None:  # fmt: skip
+    """Link recognition reads parent keys with ``columns_only`` (pyarrow): the same values as
+    the full reader's, in any encoding and delimiter, quoted line breaks kept, ragged rows out."""
+    from wizard.core.sources import open_source
+
+    lines = ["Report of accounts"] if title else []
+    lines += [delimiter.join(["Id", "Name", "Website"])]
+    for i in range(300):
+        name = f'"Société {i}\nsecond line"' if i % 7 == 0 else f"Café {i}"
+        lines.append(delimiter.join([f"A{i}", name, f"site{i}.com"]))
+    lines.insert(5, delimiter.join(["A_bad", "too", "many", "values"]))  # set aside
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    source = open_source(path)
+    full = pd.concat(list(source.chunks()))
+
+    def no_fallback(*_a, **_k):
+        raise AssertionError("columns_only fell back to the row reader")
+
+    source.chunks = no_fallback  # type: ignore[method-assign]
+    cols = pd.concat(list(source.columns_only(["Id", "Name"])))
+    assert list(cols.columns) == ["Id", "Name"]
+    assert cols["Id"].tolist() == full["Id"].tolist()
+    assert cols["Name"].tolist() == full["Name"].tolist()
+    assert "A_bad" not in set(cols["Id"]) and len(cols) == 300
