@@ -293,7 +293,7 @@ class CsvSource(Source):
                 )
             )
 
-    def columns_only(self, names: list[str], size: int = 1 << 22) -> Iterator[pd.DataFrame]:
+    def columns_only(self, names: list[str], size: int = 1 << 20) -> Iterator[pd.DataFrame]:
         """Some columns of every data row, read in C by pyarrow's CSV reader (in parallel,
         without the GIL): for look-ups that only need a few columns' values, such as which
         keys a parent table holds. Rows that do not split into the header's columns are left
