@@ -233,3 +233,35 @@ def test_the_column_reader_gives_what_the_row_reader_gives(tmp_path, encoding, d
     assert cols["Id"].tolist() == full["Id"].tolist()
     assert cols["Name"].tolist() == full["Name"].tolist()
     assert "A_bad" not in set(cols["Id"]) and len(cols) == 300
+
+
+def test_one_column_feeding_two_links_settles_each_value(tmp_path) -> None:
+    """A 'Regarding' column that holds deal ids and company ids, mapped to both links: each
+    value stays on the link whose records hold it and is no orphan on the other."""
+    from wizard.core.plan import FieldMap
+
+    src = tmp_path / "export"
+    write(src / "companies.csv", ["Company ID", "Company Name"], [["A1", "Acme"], ["A2", "Beta"]])
+    write(src / "deals.csv", ["Deal ID", "Deal Name", "Company ID"],
+          [["D1", "Big", "A1"], ["D2", "Small", "A2"]])  # fmt: skip
+    write(src / "activities.csv", ["Activity ID", "Subject", "Activity Date", "Regarding"], [
+        ["T1", "Call", "2025-01-01", "D1"], ["T2", "Visit", "2025-01-02", "A2"],
+        ["T3", "Note", "2025-01-03", ""],
+    ])  # fmt: skip
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare([src])
+        acts = next(s for s in prepared.plan.sources if s.entity == "activity")
+        acts.fields = [fm for fm in acts.fields if "Regarding" not in fm.columns]
+        acts.fields += [FieldMap("deal", ["Regarding"], match_by="source_id", origin="admin"),
+                        FieldMap("company", ["Regarding"], match_by="source_id", origin="admin")]  # fmt: skip
+        plan_path = mig.save_plan(prepared.plan)
+        mig.migrate([src], plan_path=plan_path)
+        fid = [f for f in mig.fidelity() if f.entity == "activity"][0]
+    db = tmp_path / "p" / "sandbox.db"
+    con = sqlite3.connect(db)
+    rows = dict(con.execute(
+        "SELECT a.source_id, COALESCE(d.source_id, c.source_id) FROM activities a LEFT JOIN "
+        "deals d ON d.id=a.deal_id LEFT JOIN companies c ON c.id=a.company_id"))  # fmt: skip
+    con.close()
+    assert rows == {"T1": "D1", "T2": "A2", "T3": None}
+    assert (fid.links, fid.links_kept, fid.orphans) == (2, 2, 0)

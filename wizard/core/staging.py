@@ -455,7 +455,7 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
         for name in ENTITIES:
             _resolve_links(db, name)
         for name in ENTITIES:
-            _settle_shared(db, name)
+            _settle_shared(db, name, _shared_pairs(plan, name))
         _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
         _phases(db)
 
@@ -719,14 +719,33 @@ def found_sql(entity: str, name: str, alias: str = "") -> str:
             f"ELSE {a}p_{name} IS NOT NULL END)")  # fmt: skip
 
 
-def _settle_shared(db, entity: str) -> None:
+def _shared_pairs(plan: Plan, entity: str) -> set[tuple[str, str]]:
+    """The pairs of this entity's links that some file fills from the same column."""
+    refs = {f.name for f in ENTITIES[entity].references}
+    pairs: set[tuple[str, str]] = set()
+    for splan in plan.sources:
+        if splan.entity != entity:
+            continue
+        by_column: dict[str, list[str]] = {}
+        for fm in splan.fields:
+            if fm.field in refs:
+                for col in fm.columns:
+                    by_column.setdefault(col, []).append(fm.field)
+        for fields in by_column.values():
+            pairs |= {(f, g) for f in fields for g in fields if f != g}
+    return pairs
+
+
+def _settle_shared(db, entity: str, pairs: set[tuple[str, str]]) -> None:
     """One column feeding several links (a polymorphic 'regarding' id): each value belongs to
-    the link whose records hold it; the others forget it instead of calling it an orphan."""
+    the link whose records hold it; the others forget it instead of calling it an orphan.
+    Only the pairs of links some file fills from one column can share a value: each pair is a
+    pass over the table, so the others are not looked at."""
     t = stage_table(entity)
     refs = [f.name for f in ENTITIES[entity].references]
     for f in refs:
         for g in refs:
-            if f == g:
+            if f == g or (f, g) not in pairs:
                 continue
             db.execute(
                 f"UPDATE {t} SET r_{f}=NULL, v_{f}=NULL, b_{f}=NULL, p_{f}=NULL WHERE "
