@@ -256,7 +256,7 @@ def test_one_column_feeding_two_links_settles_each_value(tmp_path) -> None:
                         FieldMap("company", ["Regarding"], match_by="source_id", origin="admin")]  # fmt: skip
         plan_path = mig.save_plan(prepared.plan)
         mig.migrate([src], plan_path=plan_path)
-        fid = [f for f in mig.fidelity() if f.entity == "activity"][0]
+        fid = next(f for f in mig.fidelity() if f.entity == "activity")
     db = tmp_path / "p" / "sandbox.db"
     con = sqlite3.connect(db)
     rows = dict(con.execute(
