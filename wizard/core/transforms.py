@@ -179,11 +179,13 @@ def parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, p
 
     Dates already written as ISO text (most exports) are checked in one vectorised pass; the
     rest go through the general reader."""
+    # the vectorised pass on pyarrow text (its kernels release the GIL), the rest as objects
+    arrow = s.astype("str")
     s = s.astype(object)
-    canon = s.str.match(_CANON)
+    canon = arrow.str.match(_CANON).astype(bool)
     if not canon.any():
         return _parse_dates(s, order, with_time)
-    text = s[canon].str.replace("T", " ", regex=False)
+    text = arrow[canon].str.replace("T", " ", regex=False)
     full = text.where(text.str.len() > 10, text + " 00:00:00")
     stamp = pd.to_datetime(full, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     ok = stamp.notna()
