@@ -51,7 +51,6 @@ def attach(db: sqlite3.Connection, path: str) -> None:
     db.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (path,))
     db.execute(f"PRAGMA {SCHEMA}.synchronous=NORMAL")
     db.execute(f"PRAGMA {SCHEMA}.cache_size=-{16 * 1024}")
-    db.execute("PRAGMA temp_store=MEMORY")  # the batch table: bounded by the batch size
     db.execute("PRAGMA foreign_keys=ON")  # the target's links are real foreign keys
 
 
