@@ -91,12 +91,8 @@ def _parent_values(source: Source, sample_rows: int, sample, keys: list[Key],
     if len(sample) < sample_rows:  # the sample is the whole table
         scan(sample)
         return found
-    columns = [k.column for k in keys]
-    # only the key columns are needed: read in C when the source can (a CSV file)
-    frames = (source.columns_only(columns) if hasattr(source, "columns_only")
-              else source.chunks())  # fmt: skip
-    try:
-        for frame in frames:
+    try:  # only the key columns are needed (a CSV file reads them in C)
+        for frame in source.columns_only([k.column for k in keys]):
             scan(frame)
     except CutoverError:
         scan(sample)

@@ -90,6 +90,13 @@ class Source(ABC):
             yield frame
         self.rows_read = count + len(self.set_aside)
 
+    def columns_only(self, names: list[str]) -> Iterator[pd.DataFrame]:
+        """Some columns of every data row (for look-ups that need only a few columns, such as
+        the keys a parent table holds). A reader that can read columns on their own, faster,
+        overrides this."""
+        for frame in self.chunks():
+            yield frame[[n for n in names if n in frame.columns]]
+
     def _header_again(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A row that repeats the header (exports glued together, a report's page breaks) is
         no record: it is set aside with its row number and the reason, never loaded."""

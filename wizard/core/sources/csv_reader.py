@@ -324,8 +324,8 @@ class CsvSource(Source):
                 frame.columns = [self.columns[i] for i in wanted]
                 yield frame
         except (pa.ArrowException, LookupError, OSError, ValueError):
-            for frame in self.chunks():
-                yield frame[[self.columns[i] for i in wanted]]
+            # from the start again: callers collect sets of values, a value seen twice is one
+            yield from super().columns_only(names)
 
     def _ends_with_quote(self) -> bool:
         """True when the file's last character (before line breaks) is a quote."""
