@@ -385,3 +385,37 @@ def test_records_deleted_in_the_old_crm_are_said_and_taken_out_on_request(qtbot,
     db = sqlite3.connect(tmp_path / "project" / "sandbox.db")
     assert db.execute("SELECT source_id FROM contacts ORDER BY 1").fetchall() == [("C1",), ("C2",)]
     db.close()
+
+
+def test_a_big_check_runs_in_its_own_process_and_close_ends_it(qtbot, wizard, tmp_path: Path,
+                                                               monkeypatch) -> None:  # fmt: skip
+    """Files big enough are read and checked in a staging process (the window's thread only
+    waits on it); the page reads its result as from the thread's; closing the window in the
+    middle of a check leaves no process behind."""
+    import multiprocessing
+
+    from tests.test_pipeline import write
+    from wizard.core import stage_process
+
+    monkeypatch.setattr(stage_process, "PROCESS_BYTES", 1)  # this small export counts as big
+    apart = []
+    real = stage_process.stage_apart
+
+    def recorded(*args, **kwargs):
+        apart.append(1)
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(stage_process, "stage_apart", recorded)
+    sources = _checked(qtbot, wizard, tmp_path)
+    assert apart == [1] and sources.isComplete() and sources.staged is not None
+    assert sum(f.rows_read for f in sources.staged.files) == 23  # every row of the four files
+    export = tmp_path / "export"
+    write(export / "contacts.csv", ["Contact ID", "Email", "City"],
+          [[f"C{i}", f"p{i}@x.com", "Porto"] for i in range(120_000)])  # fmt: skip
+    sources.check.click()
+    qtbot.waitUntil(lambda: bool(multiprocessing.active_children()), timeout=10_000)
+    assert wizard.jobs.busy
+    wizard.confirm_close = lambda: True  # "A step is still running": Yes
+    wizard.close()  # stops the check, then closes
+    assert not wizard.jobs.busy
+    assert not multiprocessing.active_children()

@@ -347,10 +347,12 @@ class SampleResult:
 
 
 def rehearse_sample(project: Project, paths: list[Path], size: int, seed: int = 1,
-                    should_stop=lambda: False, batch_rows: int | None = None):  # fmt: skip
+                    should_stop=lambda: False, batch_rows: int | None = None,
+                    process: bool | None = False):  # fmt: skip
     """A mock migration of about ``size`` records that keep their links, into a sandbox of its
     own (``PROJECT/mock/``, made afresh each time), with the project's plan. Yields the
-    staging's and the phases' progress, then a :class:`SampleResult`."""
+    staging's and the phases' progress, then a :class:`SampleResult`. ``process``: where the
+    staging runs (:meth:`Migration.stage`)."""
     import shutil
 
     from wizard.core.migration import MOCK, Migration
@@ -367,7 +369,7 @@ def rehearse_sample(project: Project, paths: list[Path], size: int, seed: int = 
 
             raise SourceError(f"{Path(path).name}: {message}")
         staged = None
-        for item in mig.stage(prepared, should_stop):
+        for item in mig.stage(prepared, should_stop, process):
             if isinstance(item, Staged):
                 staged = item
             else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
+from wizard.core import stage_process
 from wizard.core.automatch import custom_name
 from wizard.core.blueprint import ENTITIES, LOAD_ORDER
 from wizard.core.errors import CutoverError, SourceError
@@ -129,6 +130,28 @@ def _columns_since(plan: Plan, sources: dict[tuple[str, str | None], Source]) ->
             out.append(f"{splan.label}: no longer in the file: {', '.join(gone)}; nothing is "
                        "loaded from them.")  # fmt: skip
     return out
+
+
+def deleted_since(ledger: Ledger) -> dict[str, list[str]]:
+    """Records this project loaded whose rows none of the files holds any more: deleted in
+    the old CRM since the last run, or their file left out. They stay in the target until
+    :meth:`Migration.remove_deleted` takes them out. Entity -> legacy ids, in load order."""
+    out: dict[str, list[str]] = {}
+    for entity in LOAD_ORDER:
+        ids = [sid for (sid,) in ledger.db.execute(
+            f"SELECT c.source_id FROM crosswalk c WHERE c.entity=? AND c.created=1 AND NOT "
+            f"EXISTS (SELECT 1 FROM {stage_table(entity)} s WHERE s.key=c.source_id) "
+            "ORDER BY c.seq", (entity,))]  # fmt: skip
+        if ids:
+            out[entity] = ids
+    return out
+
+
+def settle_staged(ledger: Ledger, staged: Staged) -> None:
+    """After staging, where it ran (a worker thread, the staging process): phases with rows
+    to load again are pending again, and the records gone from the files are listed."""
+    refresh_states(ledger)
+    staged.deleted = deleted_since(ledger)
 
 
 class Migration:
@@ -273,18 +296,9 @@ class Migration:
             "('loaded','updated','unchanged')", (row[1], row[0])).fetchone()[0]  # fmt: skip
 
     def deleted_since(self) -> dict[str, list[str]]:
-        """Records this project loaded whose rows none of the files holds any more: deleted
-        in the old CRM since the last run, or their file left out. They stay in the target
-        until :meth:`remove_deleted` takes them out. Entity -> legacy ids, in load order."""
-        out: dict[str, list[str]] = {}
-        for entity in LOAD_ORDER:
-            ids = [sid for (sid,) in self.ledger.db.execute(
-                f"SELECT c.source_id FROM crosswalk c WHERE c.entity=? AND c.created=1 AND NOT "
-                f"EXISTS (SELECT 1 FROM {stage_table(entity)} s WHERE s.key=c.source_id) "
-                "ORDER BY c.seq", (entity,))]  # fmt: skip
-            if ids:
-                out[entity] = ids
-        return out
+        """Records this project loaded whose rows none of the files holds any more (see
+        :func:`deleted_since`)."""
+        return deleted_since(self.ledger)
 
     def remove_deleted(self, gone: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
         """Take the records of :meth:`deleted_since` out of the target, children first. A
@@ -329,13 +343,23 @@ class Migration:
         return phase_list(plan or self.require_plan())
 
     # -- the work ------------------------------------------------------------------------
-    def stage(self, prepared: Prepared,
-              should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+    def stage(self, prepared: Prepared, should_stop: Callable[[], bool] = lambda: False,
+              process: bool | None = False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+        """Read, map and check every changed file into the ledger (see :func:`stage`).
+
+        ``process``: False stages in the calling thread; True in a process of its own
+        (:mod:`stage_process`, so a window beside it never waits); None decides by the size
+        of what is to be read again."""
         self.save_plan(prepared.plan)
-        for item in stage(prepared.plan, prepared.sources, self.ledger, should_stop=should_stop):
+        plan, sources = prepared.plan, prepared.sources
+        if process is None:
+            process = stage_process.worth_a_process(plan, sources, self.ledger)
+        if process:
+            yield from stage_process.stage_apart(self.ledger, plan, sources, should_stop)
+            return
+        for item in stage(plan, sources, self.ledger, should_stop=should_stop):
             if isinstance(item, Staged):
-                refresh_states(self.ledger)
-                item.deleted = self.deleted_since()  # here, in the worker: a query per entity
+                settle_staged(self.ledger, item)
             yield item
 
     def run(self, phase: PhaseDef | str, plan: Plan | None = None,

@@ -96,7 +96,7 @@ class GeneratorWorker(QObject):
                 return
             message = (f"Something unexpected went wrong ({exc.__class__.__name__}: {exc}). "
                        "Nothing after the last completed batch was lost; you can run it again.")  # fmt: skip
-            details = traceback.format_exc()
+            details = traceback.format_exc() + getattr(exc, "details", "")  # a child's own
             self.signals.failed.emit(message, details)
             self.signals.unexpected.emit(message, details)
         finally:

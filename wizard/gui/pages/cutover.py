@@ -266,7 +266,7 @@ class CutoverPage(SessionPage):
                                               for p, m in prepared.unreadable))  # fmt: skip
             return
         self._prepared = prepared
-        worker = GeneratorWorker(lambda stop: live.stage(prepared, stop),
+        worker = GeneratorWorker(lambda stop: live.stage(prepared, stop, process=None),
                                  lambda item: isinstance(item, Staged))  # fmt: skip
         worker.signals.progress.connect(self._progress)
         worker.signals.result.connect(self._checked)

@@ -78,7 +78,7 @@ class RehearsalPage(SessionPage):
         project, paths, size = session.project, session.migration.staged_paths(), self.size.value()
         worker = GeneratorWorker(
             lambda stop: rehearse_sample(project, paths, size, should_stop=stop,
-                                         batch_rows=session.batch_rows),
+                                         batch_rows=session.batch_rows, process=None),
             lambda item: isinstance(item, SampleResult),
         )  # fmt: skip
         worker.signals.progress.connect(self._progress)

@@ -164,7 +164,7 @@ class RelationsPage(QWizardPage):
         if wizard.jobs.busy:  # type: ignore[attr-defined]
             return
         self._read_choices()
-        worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop),
+        worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop, process=None),
                                  lambda item: isinstance(item, Staged))  # fmt: skip
         worker.signals.result.connect(self._applied)
         worker.signals.failed.connect(self._failed)

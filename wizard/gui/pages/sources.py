@@ -307,7 +307,7 @@ class SourcesPage(SessionPage):
         session = wizard.session  # type: ignore[attr-defined]
         if wizard.jobs.busy:  # type: ignore[attr-defined]
             return
-        worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop),
+        worker = GeneratorWorker(lambda stop: session.migration.stage(session.prepared, stop, process=None),
                                  lambda item: isinstance(item, Staged))  # fmt: skip
         worker.signals.progress.connect(self._progress)
         worker.signals.result.connect(self._checked)
