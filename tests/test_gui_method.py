@@ -320,3 +320,65 @@ def test_a_live_target_that_cannot_open_is_a_message_not_a_crash(qtbot, tmp_path
     cut.check.click()  # checking the exports says the same, without a traceback
     assert "No HubSpot access token" in cut.status.text()
     again.session.close()
+
+
+def test_validation_counts_are_inspects_after_a_recheck_and_a_resume(qtbot, tmp_path) -> None:
+    """The Validation page's count of every problem is the one ``inspect`` gives for the same
+    files and plan: after 'Check again with this mapping', and after the project is closed and
+    opened again (one function counts them: staging's)."""
+    from wizard.core.inspection import inspect
+    from wizard.core.validate import RULE_TITLES
+    from wizard.gui.pages.validation import SEVERITY_WORDS
+
+    export = crm(tmp_path / "export")
+    folder = projects_dir() / "counts"
+
+    def shown(w: CutoverWizard) -> dict[tuple[str, str], int]:
+        tree = w.currentPage().tree
+        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+        return {(i.text(0), i.text(2)): int(i.text(1).replace(",", "")) for i in items}
+
+    def inspected(w: CutoverWizard) -> dict[tuple[str, str], int]:
+        report = inspect([str(export)], w.session.migration.plan_path)
+        out: dict[tuple[str, str], int] = {}
+        for (_file, rule, severity), n in report.validation.findings.counts.items():
+            key = (RULE_TITLES.get(rule, rule), SEVERITY_WORDS[severity])
+            out[key] = out.get(key, 0) + n
+        return out
+
+    w = new_wizard(qtbot)
+    w.currentPage().folder.setText(str(folder))
+    _next(w)
+    _next(w)
+    sources = w.currentPage()
+    sources.add_paths([export])
+    _idle(qtbot, w, sources.check.click)
+    _next(w)
+    mapping = w.currentPage()
+    mapping.file.setCurrentIndex([mapping.file.itemText(i) for i in range(mapping.file.count())]
+                                 .index("contacts.csv — Contacts"))  # fmt: skip
+    cols, fields = mapping.column_model, mapping.field_model
+    # the email column leaves the mapping: its findings go, required-value ones may come
+    mapping.columns.setCurrentIndex(cols.index(cols.columns.index("Shoe Size")))
+    mapping.fields.setCurrentIndex(fields.index([f.name for f in fields.fields].index("title"), 0))
+    assert mapping.map_selected()
+    _idle(qtbot, w, mapping.recheck.click)
+    assert mapping.isComplete()
+    _next(w)
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    _next(w)
+    assert w.currentId() == PageId.VALIDATION
+    qtbot.waitUntil(w.currentPage().isComplete, timeout=30_000)
+    after_recheck = shown(w)
+    assert after_recheck == inspected(w)
+    assert ("Links to records that are not in your files", "loads, worth a look") in after_recheck
+    # closed and opened again: the page checks every row again, and counts the same
+    w.reject()
+    again = new_wizard(qtbot)
+    again.currentPage().projects.setCurrentRow(0)
+    _next(again)
+    assert again.currentId() == PageId.VALIDATION
+    qtbot.waitUntil(lambda: again.currentPage().tree.topLevelItemCount() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: not again.jobs.busy, timeout=30_000)
+    assert shown(again) == after_recheck == inspected(again)
+    again.reject()

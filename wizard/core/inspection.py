@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.mapping import build_plan, plan_source
 from wizard.core.plan import Plan
 from wizard.core.presets import PRESET_LABELS
-from wizard.core.sources import Source, SourceError, discover, open_source, shown
+from wizard.core.sources import Source
 from wizard.core.sources.csv_reader import delimiter_name
-from wizard.core.validate import RULE_TITLES, Findings, Validation, validate
+from wizard.core.staging import Staged
+from wizard.core.validate import RULE_TITLES, FileSummary, Findings, Validation
 
 
 @dataclass
@@ -21,6 +23,7 @@ class Inspection:
     validation: Validation
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why) left out
+    changes: list[str] = field(default_factory=list)  # a saved plan's columns new or gone
 
     def to_dict(self) -> dict[str, object]:
         files = []
@@ -56,6 +59,7 @@ class Inspection:
             "files": files,
             "unreadable": [{"file": f, "message": m} for f, m in self.unreadable],
             "skipped": [{"path": f, "why": m} for f, m in self.skipped],
+            "changes": self.changes,
             "links": dict(self.validation.links),
             "orphans": dict(self.validation.orphans),
             "duplicates": dict(self.validation.duplicates),
@@ -118,6 +122,8 @@ class Inspection:
             out.append(f"   {message}")
         for path, why in self.skipped:
             out.append(f"Skipped {path}: {why}.")
+        for change in self.changes:
+            out.append(change)
         out.append("")
         out.append(f"Errors: {v.count('error')}   Warnings: {v.count('warning')}")
         for relation in sorted(set(v.links) | set(v.orphans)):
@@ -137,36 +143,31 @@ def _count(findings: Findings, rule: str) -> int:
 
 
 def inspect(inputs: list[str], plan_path: Path | None = None) -> Inspection:
-    """Read every input (files and folders), plan and validate. Unreadable files are listed."""
-    unreadable: list[tuple[str, str]] = []
-    skipped: list[tuple[str, str]] = []
-    sources: list[Source] = []
-    found_all = discover(inputs)
-    for found in found_all:
-        if found.skipped:
-            skipped.append((shown(found.path), found.skipped))
-        elif found.error:
-            unreadable.append((shown(found.path), str(found.error)))
-    found_all = [f for f in found_all if f.source is not None]
-    if plan_path:
-        plan = Plan.load(plan_path)
-        known = {(s.file, s.options.sheet) for s in plan.sources}
-        for splan in plan.sources:
-            try:
-                sources.append(open_source(splan.file, splan.options))
-            except SourceError as exc:
-                unreadable.append((splan.file, str(exc)))
-        for found in found_all:
-            if (str(found.source.path), found.source.sheet) not in known:
-                sources.append(found.source)
-                plan.sources.append(plan_source(found.source))
-    else:
-        sources = [f.source for f in found_all]
-        plan = build_plan(sources)
-    by_key = {(str(s.path), s.sheet): s for s in sources}
-    result = None
-    for item in validate(plan, by_key):
-        if isinstance(item, Validation):
-            result = item
-    assert result is not None
-    return Inspection(plan, sources, result, unreadable, skipped)
+    """Read every input (files and folders), plan, and check every row exactly as ``migrate``
+    and the wizard do: staged into a throwaway project, so every count (findings, links,
+    orphans, merges) is the one the Validation page and the phases see. Unreadable files are
+    listed."""
+    from wizard.core.migration import Migration
+
+    staged = None
+    with (tempfile.TemporaryDirectory(prefix="cutover-inspect-") as tmp,
+          Migration(Path(tmp) / "inspect") as mig):  # fmt: skip
+        prepared = mig.prepare([str(i) for i in inputs], plan_path)
+        for item in mig.stage(prepared):
+            if isinstance(item, Staged):
+                staged = item
+    assert staged is not None and staged.findings is not None
+    return Inspection(prepared.plan, list(prepared.sources.values()), as_validation(staged),
+                      prepared.unreadable, prepared.skipped, prepared.changes)  # fmt: skip
+
+
+def as_validation(staged: Staged) -> Validation:
+    """A check's summary per file, as ``inspect`` says it."""
+    findings = staged.findings or Findings()
+    files = {f.label: FileSummary(f.label, f.entity, f.rows_read, f.rejected, f.set_aside)
+             for f in staged.files}  # fmt: skip
+    for (file, rule, severity), n in findings.counts.items():
+        if file in files:
+            (files[file].errors if severity == "error" else files[file].warnings)[rule] += n
+    return Validation(findings, files, Counter(staged.orphans), Counter(staged.links),
+                      Counter(staged.duplicates))  # fmt: skip

@@ -385,7 +385,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         finalize(ledger, plan)
         with ledger.transaction():
             ledger.set_meta("finalized", signature)
-    summarize(ledger, result)
+    summarize(ledger, result, plan)
     yield result
 
 
@@ -842,9 +842,15 @@ def _phases(db) -> None:
         db.execute(f"UPDATE {stage_table(name)} SET ord=? WHERE dup_of IS NOT NULL", (DUP_ORD,))
 
 
-def summarize(ledger: Ledger, result: Staged) -> None:
-    """Links, orphans, merges and active contacts as the staged data stands."""
+def summarize(ledger: Ledger, result: Staged, plan: Plan | None = None) -> None:
+    """Links, orphans, merges and active contacts as the staged data stands; with the plan,
+    the findings only the whole set can tell (orphans, merges: :mod:`crosscheck`) join the
+    result's findings."""
     db = ledger.db
+    if plan is not None and result.findings is not None:
+        from wizard.core.crosscheck import cross_findings
+
+        result.findings.merge(cross_findings(ledger, plan, keep=result.findings.keep))
     for name, ent in ENTITIES.items():
         t = stage_table(name)
         for f in ent.references:

@@ -1,31 +1,25 @@
 """Validation of every row (not a sample), before anything is written.
 
-Each chunk is mapped through the plan (transforms, typed parsing, value maps), checked, and its
-keys and references are written to a small SQLite index on disk, so that duplicates within and
-across files and orphans (references to nothing in the sources) are found with memory that does
-not grow with the input. Every finding names the file, row, column, value, the rule, a plain
-message and a suggested fix.
+Each chunk is mapped through the plan (transforms, typed parsing, value maps) and checked; the
+staging writes it to the ledger, where duplicates within and across files and orphans
+(references to nothing in the sources) are found over the whole set (:mod:`crosscheck`), so
+memory does not grow with the input. Every finding names the file, row, column, value, the
+rule, a plain message and a suggested fix.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import tempfile
-import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import pandas as pd
-from rapidfuzz import fuzz, process
 
 from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.presets.salesforce import id18
 from wizard.core.recognition.vocab import activity_type_from_name, option_for
-from wizard.core.sources import Source
 from wizard.core.textnorm import norm
 from wizard.core.transforms import (
     SCALES,
@@ -98,13 +92,6 @@ class FileSummary:
     warnings: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass
-class Progress:
-    file: str
-    rows_done: int
-    rows_per_s: float
-
-
 class Findings:
     """Collects findings: exact counts always; the first ``keep`` examples of each rule per file
     in memory (all of them with ``keep=None``)."""
@@ -121,6 +108,10 @@ class Findings:
         if self.keep is None or self._kept[key] < self.keep:
             self._kept[key] += 1
             self.items.append(f)
+
+    def kept(self, file: str, rule: str) -> bool:
+        """Whether the next finding of ``rule`` in ``file`` is kept as an example."""
+        return self.keep is None or self._kept[(file, rule)] < self.keep
 
     def merge(self, other: Findings) -> None:
         """Another collector's findings (one file's), added to these."""
@@ -150,33 +141,6 @@ def company_key(name: str) -> str:
 
 def person_key(name: str) -> str:
     return " ".join(norm(name).split())
-
-
-class KeyIndex:
-    """Keys and references of every row, in a temporary SQLite file."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="cutover-validate-")
-        self.db = sqlite3.connect(Path(self._dir.name) / "keys.db")
-        self.db.executescript(
-            """
-            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE keys(entity TEXT, kind TEXT, key TEXT, file TEXT, row INT,
-                              merge_to TEXT);
-            CREATE TABLE refs(entity TEXT, field TEXT, target TEXT, match_by TEXT, key TEXT,
-                              file TEXT, row INT, col TEXT, value TEXT);
-            """
-        )
-
-    def add_keys(self, rows: list[tuple]) -> None:
-        self.db.executemany("INSERT INTO keys VALUES (?,?,?,?,?,?)", rows)
-
-    def add_refs(self, rows: list[tuple]) -> None:
-        self.db.executemany("INSERT INTO refs VALUES (?,?,?,?,?,?,?,?,?)", rows)
-
-    def close(self) -> None:
-        self.db.close()
-        self._dir.cleanup()
 
 
 @dataclass
@@ -222,11 +186,10 @@ class Mapped:
 
 
 class Checker:
-    def __init__(self, plan: Plan, splan: SourcePlan, label: str, findings: Findings,
-                 index: KeyIndex | None = None) -> None:  # fmt: skip
+    def __init__(self, plan: Plan, splan: SourcePlan, label: str, findings: Findings) -> None:
         self.plan, self.splan, self.label = plan, splan, label
         self.ent: Entity = ENTITIES[splan.entity or ""]
-        self.findings, self.index = findings, index
+        self.findings = findings
         self.salesforce = splan.preset == "salesforce"
         # name keys cost a Python call per row: only made when some link matches by name
         self.name_keys = any(
@@ -466,31 +429,6 @@ class Checker:
                                       "column that holds it.", ent.name, f.name))  # fmt: skip
             notes.at[row] = f"{notes.at[row]} {message.split(': ', 1)[-1]}".strip()
 
-    def add_to_index(self, mapped: Mapped) -> None:
-        """Keys and references for the duplicate and link checks (rows with errors still
-        count: they exist)."""
-        ent, where = self.ent.name, self.label
-        row_ids = mapped.index.tolist()
-        merge = (mapped.merge_to.tolist() if mapped.merge_to is not None
-                 else [None] * len(row_ids))  # fmt: skip
-        keys: list[tuple] = []
-        for kind, series in mapped.keys.items():
-            keys.extend(
-                (ent, kind, k, where, r, m or None)
-                for r, k, m in zip(row_ids, series.tolist(), merge, strict=True)
-                if k
-            )
-        refs: list[tuple] = []
-        for fname, (key, match_by, raw, col) in mapped.refs.items():
-            target = self.ent.field(fname).ref
-            refs.extend(
-                (ent, fname, target, match_by, k, where, int(r), col, v)
-                for r, k, v in zip(key.index, key.tolist(), raw.tolist(), strict=True)
-            )
-        assert self.index is not None, "add_to_index needs the key index"
-        self.index.add_keys(keys)
-        self.index.add_refs(refs)
-
     def _keys(self, values: dict[str, pd.Series]) -> dict[str, pd.Series]:
         ent = self.ent.name
         out: dict[str, pd.Series] = {}
@@ -626,169 +564,3 @@ _FIXES = {
     "boolean": "Use Yes or No (TRUE or FALSE).",
     "picklist": "Map this value to an option (or add it as an option) on the mapping page.",
 }
-
-
-def validate(plan: Plan, sources: dict[tuple[str, str | None], Source],
-             findings: Findings | None = None) -> Iterator[Progress | Validation]:  # fmt: skip
-    """Check every row of every mapped source. Yields Progress after each chunk, and the
-    Validation as its last item."""
-    findings = findings or Findings()
-    index = KeyIndex()
-    files: dict[str, FileSummary] = {}
-    try:
-        for splan in plan.sources:
-            source = sources.get((splan.file, splan.options.sheet))
-            if source is None or splan.entity is None:
-                continue
-            label = source.label
-            summary = files.setdefault(label, FileSummary(label, splan.entity))
-            checker = Checker(plan, splan, label, findings, index)
-            start, done = time.perf_counter(), 0
-            for frame in source.chunks():
-                checker.add_to_index(checker.check(frame))
-                done += len(frame)
-                rate = done / max(time.perf_counter() - start, 1e-9)
-                yield Progress(label, done, rate)
-            for aside in source.set_aside:
-                findings.add(Finding(label, aside.row, None, "", "unreadable_row", "error",
-                                     aside.reason, "Fix the row in the file and load it again.",
-                                     splan.entity))  # fmt: skip
-            summary.rows_read = source.rows_read or 0
-            summary.set_aside = len(source.set_aside)
-            summary.rows_with_errors = checker.error_rows + len(source.set_aside)
-        result = Validation(findings, files)
-        _duplicates(index, findings, result)
-        _orphans(index, findings, result, plan)
-        for (file, rule, severity), n in findings.counts.items():
-            if file in files:
-                (files[file].errors if severity == "error" else files[file].warnings)[rule] += n
-        yield result
-    finally:
-        index.close()
-
-
-def _duplicates(index: KeyIndex, findings: Findings, result: Validation) -> None:
-    db = index.db
-    db.execute("CREATE INDEX k ON keys(entity, kind, key)")
-    db.execute("CREATE INDEX k_row ON keys(file, row, kind)")  # a row's own record id
-    merged = db.execute(
-        "SELECT a.entity, a.file, a.row, a.merge_to FROM keys a WHERE a.kind='source_id' AND "
-        "a.merge_to IS NOT NULL AND EXISTS (SELECT 1 FROM keys b WHERE b.entity=a.entity AND "
-        "b.kind='source_id' AND b.key=a.merge_to)"
-    ).fetchall()
-    merged_rows = {(f, r) for _, f, r, _ in merged}
-    for ent, file, row, target in merged:
-        findings.add(Finding(file, row, None, target, "merged", "info",
-                             f"Row {row} of {file} was converted into the record {target}, "
-                             "which is also in your files; it will be merged into it instead "
-                             "of being loaded twice.", "Nothing to do.", ent))  # fmt: skip
-    rows = db.execute(
-        "SELECT entity, kind, key, file, row, (SELECT i.key FROM keys i WHERE i.entity=k.entity "
-        "AND i.kind='source_id' AND i.file=k.file AND i.row=k.row) FROM keys k WHERE kind IN "
-        "('source_id','email','domain') AND (entity, kind, key) IN (SELECT entity, kind, key "
-        "FROM keys WHERE kind IN ('source_id','email','domain') GROUP BY entity, kind, key "
-        "HAVING COUNT(*) > 1) ORDER BY entity, kind, key, file, row"
-    )
-    groups: dict[tuple[str, str, str], list[tuple[str, int, str | None]]] = defaultdict(list)
-    for ent, kind, key, file, row, own_id in rows:
-        if (file, row) not in merged_rows:
-            groups[(ent, kind, key)].append((file, row, own_id))
-    what_of = {"source_id": "record id", "email": "email", "domain": "domain"}
-    for (ent, kind, key), members in groups.items():
-        what = what_of[kind]
-        # as staging merges: into the first record with an id of its own, else the first
-        survivor = (members[0] if kind == "source_id"
-                    else next((m for m in members if m[2]), members[0]))  # fmt: skip
-        ofile, orow, other_id = survivor
-        where_it = f"row {orow}"
-        for file, row, own_id in members:
-            if (file, row) == (ofile, orow):
-                continue
-            where = where_it + ("" if ofile == file else f" of {ofile}")
-            if kind != "source_id" and own_id:
-                if own_id == other_id:
-                    continue  # the same record id twice: reported once, by record id
-                findings.add(Finding(file, row, None, key, "possible_duplicate", "info",
-                                     f"Row {row} of {file} has the same {what} ('{key}') as "
-                                     f"{where}, but its own record id ('{own_id}'); both are "
-                                     "loaded, kept apart.", "Check whether they are the same; "
-                                     "merge them in the new CRM if they are.", ent))  # fmt: skip
-                continue
-            result.duplicates[f"{ent}.{kind}"] += 1
-            findings.add(Finding(file, row, None, key, "duplicate", "warning",
-                                 f"Row {row} of {file} has the same {what} ('{key}') as "
-                                 f"{where}; it will be merged into that record, not loaded "
-                                 "twice.", "Check that they are the same; if not, give one a "
-                                 f"different {what}.", ent))  # fmt: skip
-
-
-def _orphans(index: KeyIndex, findings: Findings, result: Validation, plan: Plan) -> None:
-    db = index.db
-    present = {e for (e,) in db.execute("SELECT DISTINCT entity FROM keys")}
-    found = ("EXISTS (SELECT 1 FROM keys k WHERE k.entity={r}.target AND k.kind={r}.match_by "
-             "AND k.key={r}.key)")  # fmt: skip
-    db.execute("CREATE INDEX IF NOT EXISTS refs_row ON refs(file, row, col)")
-    # a column feeding several links (polymorphic ids): a value found through one of them is
-    # not an orphan of the others
-    query = (
-        "SELECT r.entity, r.field, r.target, r.match_by, r.key, r.file, r.row, r.col, r.value, "
-        f"{found.format(r='r')}, EXISTS (SELECT 1 FROM refs s WHERE s.file=r.file AND "
-        f"s.row=r.row AND s.col=r.col AND s.field != r.field AND {found.format(r='s')}) "
-        "FROM refs r"
-    )
-    # links to parents no file holds, which the plan makes from these very references
-    made = {(Path(d["file"]).name + (f" [{d['sheet']}]" if d.get("sheet") else ""), d["field"])
-            for d in plan.derived}  # fmt: skip
-    names: dict[tuple[str, str], list[str] | None] = {}
-    guesses: dict[tuple[str, str, str], str | None] = {}
-
-    def near_miss(target: str, match_by: str, key: str) -> str | None:
-        """A name (or email, or domain) of the target one or two letters or a space away
-        ('GTXPro' for 'GTX Pro'), said, never linked by itself."""
-        if match_by == "source_id":
-            return None
-        if (target, match_by) not in names:
-            count = db.execute("SELECT COUNT(DISTINCT key) FROM keys WHERE entity=? AND kind=?",
-                               (target, match_by)).fetchone()[0]  # fmt: skip
-            names[(target, match_by)] = [k for (k,) in db.execute(
-                "SELECT DISTINCT key FROM keys WHERE entity=? AND kind=?", (target, match_by)
-            )] if count <= 50_000 else None  # fmt: skip
-        pool = names[(target, match_by)]
-        if not pool or (target, match_by, key) in guesses:
-            return guesses.get((target, match_by, key))
-        squeezed = key.replace(" ", "")
-        hit = next((k for k in pool if k.replace(" ", "") == squeezed), None)
-        if hit is None:
-            best = process.extractOne(key, pool, scorer=fuzz.ratio, score_cutoff=90)
-            hit = best[0] if best else None
-        guesses[(target, match_by, key)] = hit
-        return hit
-
-    for ent, fname, target, match_by, _key, file, row, col, value, hit, other in db.execute(query):
-        relation = f"{ent}.{fname}"
-        if hit or (file, fname) in made:
-            result.links[relation] += 1
-            continue
-        if other:
-            continue
-        result.orphans[relation] += 1
-        target_label = ENTITIES[target].label.lower()
-        policy = plan.policy(ent, fname)
-        outcome = ("it will be loaded without that link and flagged" if policy == "unlinked"
-                   else "the row will be rejected")  # fmt: skip
-        if target not in present:
-            message = (f"Row {row} of {file} links to '{value}' in {col}, but none of your "
-                       f"files holds {target_label}; {outcome}.")  # fmt: skip
-            fix = f"Add the file with your {target_label}, or keep the policy for this link."
-        else:
-            message = (f"Row {row} of {file} links to '{value}' in {col}, which is not among "
-                       f"your {target_label} (matched by {match_by.replace('_', ' ')}); "
-                       f"{outcome}.")  # fmt: skip
-            fix = "Check the value, or add the missing record to your files."
-            close = near_miss(target, match_by, _key)
-            if close:
-                message += f" The closest is '{close}': a spelling of the same record?"
-                fix = (f"If '{value}' means '{close}', write it the same way in both files "
-                       "(or map the value on the mapping page).")  # fmt: skip
-        findings.add(Finding(file, row, col, value, "orphan", "warning", message, fix, ent,
-                             fname))  # fmt: skip
