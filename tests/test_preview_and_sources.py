@@ -104,3 +104,20 @@ def test_value_maps_see_values_past_the_first_rows(tmp_path: Path) -> None:
         deals = prepared.plan.sources[0]
         assert "Parked by finance" not in distinct_values(prepared.source_of(deals), ["Stage"])
         assert unmatched_values(mig.ledger, deals, "stage") == ["Parked by finance"]
+
+
+def test_an_encoding_guess_that_leaves_bytes_undefined_still_reads(tmp_path) -> None:
+    """charset-normalizer may name a code page (cp856) in which some bytes mean nothing: the
+    single-byte test must not trip over them (it raised UnicodeDecodeError, found by the
+    random-bytes property test)."""
+    from wizard.core.errors import SourceError
+    from wizard.core.sources import open_source
+
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"\tAaA\x80\t ")
+    try:
+        source = open_source(path)
+    except SourceError:
+        return  # refused in plain words is fine; a raw decoding error is not
+    for _ in source.chunks():
+        pass

@@ -134,7 +134,11 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
             "Save the file again as 'CSV UTF-8' in Excel, or choose its encoding by hand.",
         )
     guess = codecs.lookup(best.encoding).name.replace("-", "_")
-    single_byte = codecs.lookup(best.encoding).decode(b"\xe9\xe8")[1] == 2
+    # one character per byte (latin-1 kin, cp856...): bytes it leaves undefined still count
+    high = bytes(range(0x80, 0x100))
+    single_byte = not codecs.lookup(best.encoding).name.startswith("utf") and (
+        len(codecs.decode(high, best.encoding, "replace")) == len(high)
+    )
     if (
         single_byte
         and guess not in _OTHER_SCRIPTS
