@@ -90,7 +90,7 @@ def test_a_parent_chain_deeper_than_fifty_keeps_every_link(tmp_path: Path) -> No
                                                   "Parent Company ID"], rows)  # fmt: skip
     with Migration(tmp_path / "p") as mig:
         results = mig.migrate([tmp_path / "export"])
-    assert all(r.message.startswith("Completed and reconciled") for r in results)
+    assert all(r.message.startswith("Completed: every row is accounted for") for r in results)
     linked = _sandbox(tmp_path / "p", "SELECT COUNT(parent_company_id) FROM companies")
     assert linked == [(79,)]
     assert _sandbox(
@@ -332,7 +332,9 @@ def test_links_to_records_no_file_holds_are_never_called_all_arrived(tmp_path: P
         results = {r.phase: r for r in mig.migrate([tmp_path / "export"])}
         lines = [f.line() for f in mig.fidelity()]
     companies = results["companies"]
-    assert companies.reconciled and companies.message.startswith("Completed and reconciled, but")
+    assert companies.reconciled and companies.message.startswith(
+        "Completed, every row accounted for, but"
+    )
     assert (
         "(companies.csv: 1 link)" in companies.message
         and "every record, link" not in companies.message

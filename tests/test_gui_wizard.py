@@ -126,9 +126,9 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
         assert all(page.table.item(i, 8).text() == "yes" for i in range(page.table.rowCount()))
         assert page.run_button.text().endswith("again")
         shown = page.result_text.toPlainText()
-        assert "reached the target" in shown  # records, links and values, per file
+        assert "arrived" in shown  # records, links and values, per file
         if page.phase.name == "companies":  # the row with nothing that names a company
-            assert "not everything reached the target" in shown and "1 row was rejected" in shown
+            assert "not everything arrived" in shown and "1 row was rejected" in shown
         if page.nextId() == PageId.SPOTCHECK:  # the last phase: the checkpoint follows
             break
         _next(wizard)

@@ -94,7 +94,7 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
     for expected in ("Cutover report: demo", "The sandbox rehearsal is complete",
                      "Sandbox: where every row went", "Active sales contacts",
                      "No row was rejected", "Loaded with findings (27 records)",
-                     "What reached the target, file by file", "1,000 of 1,000",
+                     "What arrived, file by file", "1,000 of 1,000",
                      "is not one of the options", "Carrier pigeon", "Orphans and duplicates", "Journal",
                      "Appendix: the plan", "Manual CSV Import"):  # fmt: skip
         assert expected in flat, expected

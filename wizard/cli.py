@@ -437,7 +437,7 @@ def _print_fidelity(rows: list[dict]) -> None:
 
     if not rows:
         return
-    _say("What reached the target, file by file (counted from the files):")
+    _say("What arrived, file by file (counted from the files):")
     for row in rows:
         fi = Fidelity(**{k: v for k, v in row.items() if k != "complete"})
         _say(f"   {fi.line()}")

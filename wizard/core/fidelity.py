@@ -55,7 +55,7 @@ class Fidelity:
         if self.orphans:  # never quiet: links whose record is in none of the files
             links += f" (and {self.orphans:,} to records no file holds, kept as written)"
         text = (f"{self.label}: {part(self.records_kept, self.records, 'records')}, "
-                f"{links}, {values} reached the target")  # fmt: skip
+                f"{links}, {values} arrived")  # fmt: skip
         if self.pending:
             text += f" ({self.pending:,} rows not loaded yet)"
         if self.gone:

@@ -56,9 +56,9 @@ class ItemDef:
 
 
 ITEMS = (
-    ItemDef("quality.counts", QUALITY, "Record and link counts reconcile for every entity", True,
-            "Every phase completed; every file's rows add up; the sandbox holds as many records "
-            "and links as the ledger expects, and no link points to nothing."),
+    ItemDef("quality.counts", QUALITY, "Record and link counts match for every kind of record",
+            True, "Every phase completed; every file's rows add up; the sandbox holds as many "
+            "records and links as this project loaded, and no link points to nothing."),
     ItemDef("quality.rejected", QUALITY, "Rejected rows are resolved or accepted", True,
             "No row was rejected, or a person accepts the ones left (listed in each phase's "
             "error file) with a comment."),
@@ -152,7 +152,7 @@ def _counts(mig: Migration) -> tuple[bool, str]:
                 problems += rec.lines()
     if problems:
         return False, "; ".join(problems[:4])
-    return True, "Every phase completed; counts and links match the ledger."
+    return True, "Every phase completed; counts and links match what this project loaded."
 
 
 def _rejected(mig: Migration) -> tuple[bool, str]:
@@ -342,7 +342,9 @@ def spot_record(mig: Migration, entity: str, source_id: str) -> SpotRecord:
         "('loaded','updated','unchanged') LIMIT 1", (entity, target_id)
     ).fetchone()  # fmt: skip
     source_row = mig.staged_row(found[0], found[1]) if found else {}
-    where = f"{found[0]}, row {found[1]}" if found else "(not found in the ledger)"
+    where = (
+        f"{found[0]}, row {found[1]}" if found else "(not found among the rows this project read)"
+    )
     spot = SpotRecord(entity, target_id, source_id, record, source_row, where)
     spot.links = _links(db, entity, record)
     return spot

@@ -597,7 +597,7 @@ def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconcili
     return out
 
 
-ALL_ARRIVED = "Completed and reconciled: every record, link and value arrived."
+ALL_ARRIVED = "Completed: every row is accounted for, and every record, link and value arrived."
 
 
 def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
@@ -616,13 +616,13 @@ def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: flo
         result.message = ("Some rows are not accounted for: "
                           + "; ".join(a.line() for a in unbalanced))  # fmt: skip
     elif not result.reconciled:
-        result.message = "Loaded, but the target does not match the ledger: see reconciliation."
+        result.message = "Loaded, but the count in the CRM differs from what this project loaded: see the counts below."
     elif behind:
-        result.message = ("Completed, but not everything reached the target: "
+        result.message = ("Completed, but not everything arrived: "
                           + "; ".join(f"{f.label}: {', '.join(f.why) or 'see the counts'}"
                                       for f in behind) + ".")  # fmt: skip
     elif any(f.orphans for f in kept):
-        result.message = ("Completed and reconciled, but some links point to records that none "
+        result.message = ("Completed, every row accounted for, but some links point to records that none "
                           "of your files holds (" + "; ".join(
                               f"{f.label}: {f.orphans:,} link{'s' if f.orphans > 1 else ''}"
                               for f in kept if f.orphans)

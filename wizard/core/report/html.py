@@ -67,7 +67,7 @@ def render_html(report: Report) -> str:
                                 ["Testing buffer", r.buffer_text]]  # fmt: skip
     rows += [[label, when or "not yet"] for label, when in r.dates]
     parts.append(_table(["", ""], rows))
-    parts.append("<h2>What reached the target, file by file</h2>")
+    parts.append("<h2>What arrived, file by file</h2>")
     parts.append("<p class='small'>Counted from the files: every row, every link to a record "
                  "the files hold, every non-empty value.</p>")  # fmt: skip
     parts.append(_table(["File", "Records", "Links", "Values", "What did not arrive, and why"],

@@ -340,7 +340,7 @@ def _verdict(report: Report, live: list[PhaseLine]) -> str:
         ok = all(p.reconciled and p.balanced for p in live)
         loaded = sum(p.loaded + p.updated for p in live)
         return ((f"The live cutover is complete: {loaded:,} records loaded in {len(live)} phases"
-                 + (", every row accounted for and reconciled." if ok else
+                 + (", every row accounted for and every count matching." if ok else
                     ", but the reconciliation differs: see the phases.")) + rejected + overrides)  # fmt: skip
     if live:
         done = sum(p.state == "completed" for p in live)

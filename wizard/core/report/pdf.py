@@ -114,7 +114,7 @@ def write_pdf(report: Report, path: Path) -> Path:
                ["Testing buffer", r.buffer_text]]  # fmt: skip
     summary += [[label, when or "not yet"] for label, when in r.dates]
     story.append(table(None, summary, [1, 2.6]))
-    story.append(Paragraph("What reached the target, file by file", h2))
+    story.append(Paragraph("What arrived, file by file", h2))
     story.append(p("Counted from the files: every row, every link to a record the files hold, "
                    "every non-empty value.", body))  # fmt: skip
     story.append(table(["File", "Records", "Links", "Values", "What did not arrive, and why"],

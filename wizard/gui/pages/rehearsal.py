@@ -128,8 +128,9 @@ class RehearsalPage(SessionPage):
         if result.ok:
             also = (f" {orphans:,} links point to records none of your files holds: those records "
                     "loaded without them, the values kept as written." if orphans else "")  # fmt: skip
-            self.status.setText(f"The sample rehearsal passed: {kept}, every phase completed and "
-                                f"reconciled.{also} Next, the full plan into the sandbox.")  # fmt: skip
+            self.status.setText(f"The sample rehearsal passed: {kept}, every phase completed with "
+                                f"every row accounted for.{also} Next, the full plan into the "
+                                "sandbox.")  # fmt: skip
         elif result.stopped:
             self.status.setText("Stopped. Run it again: it starts afresh.")
         else:
