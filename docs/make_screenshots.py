@@ -2,9 +2,12 @@
 
 Run under Xvfb, as a user's desktop would show it::
 
-    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --size 1280x800
-    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --size 1024x700 --out /tmp/small
+    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --all
+    xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --size 1024x700 --theme dark
     QT_SCALE_FACTOR=2 xvfb-run -s "-screen 0 2600x1700x24" python docs/make_screenshots.py --out /tmp/x2
+
+``--all`` makes every page at 1280x800, 1024x700 and 1920x1080, in the light and the dark
+palette, each set in ``docs/screenshots/<theme>-<size>/`` (one process each).
 
 The project goes to a temporary folder (the real user data folder is never touched).
 """
@@ -18,12 +21,27 @@ import tempfile
 import time
 from pathlib import Path
 
+SIZES = ("1280x800", "1024x700", "1920x1080")
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="1280x800", help="window size in logical pixels")
-    ap.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
+    ap.add_argument("--theme", choices=("light", "dark"), default="light")
+    ap.add_argument("--out", help="default: docs/screenshots/<theme>-<size>")
+    ap.add_argument("--all", action="store_true", help="every size, both palettes")
     args = ap.parse_args()
+    if args.all:
+        import subprocess
+
+        for theme in ("light", "dark"):
+            for size in SIZES:
+                subprocess.run([sys.executable, __file__, "--size", size, "--theme", theme],
+                               check=True)  # fmt: skip
+        return 0
+    os.environ["CUTOVER_THEME"] = args.theme
+    if args.out is None:
+        args.out = str(Path(__file__).parent / "screenshots" / f"{args.theme}-{args.size}")
     width, height = (int(v) for v in args.size.split("x"))
     home = tempfile.mkdtemp(prefix="cutover-shots-")
     os.environ["CUTOVER_WIZARD_HOME"] = home

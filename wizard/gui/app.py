@@ -20,6 +20,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from wizard.resources import resource
 
     app.setWindowIcon(QIcon(str(resource("icons", "cutover-wizard.svg"))))  # sharp at any scale
+    from wizard.gui import theme
+
+    theme.apply(app)  # the light or dark palette and the one stylesheet
     return app  # type: ignore[return-value]
 
 

@@ -123,7 +123,8 @@ class LinkDiagram(QWidget):
         text = pal.color(QPalette.ColorRole.Text)
         base = pal.color(QPalette.ColorRole.Base)
         accent = pal.color(QPalette.ColorRole.Highlight)
-        warn = QColor("#b45309")
+        dark = pal.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+        warn = QColor("#F5A524" if dark else "#B45309")  # 4.5:1 on either window colour
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
         for i, box in enumerate(self.boxes):
@@ -159,14 +160,20 @@ class LinkDiagram(QWidget):
             p.setFont(small)
             top = y - lift - 16
             band = QRectF(min(x0, x1) + 4, top, abs(x1 - x0) - 8, 16)
-            words = f"{a.label}: {a.found:,} found"
-            if a.orphans:
-                words += f", {a.orphans:,} not in your files"
             p.setPen(warn if a.orphans else text)
-            words = p.fontMetrics().elidedText(words, Qt.TextElideMode.ElideMiddle,
-                                               int(max(band.width(), 60)))  # fmt: skip
-            w = p.fontMetrics().horizontalAdvance(words) + 8
-            behind = QRectF(band.center().x() - w / 2, band.top() + 1, w, band.height() - 2)
-            p.fillRect(behind, pal.color(QPalette.ColorRole.Window))  # the curve stays behind
-            p.drawText(band, Qt.AlignmentFlag.AlignCenter, words)
+            # the whole figure always: shorter words, then two lines, never an ellipsis
+            fm = p.fontMetrics()
+            room = max(band.width(), 60)
+            lines = [f"{a.label}: {a.found:,} found"
+                     + (f", {a.orphans:,} not in your files" if a.orphans else "")]  # fmt: skip
+            if a.orphans and fm.horizontalAdvance(lines[0]) > room:
+                lines = [f"{a.label}: {a.found:,} found, {a.orphans:,} missing"]
+            if a.orphans and fm.horizontalAdvance(lines[0]) > room:
+                lines = [f"{a.label}: {a.found:,} found", f"{a.orphans:,} not in your files"]
+            for n, words in enumerate(reversed(lines)):
+                row = band.translated(0, -n * (band.height() - 2))
+                w = fm.horizontalAdvance(words) + 8
+                behind = QRectF(row.center().x() - w / 2, row.top() + 1, w, row.height() - 2)
+                p.fillRect(behind, pal.color(QPalette.ColorRole.Window))  # the curve behind
+                p.drawText(row, Qt.AlignmentFlag.AlignCenter, words)
         p.end()

@@ -13,7 +13,15 @@ from enum import IntEnum
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QMessageBox, QPlainTextEdit, QVBoxLayout, QWizard
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWizard,
+    QWizardPage,
+)
 
 from wizard.core.cutover import Project
 from wizard.core.errors import CutoverError
@@ -262,6 +270,26 @@ class CutoverWizard(QWizard):
             active = PHASES[page_id - PageId.LIVE_PHASE].name
         self.refresh_rail(active)
         self.remember_place(page_id, active)
+        self._name_header()
+
+    def _name_header(self) -> None:
+        """The header's title and sub-title labels get names, so the stylesheet can give them
+        the type scale (QWizard leaves them unnamed)."""
+        page = self.currentPage()
+        if page is None or getattr(self, "_header_named", False):
+            return
+        for label in self.findChildren(QLabel):
+            if isinstance(label.parent(), QWizardPage) or label.objectName():
+                continue
+            if label.text() == page.title():
+                label.setObjectName("wizardTitle")
+            elif page.subTitle() and label.text() == page.subTitle():
+                label.setObjectName("wizardSubTitle")
+            else:
+                continue
+            label.style().unpolish(label)
+            label.style().polish(label)
+            self._header_named = True
 
     def remember_place(self, page_id: int, phase: str | None) -> None:
         """Saved at once (atomically): a project reopened days later returns here."""

@@ -9,6 +9,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -130,8 +131,14 @@ class CheckpointPage(SessionPage):
                 if it.item.id == selected:
                     self.tree.setCurrentItem(child)
             parent.setExpanded(True)
-        for col, width in ((0, 330), (1, 90), (2, 360)):
-            self.tree.setColumnWidth(col, width)
+        # the check's name and status whole; the details take the room left, wrapped
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        for col, mode in ((0, QHeaderView.ResizeMode.ResizeToContents),
+                          (1, QHeaderView.ResizeMode.ResizeToContents),
+                          (2, QHeaderView.ResizeMode.Stretch),
+                          (3, QHeaderView.ResizeMode.ResizeToContents)):  # fmt: skip
+            header.setSectionResizeMode(col, mode)
         signoff = project.state.signoff
         done = sum(1 for i in self.items if i.final)
         if signoff:
