@@ -422,3 +422,60 @@ def test_a_big_check_runs_in_its_own_process_and_close_ends_it(qtbot, wizard, tm
     wizard.close()  # stops the check, then closes
     assert not wizard.jobs.busy
     assert not multiprocessing.active_children()
+
+
+def test_mapping_changes_undo_and_redo_and_back_needs_no_check(
+    qtbot, wizard, tmp_path: Path
+) -> None:
+    """Undo (Ctrl+Z) takes a mapping change back, Redo puts it again; undone to the mapping
+    last checked, the page is complete again without reading a row."""
+    from PySide6.QtCore import Qt
+
+    _checked(qtbot, wizard, tmp_path)
+    _next(wizard)
+    mapping = wizard.currentPage()
+    assert mapping.isComplete() and not mapping.undo_button.isEnabled()
+    mapping.file.setCurrentIndex([mapping.file.itemText(i) for i in range(mapping.file.count())]
+                                 .index("contacts.csv — Contacts"))  # fmt: skip
+    contacts = mapping.field_model.splan
+    import copy
+
+    state = lambda: copy.deepcopy(contacts.to_dict())  # noqa: E731
+    before = state()
+    cols, fields = mapping.column_model, mapping.field_model
+    title = [f.name for f in fields.fields].index("title")
+    mapping.columns.setCurrentIndex(cols.index(cols.columns.index("Shoe Size")))
+    mapping.fields.setCurrentIndex(fields.index(title, 0))
+    assert mapping.map_selected()
+    after = state()
+    assert after != before and not mapping.isComplete() and mapping.recheck.isEnabled()
+    assert mapping.undo_button.isEnabled() and mapping.undo_stack.count() == 1
+    assert mapping.undo_button.toolTip().startswith("Undo: a change to contacts.csv")
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=5_000)
+    mapping.fields.setFocus()
+    qtbot.keyClick(mapping.fields, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Z
+    assert contacts.to_dict() == before
+    assert mapping.isComplete() and not mapping.recheck.isEnabled() and not mapping.dirty
+    assert "nothing to check again" in mapping.status.text()
+    assert not wizard.jobs.busy  # no row was read
+    assert mapping.field_model.splan is contacts  # every view sees the same plan
+    assert mapping.field_model.data(mapping.field_model.index(title, 1)) != "Shoe Size"
+    mapping.redo_button.click()
+    assert contacts.to_dict() == after and not mapping.isComplete()
+    # a second change, then both undone in order
+    mapping.fields.setCurrentIndex(mapping.field_model.index(title, 0))
+    mapping.field_model.unmap(title)
+    assert mapping.undo_stack.count() == 2
+    mapping.undo_button.click()
+    assert contacts.to_dict() == after
+    mapping.undo_button.click()
+    assert contacts.to_dict() == before and mapping.isComplete()
+    # checked with the change, then undone: now the undone state is the one to check again
+    mapping.redo_button.click()
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=30_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        mapping.recheck.click()
+    assert mapping.isComplete()
+    mapping.undo_button.click()
+    assert not mapping.isComplete() and mapping.recheck.isEnabled()

@@ -6,9 +6,11 @@ is checked again (only the files whose mapping changed are read again)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -234,6 +236,25 @@ class FieldDetails(QWidget):
         return self.page.field_model.set_value(self.row, source_value, option)
 
 
+class MappingChange(QUndoCommand):
+    """One change of one file's mapping, as the states before and after it (its plan and the
+    options added to the plan's picklists): undo puts the earlier state back."""
+
+    def __init__(self, page: MappingPage, row: int, before: dict, after: dict, text: str) -> None:
+        super().__init__(text)
+        self.page, self.row, self.before, self.after = page, row, before, after
+        self._first = True  # pushed after the change was made: the first redo is a no-op
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.page.restore(self.row, self.after)
+
+    def undo(self) -> None:
+        self.page.restore(self.row, self.before)
+
+
 class MappingPage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
@@ -301,6 +322,37 @@ class MappingPage(QWizardPage):
         self.recheck = QPushButton("Check again with this mapping")
         self.recheck.clicked.connect(self.check_again)
         self.recheck.setEnabled(False)
+        # undo and redo of mapping changes (Ctrl+Z, Ctrl+Shift+Z); back to the mapping last
+        # checked, nothing needs checking again
+        self.undo_stack = QUndoStack(self)
+        self._snapshot: dict | None = None
+        self._checked: str | None = None  # the plan as it was last checked
+        self.undo_button = QPushButton("&Undo")
+        self.undo_button.setAccessibleName("Undo the last mapping change")
+        self.undo_button.clicked.connect(self.undo_stack.undo)
+        self.redo_button = QPushButton("&Redo")
+        self.redo_button.setAccessibleName("Redo the mapping change undone")
+        self.redo_button.clicked.connect(self.undo_stack.redo)
+        # the platform's keys (Ctrl+Z, Ctrl+Shift+Z on Linux) anywhere on the page, except in
+        # a text box, whose own undo they are
+        self.undo_keys = QShortcut(QKeySequence.StandardKey.Undo, self, self.undo_stack.undo,
+                                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self.redo_keys = QShortcut(QKeySequence.StandardKey.Redo, self, self.undo_stack.redo,
+                                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
+        keys = {
+            "undo": self.undo_keys.key().toString(QKeySequence.SequenceFormat.NativeText),
+            "redo": self.redo_keys.key().toString(QKeySequence.SequenceFormat.NativeText),
+        }
+        self.undo_stack.undoTextChanged.connect(
+            lambda text: self.undo_button.setToolTip(f"Undo: {text} ({keys['undo']})"
+                                                     if text else ""))  # fmt: skip
+        self.undo_stack.redoTextChanged.connect(
+            lambda text: self.redo_button.setToolTip(f"Redo: {text} ({keys['redo']})"
+                                                     if text else ""))  # fmt: skip
+        self.undo_button.setEnabled(False)
+        self.redo_button.setEnabled(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
         top = QHBoxLayout()
@@ -326,6 +378,8 @@ class MappingPage(QWizardPage):
         middle.addWidget(self.fields, 5)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(self.redo_button)
         bottom.addWidget(self.recheck)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(mapping)
@@ -350,6 +404,9 @@ class MappingPage(QWizardPage):
             self._watching = True
         prepared = self.wizard().session.prepared  # type: ignore[attr-defined]
         self._plans = [s for s in prepared.plan.sources if s.entity]
+        self.undo_stack.clear()  # the files (and their plans) may have changed since
+        if not self.dirty and self._sources_page().staged is not None:
+            self._checked = self.plan_key()
         self.file.blockSignals(True)
         self.file.clear()
         for splan in self._plans:
@@ -372,6 +429,7 @@ class MappingPage(QWizardPage):
         self.column_model = SourceColumnsModel(splan, columns, sample)
         self.field_model = FieldMappingModel(splan, plan=prepared.plan)
         self.field_model.changed.connect(self._mapping_changed)
+        self._snapshot = self._state(splan)
         self.columns.setModel(self.column_model)
         self.fields.setModel(self.field_model)
         self.fields.selectionModel().currentRowChanged.connect(self._field_selected)
@@ -479,17 +537,66 @@ class MappingPage(QWizardPage):
         self.completeChanged.emit()
         return True
 
+    # -- undo and redo ---------------------------------------------------------------------
+    def _state(self, splan: SourcePlan) -> dict:
+        plan = self.wizard().session.prepared.plan  # type: ignore[attr-defined]
+        # a copy: to_dict() hands out the plan's own dicts, which the next change edits
+        return json.loads(json.dumps({"splan": splan.to_dict(), "options": plan.options}))
+
+    def plan_key(self) -> str:
+        """The plan's mapping as text: equal texts, the same check."""
+        plan = self.wizard().session.prepared.plan  # type: ignore[attr-defined]
+        return json.dumps([[s.to_dict() for s in plan.sources], plan.options], sort_keys=True)
+
+    def restore(self, row: int, state: dict) -> None:
+        """Put a file's mapping back as it was (undo, redo); the same object, so every view of
+        it sees the change."""
+        prepared = self.wizard().session.prepared  # type: ignore[attr-defined]
+        if prepared is None or not 0 <= row < len(self._plans):
+            return  # the project was closed: nothing to put back
+        plan = prepared.plan
+        splan = self._plans[row]
+        fresh = SourcePlan.from_dict(state["splan"])
+        splan.__dict__.update(fresh.__dict__)
+        plan.options.clear()
+        plan.options.update(json.loads(json.dumps(state["options"])))
+        selected = self.fields.currentIndex().row() if self.field_model else -1
+        if self.file.currentIndex() != row:
+            self.file.setCurrentIndex(row)  # shows it
+        else:
+            self._show_file(row)
+        if selected >= 0 and self.field_model and selected < self.field_model.rowCount():
+            self.fields.setCurrentIndex(self.field_model.index(selected, 0))
+        self._after_change()
+
     # -- a changed mapping is checked again ----------------------------------------------
     @Slot()
     def _mapping_changed(self) -> None:
-        self.dirty = True
-        self.recheck.setEnabled(True)
+        row = self.file.currentIndex()
+        if (
+            self.field_model is not None
+            and self._snapshot is not None
+            and 0 <= row < len(self._plans)
+        ):
+            after = self._state(self._plans[row])
+            if after != self._snapshot:
+                what = f"a change to {self._plans[row].label}'s mapping"
+                self.undo_stack.push(MappingChange(self, row, self._snapshot, after, what))
+                self._snapshot = after
+        self._after_change()
+
+    def _after_change(self) -> None:
+        back = self._checked is not None and self.plan_key() == self._checked
+        self.dirty = not back
+        self.recheck.setEnabled(not back)
         if self.column_model:
             self.column_model.refresh()
         self._show_missing()
         self.details.show_field(self.fields.currentIndex().row())
         self.refresh_preview()
-        self.status.setText("The mapping changed: check every row again before going on.")
+        self.status.setText("The mapping is the one last checked: nothing to check again."
+                            if back else
+                            "The mapping changed: check every row again before going on.")  # fmt: skip
         self.completeChanged.emit()
 
     def check_again(self) -> None:
@@ -505,6 +612,7 @@ class MappingPage(QWizardPage):
         if not busy and self.dirty and not self.recheck.isEnabled():
             if sources.staged is not None:
                 self.dirty = False
+                self._checked = self.plan_key()
                 self.status.setText(sources.status.text())
             else:
                 self.recheck.setEnabled(True)
