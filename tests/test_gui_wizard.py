@@ -127,8 +127,16 @@ def test_walk_the_slice_into_the_sandbox(qtbot, wizard, tmp_path: Path) -> None:
         assert page.run_button.text().endswith("again")
         shown = page.result_text.toPlainText()
         assert "arrived" in shown  # records, links and values, per file
+        # the same as tables and a chart: every file, the CRM's counts, rejections by reason
+        files = [page.arrived.item(i, 0).text() for i in range(page.arrived.rowCount())]
+        assert files and all(f.endswith(".csv") for f in files)
+        assert all(page.counts.item(i, 3).text() == "yes" for i in range(page.counts.rowCount()))
         if page.phase.name == "companies":  # the row with nothing that names a company
             assert "not everything arrived" in shown and "1 row was rejected" in shown
+            assert page.arrived.item(0, 1).text() == "6 of 7 (85.7%)"
+            assert "1 row was rejected" in page.arrived.item(0, 4).text()
+            assert [n for _, n in page.reasons_chart.reasons] == [1]
+            assert not page.reasons_chart.isHidden() and not page.reasons_label.isHidden()
         if page.nextId() == PageId.SPOTCHECK:  # the last phase: the checkpoint follows
             break
         _next(wizard)

@@ -11,18 +11,24 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
+from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError
+from wizard.core.fidelity import Fidelity
 from wizard.core.migration import UndoDone, UndoProgress
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
 from wizard.core.runner import (
@@ -33,7 +39,7 @@ from wizard.core.runner import (
     phase_state,
     stored_result,
 )
-from wizard.gui.outcomes import OutcomeBars
+from wizard.gui.outcomes import OutcomeBars, ReasonBars
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -108,9 +114,35 @@ class PhasePage(SessionPage):
         up_row.addWidget(self.confirm_button)
         up.addLayout(up_row)
         self.upload.setVisible(False)
+        # what arrived, per file, the counts in the CRM, and why rows were rejected; the same
+        # as text beside it (to copy)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.arrived = _table(["File", "Records", "Links", "Values", "Everything arrived?"],
+                              "What arrived in the CRM, file by file")  # fmt: skip
+        self.counts = _table(["In the CRM", "Counted there", "Loaded by this project", "Same?"],
+                             "The CRM's own counts beside what this project loaded")  # fmt: skip
+        self.reasons_label = QLabel("Why rows were rejected:")
+        self.reasons_chart = ReasonBars()
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
-        self.result_text.setAccessibleName("Result of the phase")
+        self.result_text.setAccessibleName("Result of the phase, as text")
+        overview = QWidget()
+        ov = QVBoxLayout(overview)
+        ov.addWidget(self.message)
+        ov.addWidget(self.arrived)
+        ov.addWidget(self.counts)
+        ov.addWidget(self.reasons_label)
+        ov.addWidget(self.reasons_chart)
+        ov.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(overview)
+        self.result_tabs = QTabWidget()
+        self.result_tabs.addTab(scroll, "What arrived")
+        self.result_tabs.addTab(self.result_text, "As text")
         self.open_exports = QPushButton("Open the exports folder")
         self.open_exports.setToolTip("The loaded and rejected rows of each phase, as CSV and "
                                      "Excel files.")  # fmt: skip
@@ -129,7 +161,7 @@ class PhasePage(SessionPage):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.outcomes)
-        layout.addWidget(self.result_text, 1)
+        layout.addWidget(self.result_tabs, 2)
         files = QHBoxLayout()
         files.addStretch(1)
         files.addWidget(self.open_exports)
@@ -281,9 +313,11 @@ class PhasePage(SessionPage):
         self.table.setVisible(result is not None and bool(result.accounting))
         self.open_exports.setEnabled(result is not None and bool(result.exports))
         self.outcomes.set_accounting(result.accounting if result is not None else [])
+        self.result_tabs.setVisible(result is not None)
         if result is None:
             self.result_text.clear()
             return
+        self._show_arrived(result)
         self.table.setRowCount(len(result.accounting))
         for i, acc in enumerate(result.accounting):
             values = [acc.label] + [f"{getattr(acc, c):,}" for c in COLUMNS[1:-1]]
@@ -305,6 +339,40 @@ class PhasePage(SessionPage):
         if result.message and result.message != ALL_ARRIVED:  # orphans, losses: said
             lines.append(result.message)
         self.result_text.setPlainText("\n".join(lines))
+
+    def _show_arrived(self, result: PhaseResult) -> None:
+        """The result as tables and a chart: per file the records, links and values kept of
+        those the files hold; the CRM's counts; rejections by reason."""
+        said = result.message if result.message and result.message != ALL_ARRIVED else ""
+        self.message.setText(f"{result.headline()}. {said or ALL_ARRIVED}")
+        rows = []
+        for fi in result.fidelity:
+            f = Fidelity(**{k: v for k, v in fi.items() if k != "complete"})
+            why = "yes" if f.complete else ("; ".join(f.why) or "no: see the counts")
+            if f.pending and f.complete:
+                why = f"yes so far ({f.pending:,} rows load in a later phase)"
+            links = _kept(f.links_kept, f.links)
+            if f.orphans:
+                links += f" (+{f.orphans:,} to records no file holds, kept as written)"
+            values = _kept(f.values_kept, f.values) if f.counted else "not counted"
+            rows.append(([f.label, _kept(f.records_kept, f.records), links, values, why],
+                         f.complete))  # fmt: skip
+        _fill(self.arrived, rows)
+        counts = []
+        for rec in result.reconciliation:
+            label = ENTITIES[rec.entity].label
+            counts.append(([label, f"{rec.target_count:,}", f"{rec.expected_count:,}",
+                            "yes" if rec.target_count == rec.expected_count else "NO"],
+                           rec.target_count == rec.expected_count))  # fmt: skip
+            for name, (have, want) in rec.links.items():
+                bad = rec.dangling.get(name, 0)
+                same = have == want and not bad
+                counts.append(([f"  its links to {name}", f"{have:,}", f"{want:,}",
+                                "yes" if same else ("NO" + (f": {bad:,} point to nothing"
+                                                           if bad else ""))], same))  # fmt: skip
+        _fill(self.counts, counts)
+        self.reasons_chart.set_reasons(list(result.reasons))
+        self.reasons_label.setVisible(bool(result.reasons))
 
     def _run_label(self, done: bool) -> None:
         self.run_button.setText(f"Run '{self.phase.label}' again" if done
@@ -410,3 +478,43 @@ class PhasePage(SessionPage):
 def describe(result: PhaseResult) -> str:
     files = [f"file: {p}" for p in result.exports]
     return "\n".join([result.headline(), *result.lines(), *files])
+
+
+def _kept(kept: int, total: int) -> str:
+    share = f" ({kept / total:.1%})" if total and kept != total else ""
+    return f"{kept:,} of {total:,}{share}"
+
+
+def _table(headers: list[str], name: str) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setAccessibleName(name)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setTabKeyNavigation(False)  # Tab moves on, arrows move in
+    t.verticalHeader().setVisible(False)
+    t.setWordWrap(True)
+    header = t.horizontalHeader()
+    for col in range(len(headers) - 1):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[tuple[list[str], bool]]) -> None:
+    """Rows of text; a row whose last cell is not a plain yes is marked (bold)."""
+    table.setRowCount(len(rows))
+    for i, (values, ok) in enumerate(rows):
+        for j, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if 0 < j < len(values) - 1:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if not ok and j == len(values) - 1:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            table.setItem(i, j, item)
+    table.resizeRowsToContents()
+    height = table.horizontalHeader().sizeHint().height() + 4
+    height += sum(table.rowHeight(i) for i in range(table.rowCount()))
+    table.setFixedHeight(height)
+    table.setVisible(bool(rows))
