@@ -75,6 +75,8 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     check = wizard.currentPage()
     assert wizard.currentId() == PageId.CHECKPOINT
     assert check.clock_text.text().startswith("Day 0 of 30 of the testing buffer")
+    bar = check.buffer_bar
+    assert (bar.value(), bar.maximum(), bar.text()) == (0, 30, "day 0 of 30: 30 days left")
     assert access_problems(check) == []
     statuses = {i.item.id: i.status for i in check.items}
     assert statuses["accessibility.spot_checks"] == "failed"
@@ -115,6 +117,10 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert str(early) in check.report.status.text()
     check.days.setValue(21)
     assert "Day 0 of 21" in check.clock_text.text() and project.state.buffer_days == 21
+    assert (check.buffer_bar.maximum(), check.buffer_bar.text()) == (
+        21,
+        "day 0 of 21: 21 days left",
+    )
     _next(wizard)
     cut = wizard.currentPage()
     assert wizard.currentId() == PageId.CUTOVER and not cut.isComplete()

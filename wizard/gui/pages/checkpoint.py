@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QTreeWidget,
@@ -42,6 +43,10 @@ class CheckpointPage(SessionPage):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.clock_text.setFont(font)
+        # the buffer's days as a bar: how far the testing has come, and how long is left
+        self.buffer_bar = QProgressBar()
+        self.buffer_bar.setAccessibleName("Days of the testing buffer gone")
+        self.buffer_bar.setTextVisible(True)
         self.days = QSpinBox()
         self.days.setRange(1, 365)
         self.days.setSuffix(" days")
@@ -86,6 +91,7 @@ class CheckpointPage(SessionPage):
         sign.addWidget(self.sign)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.buffer_bar)
         layout.addWidget(self.tree, 1)
         layout.addLayout(decide)
         layout.addWidget(self.status)
@@ -104,7 +110,7 @@ class CheckpointPage(SessionPage):
 
     def refresh(self) -> None:
         project = self.session.project
-        self.clock_text.setText(qa.buffer(project.state, project.clock).describe())
+        self._show_buffer(qa.buffer(project.state, project.clock))
         self.items = qa.evaluate(project.state, self.session.migration)
         selected = self.tree.currentItem().data(0, Qt.ItemDataRole.UserRole) if (
             self.tree.currentItem()) else None  # fmt: skip
@@ -148,11 +154,24 @@ class CheckpointPage(SessionPage):
                                 "them passed or accepted.")  # fmt: skip
         self.sign.setEnabled(qa.finalized(self.items) and not signoff)
 
+    def _show_buffer(self, buf: qa.Buffer) -> None:
+        self.clock_text.setText(buf.describe())
+        if buf.day is None:
+            self.buffer_bar.setVisible(False)
+            return
+        day = min(buf.day, buf.days)
+        self.buffer_bar.setRange(0, buf.days)
+        self.buffer_bar.setValue(day)
+        left = buf.days - day
+        self.buffer_bar.setFormat(f"day {day} of {buf.days}: {left} day{'s' if left != 1 else ''} "
+                                  "left" if left else f"all {buf.days} days done")  # fmt: skip
+        self.buffer_bar.setVisible(True)
+
     def _days_changed(self, value: int) -> None:
         project = self.session.project
         project.state.buffer_days = value
         project.save()
-        self.clock_text.setText(qa.buffer(project.state, project.clock).describe())
+        self._show_buffer(qa.buffer(project.state, project.clock))
 
     def decide_selected(self) -> bool:
         item = self.tree.currentItem()
