@@ -487,3 +487,38 @@ def test_mapping_changes_undo_and_redo_and_back_needs_no_check(
     assert mapping.isComplete()
     mapping.undo_button.click()
     assert not mapping.isComplete() and mapping.recheck.isEnabled()
+
+
+def test_a_field_can_be_made_from_the_rows_columns(qtbot, wizard, tmp_path: Path) -> None:
+    """The selected field's tab: 'Or make it from the row' with {Column} places; a column the
+    file lacks is said and changes nothing; the preview shows the value made."""
+    from PySide6.QtCore import Qt
+
+    _checked(qtbot, wizard, tmp_path)
+    _next(wizard)
+    mapping = wizard.currentPage()
+    mapping.file.setCurrentIndex([mapping.file.itemText(i) for i in range(mapping.file.count())]
+                                 .index("contacts.csv — Contacts"))  # fmt: skip
+    fields = mapping.field_model
+    row = [f.name for f in fields.fields].index("department")
+    mapping.fields.setCurrentIndex(fields.index(row, 0))
+    details = mapping.details
+    assert not details.template.isHidden()
+    details.template.setText("{First Name} wears {Nope}")
+    details.template.editingFinished.emit()
+    assert mapping.status.text() == "Your file has no column 'Nope'."
+    assert fields.splan.field_map("department") is None and mapping.undo_stack.count() == 0
+    details.template.setText("{First Name} wears {Shoe Size}")
+    details.template.editingFinished.emit()
+    fm = fields.splan.field_map("department")
+    assert fm.template == "{First Name} wears {Shoe Size}"
+    assert fm.columns == ["First Name", "Shoe Size"]
+    assert fields.data(fields.index(row, 1)) == "made: {First Name} wears {Shoe Size}"
+    assert mapping.dirty and mapping.undo_stack.count() == 1
+    pv = mapping.preview_model
+    col = next(c for c in range(pv.columnCount())
+               if pv.headerData(c, Qt.Orientation.Horizontal) == "Department")  # fmt: skip
+    assert pv.data(pv.index(0, col)) == "Ann wears 38"  # row 2 of the file, C1
+    assert pv.data(pv.index(2, col)) in ("", None)  # Eve has no shoe size: no value made
+    mapping.undo_button.click()
+    assert fields.splan.field_map("department") is None

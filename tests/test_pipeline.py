@@ -324,3 +324,35 @@ def test_one_process_at_a_time_and_fresh_exports_keep_the_plan(tmp_path: Path) -
     assert mine.file == str(fresh / "contacts.csv")
     assert mine.custom["Shoe Size"] == "shoe_size_eu"
     assert len(again.plan.sources) == 4
+
+
+def test_a_value_made_from_the_row_fills_a_field_the_file_lacks(tmp_path: Path) -> None:
+    """No email column: the admin makes it from the names ('{First Name}.{Last Name}@acme.com');
+    a row missing a name gets no email (never a half-made one), and the names' cells count as
+    kept by it."""
+    from wizard.core.errors import PlanError
+    from wizard.core.plan import FieldMap, Plan
+
+    src = write(tmp_path / "export" / "people.csv", ["Person ID", "First Name", "Last Name"],
+                [["P1", "Ann", "Lee"], ["P2", " Bob ", "Roy"], ["P3", "Cy", ""]])  # fmt: skip
+    with Migration(tmp_path / "project") as mig:
+        prepared = mig.prepare([src])
+        people = prepared.plan.sources[0]
+        assert people.entity == "contact" and people.field_map("email") is None
+        people.fields.append(FieldMap("email", ["First Name", "Last Name"],
+                                      template="{First Name}.{Last Name}@acme.com",
+                                      origin="admin"))  # fmt: skip
+        mig.save_plan(prepared.plan)
+        assert Plan.load(mig.plan_path).sources[0].field_map("email").template  # saved, read back
+        mig.migrate([src])
+        rows = table(tmp_path / "project" / "sandbox.db",
+                     "SELECT source_id, email FROM contacts ORDER BY source_id")  # fmt: skip
+        assert rows == [("P1", "ann.lee@acme.com"), ("P2", "bob.roy@acme.com"), ("P3", None)]
+        (kept,) = mig.fidelity()
+        assert kept.values == kept.values_kept  # every cell is in the record it made
+    bad = prepared.plan.to_dict()
+    bad["sources"][0]["fields"][-1]["template"] = "no column named"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    with pytest.raises(PlanError, match="names at least one"):
+        Plan.load(path)

@@ -103,7 +103,8 @@ class Inspection:
                 gone = [c for c in m.columns if c not in source.columns]
                 if gone:
                     how += f" (not in the file: {', '.join(gone)}; nothing is read from it)"
-                out.append(f"     {' + '.join(m.columns):<32} -> {ent.field(m.field).label}"
+                shown = f"made: {m.template}" if m.template else " + ".join(m.columns)
+                out.append(f"     {shown:<32} -> {ent.field(m.field).label}"
                            f"{how}  [{m.origin}, {m.confidence:.0%}]")  # fmt: skip
             for name, value in splan.constants.items():
                 out.append(f"     {'(every row)':<32} -> {ent.field(name).label} = {value}")

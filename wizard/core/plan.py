@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,14 @@ METHODS = ("integration_sync", "manual")
 ORPHAN_POLICIES = ("unlinked", "reject")
 
 
+TEMPLATE_PLACE = re.compile(r"\{([^{}]+)\}")
+
+
+def template_columns(template: str) -> list[str]:
+    """The columns a template names, in order, each once."""
+    return list(dict.fromkeys(TEMPLATE_PLACE.findall(template)))
+
+
 @dataclass
 class FieldMap:
     """One target field filled from one or more source columns."""
@@ -34,6 +43,9 @@ class FieldMap:
     transforms: list[str] = field(default_factory=list)
     match_by: str | None = None  # references: source_id, name, email or domain
     prefix: str | None = None  # references: only ids starting with this (polymorphic ids)
+    # a value made from the row: text with {Column} places ('{First Name}.{Last Name}@acme.com');
+    # ``columns`` are the columns it names. Empty where one of them is empty in the row.
+    template: str | None = None
     confidence: float = 1.0
     origin: str = "auto"  # preset, auto or admin
 

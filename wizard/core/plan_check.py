@@ -224,7 +224,8 @@ def _field(c: _Check, at: Path_, fm: object, ent: Any, transforms: dict) -> None
     if not c.kind(at, fm, (dict,), "a mapping"):
         return
     assert isinstance(fm, dict)
-    allowed = {"field", "columns", "transforms", "match_by", "prefix", "confidence", "origin"}
+    allowed = {"field", "columns", "transforms", "match_by", "prefix", "template", "confidence",
+               "origin"}  # fmt: skip
     for key in fm:
         if key not in allowed:
             c.bad((*at, key), f"a mapping has no setting {key!r:.40}")
@@ -251,6 +252,15 @@ def _field(c: _Check, at: Path_, fm: object, ent: Any, transforms: dict) -> None
             c.bad((*at, "match_by"), f"{name} is not a link, so it matches nothing")
     if fm.get("prefix") is not None:
         c.kind((*at, "prefix"), fm["prefix"], (str,), "a text")
+    if fm.get("template") is not None and c.kind((*at, "template"), fm["template"], (str,),
+                                                 "a text"):  # fmt: skip
+        from wizard.core.plan import template_columns
+
+        named = template_columns(fm["template"])
+        if not named:
+            c.bad((*at, "template"), "a template names at least one {Column}")
+        elif isinstance(fm.get("columns"), list) and fm["columns"] != named:
+            c.bad((*at, "columns"), "the columns of a template are the ones it names, in order")
     if "confidence" in fm:
         c.kind((*at, "confidence"), fm["confidence"], (int, float), "a number")
     if "origin" in fm:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
-from wizard.core.plan import FieldMap, Plan, SourcePlan
+from wizard.core.plan import TEMPLATE_PLACE, FieldMap, Plan, SourcePlan
 from wizard.core.presets.salesforce import id18
 from wizard.core.recognition.vocab import activity_type_from_name, option_for
 from wizard.core.textnorm import norm
@@ -225,6 +225,10 @@ class Checker:
 
     def field_values(self, frame: pd.DataFrame, fm: FieldMap) -> tuple[pd.Series, str]:
         cols = [c for c in fm.columns if c in frame.columns]
+        if fm.template:
+            return apply_transforms(_fill_template(frame, fm.template), fm.transforms), (
+                cols[0] if cols else ", ".join(fm.columns)
+            )
         if not cols:
             return pd.Series("", index=frame.index, dtype=object), ", ".join(fm.columns)
         if len(cols) == 1:
@@ -564,3 +568,21 @@ _FIXES = {
     "boolean": "Use Yes or No (TRUE or FALSE).",
     "picklist": "Map this value to an option (or add it as an option) on the mapping page.",
 }
+
+
+def _fill_template(frame: pd.DataFrame, template: str) -> pd.Series:
+    """A template's value per row: its text with each {Column} replaced by the row's cell
+    (trimmed); empty where a column it names is empty in the row (or not in the file), so a
+    half-made value ('ann.@acme.com') is never loaded."""
+    parts = TEMPLATE_PLACE.split(template)  # text, column, text, column, ..., text
+    out = pd.Series(parts[0], index=frame.index, dtype=object)
+    empty = pd.Series(False, index=frame.index)
+    for i in range(1, len(parts), 2):
+        column = parts[i]
+        if column in frame.columns:
+            cell = frame[column].astype(object).fillna("").str.strip()
+        else:
+            cell = pd.Series("", index=frame.index, dtype=object)
+        empty |= cell == ""
+        out = out + cell + parts[i + 1]
+    return out.where(~empty, "")

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
 
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.mapping import remap
-from wizard.core.plan import SourcePlan
+from wizard.core.plan import FieldMap, SourcePlan, template_columns
 from wizard.core.transforms import TRANSFORM_LABELS
 
 MIME = "application/x-cutover-wizard-column"
@@ -137,6 +137,8 @@ class FieldMappingModel(QAbstractTableModel):
             if index.column() == 1:
                 if fm is None and f.name in self.splan.constants:
                     return f"every row: {self.splan.constants[f.name]}"
+                if fm is not None and fm.template:
+                    return f"made: {fm.template}"
                 return " + ".join(fm.columns) if fm else ""
             if index.column() == 2:
                 return f"{fm.confidence:.0%}" if fm and fm.origin == "auto" else ""
@@ -300,6 +302,38 @@ class FieldMappingModel(QAbstractTableModel):
             self.splan.constants.pop(f.name, None)
         self._changed(row)
         return True
+
+    def set_template(self, row: int, template: str, columns: list[str]) -> str | None:
+        """The field made from the row: a text with {Column} places ('{First Name}.{Last
+        Name}@acme.com'); '' takes it away. Returns None when done, else why not (a column
+        the file does not have, no column named, a link)."""
+        if not 0 <= row < len(self.fields):
+            return "Select a field first."
+        f = self.fields[row]
+        if f.type == FieldType.REFERENCE:
+            return "A link is matched by a column of its own: map that column."
+        template = template.strip()
+        fm = self.splan.field_map(f.name)
+        if not template:
+            if fm is None or not fm.template:
+                return None
+            self.splan.fields.remove(fm)
+            self._changed(row)
+            return None
+        named = template_columns(template)
+        if not named:
+            return "Name at least one column in braces, like {First Name}."
+        unknown = [c for c in named if c not in columns]
+        if unknown:
+            return f"Your file has no column {', '.join(repr(c) for c in unknown)}."
+        if fm is not None and fm.template == template:
+            return None
+        if fm is not None:
+            self.splan.fields.remove(fm)
+        self.splan.constants.pop(f.name, None)
+        self.splan.fields.append(FieldMap(f.name, named, template=template, origin="admin"))
+        self._changed(row)
+        return None
 
     def missing_required(self) -> list[str]:
         return [f.label for f in self.fields

@@ -85,6 +85,15 @@ class FieldDetails(QWidget):
         self.constant.setAccessibleName("Same value for every row of the selected field")
         self.constant.setPlaceholderText("for a field your file has no column for")
         self.constant.editingFinished.connect(self._constant_changed)
+        # or a value made from the row's other columns (an owner's email from the names)
+        self.template_label = QLabel("Or make it from the row:")
+        self.template = QLineEdit()
+        self.template.setAccessibleName("A value made from the row's columns")
+        self.template.setPlaceholderText("{First Name}.{Last Name}@acme.com")
+        self.template.setToolTip("Write the value with the file's column names in braces: each "
+                                 "row's cells take their place. A row where one of them is "
+                                 "empty gets no value (it is said, never half-made).")  # fmt: skip
+        self.template.editingFinished.connect(self._template_changed)
         left = QVBoxLayout()
         left.addWidget(QLabel("Transforms, applied in list order:"))
         left.addWidget(self.transforms, 1)
@@ -96,6 +105,10 @@ class FieldDetails(QWidget):
         same.addWidget(self.constant_label)
         same.addWidget(self.constant, 1)
         left.addLayout(same)
+        made = QHBoxLayout()
+        made.addWidget(self.template_label)
+        made.addWidget(self.template, 1)
+        left.addLayout(made)
         right = QVBoxLayout()
         right.addWidget(self.values_label)
         right.addWidget(self.values, 1)
@@ -120,6 +133,11 @@ class FieldDetails(QWidget):
         self.transforms.blockSignals(False)
         usable = fm is not None and f is not None and f.type != FieldType.REFERENCE
         self.transforms.setEnabled(usable)
+        made = f is not None and f.type != FieldType.REFERENCE and (fm is None
+                                                                     or bool(fm.template))  # fmt: skip
+        self.template.setVisible(made)
+        self.template_label.setVisible(made)
+        self.template.setText(fm.template if made and fm is not None and fm.template else "")
         constant = f is not None and fm is None and f.type != FieldType.REFERENCE
         self.constant.setVisible(constant)
         self.constant_label.setVisible(constant)
@@ -130,8 +148,10 @@ class FieldDetails(QWidget):
             self.title.setText(f"{f.label}: '{model.splan.constants[f.name]}' for every row "
                                "(no column of your file fills it).")  # fmt: skip
         elif fm is None:
-            self.title.setText(f"{f.label}: not mapped. Map a column to it, or give one value "
-                               "for every row below.")  # fmt: skip
+            self.title.setText(f"{f.label}: not mapped. Map a column to it, give one value "
+                               "for every row below, or make it from the row's columns.")  # fmt: skip
+        elif fm.template:
+            self.title.setText(f"{f.label}, made from the row: {fm.template}")
         else:
             self.title.setText(f"{f.label}, from {' + '.join(fm.columns)}")
         self._show_format(f, fm)
@@ -213,6 +233,15 @@ class FieldDetails(QWidget):
         self.page.field_model.set_transforms(self.row, names)
 
     @Slot()
+    def _template_changed(self) -> None:
+        page = self.page
+        if page.field_model is None or page.column_model is None:
+            return
+        why = page.field_model.set_template(self.row, self.template.text(),
+                                            page.column_model.columns)  # fmt: skip
+        if why:
+            page.status.setText(why)
+
     def _constant_changed(self) -> None:
         if self.page.field_model.set_constant(self.row, self.constant.text()):
             self.show_field(self.row)
