@@ -522,3 +522,28 @@ def test_a_field_can_be_made_from_the_rows_columns(qtbot, wizard, tmp_path: Path
     assert pv.data(pv.index(2, col)) in ("", None)  # Eve has no shoe size: no value made
     mapping.undo_button.click()
     assert fields.splan.field_map("department") is None
+
+
+def test_an_api_wait_is_counted_down_on_the_phase_page(qtbot, wizard, tmp_path: Path) -> None:
+    """A target that may ask to wait (HubSpot's 429) tells the seconds left from the worker
+    thread; the page shows them, and Stop ends the wait (the target asks the worker)."""
+    import threading
+
+    page = _first_phase(qtbot, wizard, tmp_path)
+    target = wizard.session.migration.target
+    target.on_wait = lambda left: None  # as HubSpot's target has them
+    target.should_stop = lambda: False
+    wizard.session.batch_rows = 1  # many small batches: the run lasts while we look
+    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                          check_params_cb=lambda busy: not busy):  # fmt: skip
+        with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=5_000):
+            page.run_button.click()
+        assert target.should_stop() is False  # the worker's own, wired by the page
+        told = threading.Thread(target=target.on_wait, args=(7.0,))  # from another thread
+        told.start()
+        told.join()
+        qtbot.waitUntil(lambda: "7 s left" in page.status.text(), timeout=5_000)
+        assert "HubSpot asks to wait" in page.status.text()
+        page.cancel()
+        assert target.should_stop() is True  # the wait would end now
+    del target.on_wait, target.should_stop

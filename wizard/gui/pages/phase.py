@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,9 +47,18 @@ COLUMNS = ("file", "read", "loaded", "updated", "unchanged", "rejected", "deferr
            "balanced")  # fmt: skip
 
 
+class WaitNotice(QObject):
+    """The seconds an API asks to wait (HubSpot's 429), told from the worker thread to the
+    page: a signal, so the page's slot runs in the GUI thread."""
+
+    left = Signal(float)
+
+
 class PhasePage(SessionPage):
     def __init__(self, phase: PhaseDef, live: bool = False) -> None:
         super().__init__()
+        self.waits = WaitNotice()
+        self.waits.left.connect(self._waiting)
         self.phase = phase
         self.running = self.stopping = False
         self.live = live
@@ -269,6 +278,9 @@ class PhasePage(SessionPage):
             lambda stop: mig.run(self.phase, plan, stop, batch_rows=session.batch_rows),
             lambda item: isinstance(item, PhaseResult),
         )
+        if hasattr(mig.target, "on_wait"):  # an API that may ask to wait: a countdown, and
+            mig.target.on_wait = self.waits.left.emit  # Stop ends the wait
+            mig.target.should_stop = worker.should_stop
         worker.signals.progress.connect(self._progress)
         worker.signals.result.connect(self._finished)
         worker.signals.failed.connect(self._failed)
@@ -284,6 +296,17 @@ class PhasePage(SessionPage):
         self.cancel_button.setEnabled(False)
         self.wizard().jobs.cancel()  # type: ignore[attr-defined]
         self.status.setText("Stopping after the batch in progress…")
+
+    @Slot(float)
+    def _waiting(self, left: float) -> None:
+        if not self.running:
+            return
+        if left > 0:
+            self.status.setText(f"HubSpot asks to wait before the next request: {left:,.0f} s "
+                                "left. 'Stop after this batch' ends the wait; running the "
+                                "phase again goes on, and nothing is written twice.")  # fmt: skip
+        else:
+            self.status.setText("Running…")
 
     @Slot(object)
     def _progress(self, item: object) -> None:
