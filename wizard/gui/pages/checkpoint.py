@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core import qa
 from wizard.core.errors import CutoverError
+from wizard.gui.icons import decorate
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.pages.report import ReportExporter
 
@@ -64,12 +65,12 @@ class CheckpointPage(SessionPage):
         self.comment.setAccessibleName("Comment")
         self.confirm = QPushButton("Confirm / accept the selected item")
         self.confirm.clicked.connect(self.decide_selected)
-        again = QPushButton("Check again")
+        again = decorate(QPushButton("Check again"), "recheck")
         again.clicked.connect(self.refresh)
         self.signer = QLineEdit()
         self.signer.setPlaceholderText("Name of the person who signs off")
         self.signer.setAccessibleName("Signs off")
-        self.sign = QPushButton("Sign off QA")
+        self.sign = decorate(QPushButton("Sign off QA"), "sign")
         self.sign.clicked.connect(self.sign_off)
         self.signed = QLabel()
         self.signed.setWordWrap(True)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from wizard.core.cutover import POSTLOAD, PRECUTOVER, all_confirmed, confirm, delta_check
 from wizard.core.errors import CutoverError
 from wizard.core.staging import Staged, StageProgress
+from wizard.gui.icons import decorate
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -180,7 +181,7 @@ class CutoverPage(SessionPage):
         self.files.setWordWrap(True)
         fresh = QPushButton("Use a folder of fresh exports…")
         fresh.clicked.connect(self._pick_fresh)
-        self.check = QPushButton("Check the exports")
+        self.check = decorate(QPushButton("Check the exports"), "check")
         self.check.clicked.connect(self.check_exports)
         self.delta = QPlainTextEdit()
         self.delta.setReadOnly(True)

@@ -38,6 +38,7 @@ from wizard.core.plan import Plan, SourcePlan
 from wizard.core.preview import PREVIEW_ROWS, distinct_values, preview_rows, unmatched_values
 from wizard.core.recognition.vocab import option_for
 from wizard.core.transforms import TRANSFORM_LABELS
+from wizard.gui.icons import decorate
 from wizard.gui.models.mapping import FieldMappingModel, SourceColumnsModel
 from wizard.gui.models.preview import PreviewModel
 
@@ -324,10 +325,10 @@ class MappingPage(QWizardPage):
         accept.clicked.connect(self._accept_selected)
         accept_all = QPushButton("Accept all suggestions")
         accept_all.clicked.connect(self.accept_all)
-        load = QPushButton("Load plan…")
+        load = decorate(QPushButton("Load plan…"), "load")
         load.setToolTip("Use a plan saved earlier (for example from the rehearsal).")
         load.clicked.connect(self._load_plan)
-        save = QPushButton("Save plan…")
+        save = decorate(QPushButton("Save plan…"), "save")
         save.setToolTip("Save this mapping to a file, to reuse it or keep it with the report.")
         save.clicked.connect(self._save_plan)
         self.preview_model = PreviewModel()
@@ -348,7 +349,7 @@ class MappingPage(QWizardPage):
         self.tabs.addTab(self.details, "Selected field")
         self.missing = QLabel()
         self.missing.setWordWrap(True)
-        self.recheck = QPushButton("Check again with this mapping")
+        self.recheck = decorate(QPushButton("Check again with this mapping"), "recheck")
         self.recheck.clicked.connect(self.check_again)
         self.recheck.setEnabled(False)
         # undo and redo of mapping changes (Ctrl+Z, Ctrl+Shift+Z); back to the mapping last
@@ -356,10 +357,10 @@ class MappingPage(QWizardPage):
         self.undo_stack = QUndoStack(self)
         self._snapshot: dict | None = None
         self._checked: str | None = None  # the plan as it was last checked
-        self.undo_button = QPushButton("&Undo")
+        self.undo_button = decorate(QPushButton("&Undo"), "undo")
         self.undo_button.setAccessibleName("Undo the last mapping change")
         self.undo_button.clicked.connect(self.undo_stack.undo)
-        self.redo_button = QPushButton("&Redo")
+        self.redo_button = decorate(QPushButton("&Redo"), "redo")
         self.redo_button.setAccessibleName("Redo the mapping change undone")
         self.redo_button.clicked.connect(self.undo_stack.redo)
         # the platform's keys (Ctrl+Z, Ctrl+Shift+Z on Linux) anywhere on the page, except in

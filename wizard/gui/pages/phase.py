@@ -39,6 +39,7 @@ from wizard.core.runner import (
     phase_state,
     stored_result,
 )
+from wizard.gui.icons import decorate
 from wizard.gui.outcomes import OutcomeBars, ReasonBars
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
@@ -64,14 +65,14 @@ class PhasePage(SessionPage):
         self.live = live
         self.setTitle(f"Live: {phase.label}" if live else phase.label)
         self.setSubTitle(phase.about)
-        self.run_button = QPushButton(f"Run '{phase.label}'")
+        self.run_button = decorate(QPushButton(f"Run '{phase.label}'"), "run")
         self.run_button.clicked.connect(self.start)
         # "Stop", not "Cancel": the window's own Cancel button closes the wizard
-        self.cancel_button = QPushButton("Stop after this batch")
+        self.cancel_button = decorate(QPushButton("Stop after this batch"), "stop")
         self.cancel_button.setToolTip("Stops after the batch in progress; Run goes on from there.")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.undo_button = QPushButton("Undo this phase…")
+        self.undo_button = decorate(QPushButton("Undo this phase…"), "undo_phase")
         self.undo_button.clicked.connect(lambda: self.undo(confirmed=False))
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Progress")
@@ -152,7 +153,7 @@ class PhasePage(SessionPage):
         self.result_tabs = QTabWidget()
         self.result_tabs.addTab(scroll, "What arrived")
         self.result_tabs.addTab(self.result_text, "As text")
-        self.open_exports = QPushButton("Open the exports folder")
+        self.open_exports = decorate(QPushButton("Open the exports folder"), "open")
         self.open_exports.setToolTip("The loaded and rejected rows of each phase, as CSV and "
                                      "Excel files.")  # fmt: skip
         self.open_exports.clicked.connect(self._open_exports)

@@ -20,6 +20,7 @@ from wizard.core.blueprint import ENTITIES
 from wizard.core.cutover import SampleResult, rehearse_sample
 from wizard.core.runner import PhaseProgress
 from wizard.core.staging import StageProgress
+from wizard.gui.icons import decorate
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -37,9 +38,9 @@ class RehearsalPage(SessionPage):
         self.size.setSingleStep(100)
         self.size.setSuffix(" records")
         self.size.setAccessibleName("Size of the sample")
-        self.run_button = QPushButton("Run the sample rehearsal")
+        self.run_button = decorate(QPushButton("Run the sample rehearsal"), "run")
         self.run_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = decorate(QPushButton("Stop"), "stop")
         self.stop_button.setToolTip("Stops after the batch in progress; a new run starts afresh.")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)

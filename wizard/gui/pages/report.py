@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.gui.icons import decorate
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
 
@@ -40,11 +41,11 @@ class ReportExporter(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for suffix, name in FORMAT_NAMES.items():
-            button = QPushButton(f"Save the report as {name}…")
+            button = decorate(QPushButton(f"Save the report as {name}…"), "save")
             button.clicked.connect(lambda _=False, s=suffix: self._choose(s))
             self.buttons[suffix] = button
             row.addWidget(button)
-        self.open_folder = QPushButton("Open the folder")
+        self.open_folder = decorate(QPushButton("Open the folder"), "open")
         self.open_folder.setEnabled(False)
         self.open_folder.clicked.connect(self._open)
         row.addWidget(self.open_folder)

@@ -28,6 +28,7 @@ from wizard.core.errors import CutoverError
 from wizard.core.plan import SourcePlan
 from wizard.core.sources import ReadOptions
 from wizard.core.staging import Staged, StageProgress
+from wizard.gui.icons import decorate
 from wizard.gui.models.frame import FrameModel
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.workers import GeneratorWorker
@@ -140,9 +141,9 @@ class SourcesPage(SessionPage):
         self._sources: list = []
         self._plans: list[SourcePlan | None] = []
         self._watching = False
-        add = QPushButton("Add files…")
+        add = decorate(QPushButton("Add files…"), "add_file")
         add.clicked.connect(self._add_files)
-        add_folder = QPushButton("Add a folder…")
+        add_folder = decorate(QPushButton("Add a folder…"), "add_folder")
         add_folder.clicked.connect(self._add_folder)
         self.files = QListWidget()
         self.files.setAccessibleName("Files")
@@ -154,10 +155,10 @@ class SourcesPage(SessionPage):
         self.preview.setAccessibleName("Preview of the selected file")
         self.preview.setWordWrap(False)
         self.preview.horizontalHeader().setDefaultSectionSize(130)
-        self.check = QPushButton("Read and check every row")
+        self.check = decorate(QPushButton("Read and check every row"), "check")
         self.check.clicked.connect(self.start_check)
         self.check.setEnabled(False)
-        self.stop = QPushButton("Stop reading")
+        self.stop = decorate(QPushButton("Stop reading"), "stop")
         self.stop.setToolTip("Stops after the rows in progress; files read to the end are kept, "
                              "so the next check goes on from there.")  # fmt: skip
         self.stop.setVisible(False)

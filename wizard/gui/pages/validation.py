@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core.exports import write_findings
 from wizard.core.validate import RULE_TITLES
+from wizard.gui.icons import decorate
 
 SEVERITY_WORDS = {"error": "cannot load as is", "warning": "loads, worth a look",
                   "info": "for your information"}  # fmt: skip
@@ -53,7 +54,7 @@ class ValidationPage(QWizardPage):
         self.search.setAccessibleName("Find in the findings")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.filter)
-        export = QPushButton("Export to a spreadsheet…")
+        export = decorate(QPushButton("Export to a spreadsheet…"), "export")
         export.clicked.connect(self._export)
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)

@@ -25,6 +25,7 @@ from wizard.core.paths import projects_dir
 from wizard.core.phases import PENDING, find
 from wizard.core.projects import ProjectSummary, list_projects
 from wizard.core.runner import phase_state
+from wizard.gui.icons import decorate
 
 
 def _when(moment: datetime) -> str:
@@ -50,7 +51,7 @@ class WelcomePage(QWizardPage):
         self.folder.textChanged.connect(self.completeChanged)
         browse = QPushButton("Choose folder…")
         browse.clicked.connect(self._browse)
-        self.demo = QPushButton("Try with demo data")
+        self.demo = decorate(QPushButton("Try with demo data"), "demo")
         self.demo.setToolTip("Walk the whole wizard with a small sample CRM export, into a "
                              "project of its own.")  # fmt: skip
         self.demo.clicked.connect(self.try_demo)
@@ -62,7 +63,7 @@ class WelcomePage(QWizardPage):
         self.banner.setFrameShape(QFrame.Shape.StyledPanel)
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
-        self.resume = QPushButton("Go on with it")
+        self.resume = decorate(QPushButton("Go on with it"), "resume")
         self.resume.clicked.connect(self.resume_latest)
         banner = QHBoxLayout(self.banner)
         banner.addWidget(self.banner_text, 1)
