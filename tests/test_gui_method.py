@@ -352,13 +352,10 @@ def test_validation_counts_are_inspects_after_a_recheck_and_a_resume(qtbot, tmp_
             out[key] = out.get(key, 0) + n
         return out
 
+    from tests.test_gui_pages import _checked as walk
+
     w = new_wizard(qtbot)
-    w.currentPage().folder.setText(str(folder))
-    _next(w)
-    _next(w)
-    sources = w.currentPage()
-    sources.add_paths([export])
-    _idle(qtbot, w, sources.check.click)
+    walk(qtbot, w, folder, export)  # welcome, method, sources: every row checked
     _next(w)
     mapping = w.currentPage()
     mapping.file.setCurrentIndex([mapping.file.itemText(i) for i in range(mapping.file.count())]

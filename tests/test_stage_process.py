@@ -43,6 +43,18 @@ def ledger_state(mig: Migration) -> dict[str, list[tuple]]:
     return out
 
 
+def open_runs(mig: Migration) -> int:
+    """Runs of the journal that never ended (a killed process leaves one)."""
+    return mig.ledger.db.execute("SELECT COUNT(*) FROM runs WHERE outcome IS NULL").fetchone()[0]
+
+
+def staged_fresh(folder: Path, src: Path) -> dict[str, list[tuple]]:
+    """What a check in the calling thread, in a project of its own, leaves in the ledger."""
+    with Migration(folder) as fresh:
+        run(fresh, [src])
+        return ledger_state(fresh)
+
+
 def many_contacts(folder: Path, n: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "contacts.csv"
@@ -97,9 +109,7 @@ def test_auto_keeps_small_checks_in_the_thread(tmp_path: Path, monkeypatch) -> N
 
 def test_a_stopped_process_leaves_what_the_next_check_finishes(tmp_path: Path) -> None:
     src = many_contacts(tmp_path / "export", 110_000)  # three chunks
-    with Migration(tmp_path / "fresh") as fresh:
-        run(fresh, [src])
-        want = ledger_state(fresh)
+    want = staged_fresh(tmp_path / "fresh", src)
     with Migration(tmp_path / "p") as mig:
         # asked to stop before it starts: the process stages one chunk and stops there
         progress, staged = run(mig, [src], process=True, should_stop=lambda: True)
@@ -115,9 +125,7 @@ def test_a_stopped_process_leaves_what_the_next_check_finishes(tmp_path: Path) -
 
 def test_a_killed_process_is_said_and_the_next_check_finishes(tmp_path: Path) -> None:
     src = many_contacts(tmp_path / "export", 110_000)
-    with Migration(tmp_path / "fresh") as fresh:
-        run(fresh, [src])
-        want = ledger_state(fresh)
+    want = staged_fresh(tmp_path / "fresh", src)
     with Migration(tmp_path / "p") as mig:
         items = mig.stage(mig.prepare([src]), process=True)
         first = next(items)  # the first chunk is staged; two are left
@@ -130,10 +138,7 @@ def test_a_killed_process_is_said_and_the_next_check_finishes(tmp_path: Path) ->
         assert "check again" in said.value.hint
         assert not multiprocessing.active_children()
         # its run does not stay "running" in the journal
-        assert (
-            mig.ledger.db.execute("SELECT COUNT(*) FROM runs WHERE outcome IS NULL").fetchone()[0]
-            == 0
-        )
+        assert open_runs(mig) == 0
         _, staged = run(mig, [src], process=True)
         assert staged is not None and staged.files[0].rows_read == 110_000
         assert ledger_state(mig) == want
@@ -146,10 +151,7 @@ def test_closing_the_generator_ends_the_process(tmp_path: Path) -> None:
         assert isinstance(next(items), StageProgress)
         items.close()  # as the worker does when the window closes
         assert not multiprocessing.active_children()
-        assert (
-            mig.ledger.db.execute("SELECT COUNT(*) FROM runs WHERE outcome IS NULL").fetchone()[0]
-            == 0
-        )
+        assert open_runs(mig) == 0
 
 
 def test_a_file_gone_before_the_check_is_said_plainly(tmp_path: Path) -> None:
