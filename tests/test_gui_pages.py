@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtTest import QTest
@@ -363,3 +364,70 @@ def test_window_geometry_is_remembered_in_the_app_folder(qtbot) -> None:
     second = new_wizard(qtbot)
     assert (second.width(), second.height()) == (700, 520)
     second.session.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_back_next_stop_run_and_close_at_random_moments_of_a_phase(qtbot, tmp_path,
+                                                                   seed: int) -> None:  # fmt: skip
+    """Clicks an admin might make while a phase loads, in a seeded random order and at random
+    moments (a random number of turns of the event loop between them): never a crash, never a
+    page change under the worker; closed at the end while it may still run, and opened again,
+    the phase finishes with every row loaded once."""
+    import random
+
+    from PySide6.QtCore import QCoreApplication
+
+    rng = random.Random(seed)
+    rows = 3_000
+    export = tmp_path / "export"
+    write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
+          [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(rows)])  # fmt: skip
+    folder = projects_dir() / f"random-{seed}"
+    w = new_wizard(qtbot)
+    w.session.batch_rows = 10
+    _checked(qtbot, w, folder, export)
+    for _ in range(4):
+        _next(w)
+    rehearse_sample(qtbot, w)
+    page = w.currentPage()
+    at = w.currentId()
+    back = w.button(QWizard.WizardButton.BackButton)
+    nxt = w.button(QWizard.WizardButton.NextButton)
+    actions = {
+        "back": back.click, "next": nxt.click, "wizard back": w.back, "wizard next": w.next,
+        "return": lambda: qtbot.keyClick(w, Qt.Key.Key_Return),
+        "run": page.run_button.click, "stop": page.cancel_button.click,
+    }  # fmt: skip
+    page.run_button.click()
+    for _ in range(40):
+        name = rng.choice(sorted(actions))
+        if w.jobs.busy or name in ("run", "stop"):
+            actions[name]()
+        for _ in range(rng.randint(0, 40)):  # a random moment: the worker goes on meanwhile
+            QCoreApplication.processEvents()
+        if w.jobs.busy:
+            assert w.currentId() == at, f"{name} changed the page under a running phase"
+        elif w.currentId() != at:  # idle: the wizard's own rules; come back for the next round
+            w.back() if w.currentId() > at else w.next()
+            assert w.currentId() == at
+    w.confirm_close = lambda: True  # closed at a random moment, maybe mid-run
+    w.reject()
+    assert not w.isVisible() and not w.jobs.busy
+    again = new_wizard(qtbot)
+    again.session.batch_rows = 1000
+    again.currentPage().projects.setCurrentRow(0)
+    _next(again)
+    page = again.currentPage()
+    assert page.phase.name == "companies"
+    if not page.isComplete():
+        with qtbot.waitSignal(again.jobs.busy_changed, timeout=60_000,
+                              check_params_cb=lambda busy: not busy):  # fmt: skip
+            page.run_button.click()
+    assert page.isComplete()
+    again.session.close()
+    db = sqlite3.connect(folder / "sandbox.db")
+    try:
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT source_id) FROM companies"
+                          ).fetchone() == (rows, rows)  # fmt: skip
+    finally:
+        db.close()
