@@ -250,20 +250,39 @@ def test_rail_shows_a_finished_phase_and_errors_are_plain(qtbot, wizard, tmp_pat
     dialog.close()
 
 
+def many_companies(export: Path, n: int) -> Path:
+    return write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
+                 [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(n)])  # fmt: skip
+
+
+def _at_the_companies_phase(qtbot, tmp_path: Path, folder: Path, rows: int, batch_rows: int):
+    """A new project of ``rows`` companies, checked and rehearsed: a wizard on the Companies
+    phase's page (batches of ``batch_rows``), and the page."""
+    export = tmp_path / "export"
+    many_companies(export, rows)
+    w = new_wizard(qtbot)
+    w.session.batch_rows = batch_rows
+    _checked(qtbot, w, folder, export)
+    for _ in range(4):
+        _next(w)
+    rehearse_sample(qtbot, w)
+    return w, w.currentPage()
+
+
+def _companies_loaded(folder: Path) -> tuple[int, int]:
+    """Companies in the project's sandbox, and how many distinct legacy ids they carry."""
+    db = sqlite3.connect(folder / "sandbox.db")
+    try:
+        return db.execute("SELECT COUNT(*), COUNT(DISTINCT source_id) FROM companies").fetchone()
+    finally:
+        db.close()
+
+
 def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> None:
     # enough batches (of 20) that the phase cannot end between its first progress and the close
     ROWS = 12_000
-    export = tmp_path / "export"
-    write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
-          [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(ROWS)])  # fmt: skip
     folder = projects_dir() / "big"
-    first = new_wizard(qtbot)
-    first.session.batch_rows = 20
-    _checked(qtbot, first, folder, export)
-    for _ in range(4):
-        _next(first)
-    rehearse_sample(qtbot, first)
-    page = first.currentPage()
+    first, page = _at_the_companies_phase(qtbot, tmp_path, folder, ROWS, batch_rows=20)
     assert page.phase.name == "companies"
     page.run_button.click()
     with qtbot.waitSignal(first.jobs.worker.signals.progress, timeout=20_000):
@@ -293,12 +312,7 @@ def test_close_mid_run_asks_stops_and_next_start_resumes(qtbot, tmp_path) -> Non
         page.run_button.click()
     assert page.isComplete()
     second.session.close()
-    db = sqlite3.connect(folder / "sandbox.db")
-    try:
-        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT source_id) FROM companies"
-                          ).fetchone() == (ROWS, ROWS)  # fmt: skip
-    finally:
-        db.close()
+    assert _companies_loaded(folder) == (ROWS, ROWS)
 
 
 def test_welcome_lists_projects_with_where_they_stand(qtbot, tmp_path) -> None:
@@ -379,17 +393,8 @@ def test_back_next_stop_run_and_close_at_random_moments_of_a_phase(qtbot, tmp_pa
 
     rng = random.Random(seed)
     rows = 3_000
-    export = tmp_path / "export"
-    write(export / "companies.csv", ["Company ID", "Company Name", "Website"],
-          [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(rows)])  # fmt: skip
     folder = projects_dir() / f"random-{seed}"
-    w = new_wizard(qtbot)
-    w.session.batch_rows = 10
-    _checked(qtbot, w, folder, export)
-    for _ in range(4):
-        _next(w)
-    rehearse_sample(qtbot, w)
-    page = w.currentPage()
+    w, page = _at_the_companies_phase(qtbot, tmp_path, folder, rows, batch_rows=10)
     at = w.currentId()
     back = w.button(QWizard.WizardButton.BackButton)
     nxt = w.button(QWizard.WizardButton.NextButton)
@@ -425,9 +430,4 @@ def test_back_next_stop_run_and_close_at_random_moments_of_a_phase(qtbot, tmp_pa
             page.run_button.click()
     assert page.isComplete()
     again.session.close()
-    db = sqlite3.connect(folder / "sandbox.db")
-    try:
-        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT source_id) FROM companies"
-                          ).fetchone() == (rows, rows)  # fmt: skip
-    finally:
-        db.close()
+    assert _companies_loaded(folder) == (rows, rows)  # every row once
