@@ -10,6 +10,8 @@ Counts are exact; the examples are the first ``Findings.keep`` of each rule per 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rapidfuzz import fuzz, process
 
 from wizard.core.blueprint import ENTITIES
@@ -17,17 +19,19 @@ from wizard.core.ledger import Ledger, stage_table
 from wizard.core.plan import Plan
 from wizard.core.validate import Finding, Findings
 
-MATCH_COLUMN = {"source_id": "key", "email": "k_email", "domain": "k_domain", "name": "k_name"}
 NEAR_MISS_POOL = 50_000  # distinct names (emails, domains) a near miss is looked for among
 _WHAT = {"key": "record id", "k_email": "email", "k_domain": "domain"}
 
 
-def cross_findings(ledger: Ledger, plan: Plan, keep: int | None = 1000) -> Findings:
+def cross_findings(ledger: Ledger, plan: Plan, keep: int | None = 1000,
+                   orphans: Counter[str] | None = None) -> Findings:  # fmt: skip
+    """The findings; ``orphans`` (when given) gets every relation's count of orphan rows, the
+    same scan's, so the summary need not look every link up again."""
     db = ledger.db
     found = Findings(keep=keep)
     files = {fid: (label, path, sheet) for fid, label, path, sheet in db.execute(
         "SELECT fid, label, path, sheet FROM files")}  # fmt: skip
-    _orphans(ledger, plan, files, found)
+    _orphans(ledger, plan, files, found, orphans if orphans is not None else Counter())
     _merges(ledger, files, found)
     return found
 
@@ -40,8 +44,9 @@ def _columns(plan: Plan, files: dict, fid: int, field: str) -> str | None:
     return " + ".join(fm.columns) if fm and fm.columns else None
 
 
-def _orphans(ledger: Ledger, plan: Plan, files: dict, found: Findings) -> None:
-    from wizard.core.staging import found_sql
+def _orphans(ledger: Ledger, plan: Plan, files: dict, found: Findings,
+             counts: Counter[str]) -> None:  # fmt: skip
+    from wizard.core.staging import _MATCH_COLUMN, found_sql
 
     db = ledger.db
     present = {name for name in ENTITIES
@@ -86,6 +91,7 @@ def _orphans(ledger: Ledger, plan: Plan, files: dict, found: Findings) -> None:
                 "ORDER BY fid, row"
             )
             for fid, row, value, key, match_by in rows:
+                counts[f"{name}.{f.name}"] += 1
                 label = files.get(fid, ("",))[0]
                 col = _columns(plan, files, fid, f.name)
                 value = value if value is not None else key
@@ -97,12 +103,13 @@ def _orphans(ledger: Ledger, plan: Plan, files: dict, found: Findings) -> None:
                     fix = (f"Add the file with your {target_label}, or keep the policy for "
                            "this link.")  # fmt: skip
                 else:
-                    how = (match_by or "source_id").replace("_", " ")
+                    how = {"source_id": "record id"}.get(match_by or "source_id", match_by)
                     message = (f"Row {row} of {label} links to '{value}'{where}, which is not "
                                f"among your {target_label} (matched by {how}); {outcome}.")  # fmt: skip
                     fix = "Check the value, or add the missing record to your files."
                     if found.kept(label, "orphan"):  # a guess is only worth it in an example
-                        close = near_miss(target, MATCH_COLUMN.get(match_by or "", "key"), key)
+                        keyed = _MATCH_COLUMN.get(match_by or "", "key")
+                        close = near_miss(target, keyed, key)
                         if close:
                             message += f" The closest is '{close}': a spelling of the same record?"
                             fix = (f"If '{value}' means '{close}', write it the same way in both "

@@ -20,6 +20,12 @@ KEPT = ("loaded", "updated", "unchanged", "merged")  # the record is in the targ
 WRITTEN = KEPT  # ... with its values (a merged duplicate's in the record it was merged into)
 
 
+def kept_of(kept: int, total: int, what: str = "") -> str:
+    """'6 of 7 records (85.7%)': the share only when something is missing."""
+    share = f" ({kept / total:.1%})" if total and kept != total else ""
+    return f"{kept:,} of {total:,}{' ' + what if what else ''}{share}"
+
+
 @dataclass
 class Fidelity:
     label: str
@@ -46,8 +52,7 @@ class Fidelity:
 
     def line(self) -> str:
         def part(kept: int, total: int, what: str) -> str:
-            share = f" ({kept / total:.1%})" if total and kept != total else ""
-            return f"{kept:,} of {total:,} {what}{share}"
+            return kept_of(kept, total, what)
 
         values = part(self.values_kept, self.values, "values") if self.counted else (
             "values not counted (staged by an older version: run the check again)")  # fmt: skip

@@ -35,6 +35,7 @@ from pathlib import Path
 from wizard.core import errors
 from wizard.core.errors import CutoverError
 from wizard.core.ledger import Ledger
+from wizard.core.logs import log
 from wizard.core.plan import Plan
 from wizard.core.sources import ReadOptions, Source
 from wizard.core.staging import Staged, StageProgress, fingerprint
@@ -119,8 +120,10 @@ def stage_apart(ledger: Ledger, plan: Plan, sources: dict[tuple[str, str | None]
                 raise _error(kind, payload)
         if not ended:
             child.join(5)
+            log.warning("the staging process ended without a word (exit code %s)",
+                        child.exitcode)  # fmt: skip
             raise CutoverError(
-                f"The check stopped unexpectedly (its process ended with code {child.exitcode}).",
+                "The check stopped unexpectedly: the program reading your files ended.",
                 "Nothing it had finished was lost: check again and it goes on from there. "
                 "If it happens again, close other programs (the computer may be short of "
                 "memory).",

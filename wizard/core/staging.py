@@ -847,18 +847,24 @@ def summarize(ledger: Ledger, result: Staged, plan: Plan | None = None) -> None:
     the findings only the whole set can tell (orphans, merges: :mod:`crosscheck`) join the
     result's findings."""
     db = ledger.db
+    counted: Counter[str] | None = None  # orphan rows per relation, when the findings count
     if plan is not None and result.findings is not None:
         from wizard.core.crosscheck import cross_findings
 
-        result.findings.merge(cross_findings(ledger, plan, keep=result.findings.keep))
+        counted = Counter()
+        result.findings.merge(cross_findings(ledger, plan, result.findings.keep, counted))
     for name, ent in ENTITIES.items():
         t = stage_table(name)
         for f in ent.references:
-            # the look-up once per row (an inner query's expression is copied where used)
-            linked, written = db.execute(
-                f"SELECT SUM({found_sql(name, f.name)}), COUNT(*) FROM {t} "
-                f"WHERE r_{f.name} IS NOT NULL"
-            ).fetchone()
+            if counted is not None:  # the findings' scan looked every link up already
+                (written,) = db.execute(
+                    f"SELECT COUNT(*) FROM {t} WHERE r_{f.name} IS NOT NULL").fetchone()  # fmt: skip
+                linked = written - counted[f"{name}.{f.name}"]
+            else:  # the look-up once per row (an inner query's expression is copied where used)
+                linked, written = db.execute(
+                    f"SELECT SUM({found_sql(name, f.name)}), COUNT(*) FROM {t} "
+                    f"WHERE r_{f.name} IS NOT NULL"
+                ).fetchone()
             orphans = written - (linked or 0) if written else None
             if linked or orphans:
                 result.links[f"{name}.{f.name}"] = linked

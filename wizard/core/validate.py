@@ -198,7 +198,6 @@ class Checker:
             for s in plan.sources if s.entity for fm in s.fields
         )  # fmt: skip
         self.column_notes: set[tuple[str, str]] = set()
-        self.error_rows = 0
 
     def note(self, rule: str, column: str, message: str, fix: str, severity: str = "warning",
              fname: str | None = None) -> None:  # fmt: skip
@@ -339,7 +338,6 @@ class Checker:
             if empty.any() and not (splan.merge_into and splan.merge_into.get("required")):
                 # (rows that only tie records together take the record's own values)
                 self._derive(f, empty, values, refs, frame, notes)
-        self.error_rows += int(errors.sum())
         return Mapped(
             frame.index,
             values,

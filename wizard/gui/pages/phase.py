@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError
-from wizard.core.fidelity import Fidelity
+from wizard.core.fidelity import Fidelity, kept_of
 from wizard.core.migration import UndoDone, UndoProgress
 from wizard.core.phases import PAUSED, RUNNING, PhaseDef
 from wizard.core.runner import (
@@ -375,11 +375,11 @@ class PhasePage(SessionPage):
             why = "yes" if f.complete else ("; ".join(f.why) or "no: see the counts")
             if f.pending and f.complete:
                 why = f"yes so far ({f.pending:,} rows load in a later phase)"
-            links = _kept(f.links_kept, f.links)
+            links = kept_of(f.links_kept, f.links)
             if f.orphans:
                 links += f" (+{f.orphans:,} to records no file holds, kept as written)"
-            values = _kept(f.values_kept, f.values) if f.counted else "not counted"
-            rows.append(([f.label, _kept(f.records_kept, f.records), links, values, why],
+            values = kept_of(f.values_kept, f.values) if f.counted else "not counted"
+            rows.append(([f.label, kept_of(f.records_kept, f.records), links, values, why],
                          f.complete))  # fmt: skip
         _fill(self.arrived, rows)
         counts = []
@@ -502,11 +502,6 @@ class PhasePage(SessionPage):
 def describe(result: PhaseResult) -> str:
     files = [f"file: {p}" for p in result.exports]
     return "\n".join([result.headline(), *result.lines(), *files])
-
-
-def _kept(kept: int, total: int) -> str:
-    share = f" ({kept / total:.1%})" if total and kept != total else ""
-    return f"{kept:,} of {total:,}{share}"
 
 
 def _table(headers: list[str], name: str) -> QTableWidget:
