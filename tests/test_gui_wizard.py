@@ -526,24 +526,38 @@ def test_a_field_can_be_made_from_the_rows_columns(qtbot, wizard, tmp_path: Path
 
 def test_an_api_wait_is_counted_down_on_the_phase_page(qtbot, wizard, tmp_path: Path) -> None:
     """A target that may ask to wait (HubSpot's 429) tells the seconds left from the worker
-    thread; the page shows them, and Stop ends the wait (the target asks the worker)."""
+    thread while the run waits; the page shows them, and Stop ends the wait (the target asks
+    the worker). The run here waits as HubSpot's target does: told, then until stopped."""
     import threading
 
+    from wizard.core.errors import CutoverError
+    from wizard.core.runner import PhaseProgress
+
     page = _first_phase(qtbot, wizard, tmp_path)
-    target = wizard.session.migration.target
+    mig = wizard.session.migration
+    target = mig.target
     target.on_wait = lambda left: None  # as HubSpot's target has them
     target.should_stop = lambda: False
-    wizard.session.batch_rows = 1  # many small batches: the run lasts while we look
-    with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
-                          check_params_cb=lambda busy: not busy):  # fmt: skip
-        with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=5_000):
+    told = threading.Event()
+
+    def waiting_run(phase, plan, should_stop, batch_rows):
+        yield PhaseProgress(phase.name, "company", 0, 10, 0.0, None)
+        target.on_wait(7.0)  # in the worker thread, as HubSpot's target says it
+        told.set()
+        while not target.should_stop():  # HubSpot's wait loop, a second at a time
+            threading.Event().wait(0.01)
+        raise CutoverError("Stopped while HubSpot asked to wait.", "Run it again to go on.")
+
+    mig.run = waiting_run
+    try:
+        with qtbot.waitSignal(wizard.jobs.busy_changed, timeout=20_000,
+                              check_params_cb=lambda busy: not busy):  # fmt: skip
             page.run_button.click()
-        assert target.should_stop() is False  # the worker's own, wired by the page
-        told = threading.Thread(target=target.on_wait, args=(7.0,))  # from another thread
-        told.start()
-        told.join()
-        qtbot.waitUntil(lambda: "7 s left" in page.status.text(), timeout=5_000)
-        assert "HubSpot asks to wait" in page.status.text()
-        page.cancel()
-        assert target.should_stop() is True  # the wait would end now
-    del target.on_wait, target.should_stop
+            qtbot.waitUntil(told.is_set, timeout=5_000)
+            qtbot.waitUntil(lambda: "7 s left" in page.status.text(), timeout=5_000)
+            assert "HubSpot asks to wait" in page.status.text()
+            page.cancel()  # Stop: the wait ends, the run stops
+        assert target.should_stop() is True
+        assert page.status.text().startswith("Stopped")  # said as a stop, run again to go on
+    finally:
+        del mig.run, target.on_wait, target.should_stop
