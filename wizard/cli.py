@@ -284,6 +284,8 @@ def _migrate(args: argparse.Namespace) -> int:
                 _say(f"   {Path(splan.file).name}: not imported: {splan.note or 'no entity'}")
         for f in staged.files:
             how = "read" if f.restaged else "unchanged since last time"
+            if f.restaged and f.columns:  # only the columns whose mapping changed
+                how = "checked again in " + ", ".join(f.columns)
             _say(f"   {f.label}: {f.rows_read:,} rows -> {f.entity} ({how}; "
                  f"{f.rejected:,} cannot load: nothing in them names the record)")  # fmt: skip
         for source in prepared.sources.values():

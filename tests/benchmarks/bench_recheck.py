@@ -47,7 +47,9 @@ def check(mig: Migration, prepared) -> tuple[float, Staged]:
 def summary(staged: Staged) -> dict[str, object]:
     counts = staged.findings.counts.items() if staged.findings else []
     return {
-        "rows_read_again": sum(f.rows_read for f in staged.files if f.restaged),
+        "rows_read_again": sum(f.rows_read for f in staged.files if f.restaged and not f.columns),
+        "rows_checked_again_by_column": sum(f.rows_read for f in staged.files if f.columns),
+        "columns_checked_again": sorted({c for f in staged.files for c in f.columns}),
         "findings": dict(sorted((f"{file}:{rule}", n) for (file, rule, _), n in counts)),
     }
 

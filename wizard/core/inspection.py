@@ -154,7 +154,7 @@ def inspect(inputs: list[str], plan_path: Path | None = None) -> Inspection:
     with (tempfile.TemporaryDirectory(prefix="cutover-inspect-") as tmp,
           Migration(Path(tmp) / "inspect") as mig):  # fmt: skip
         prepared = mig.prepare([str(i) for i in inputs], plan_path)
-        for item in mig.stage(prepared):
+        for item in mig.stage(prepared, keep_raw=False):
             if isinstance(item, Staged):
                 staged = item
     assert staged is not None and staged.findings is not None

@@ -25,8 +25,13 @@ from wizard.core.dbfile import connect, connect_read_only
 from wizard.core.errors import CutoverError
 
 # 2: per-row counts of the values read and kept (fidelity); 3: each file's findings are kept
-# (a check that reads only the files that changed still shows every file's findings)
-LEDGER_VERSION = 3
+# (a check that reads only the files that changed still shows every file's findings); 4: each
+# file's plan as staged (a re-check of the columns a mapping change touched), a content hash
+# that changes column by column, and the cross-file findings kept with the staged set's state
+LEDGER_VERSION = 4
+# the content hash: 1 (ledgers staged before version 4) hashes a row's values as a whole; 2
+# combines one hash per value (XOR), so a re-check can change one column's part of it
+HASH_SCHEME = "2"
 
 
 def now() -> str:
@@ -83,8 +88,21 @@ def _upgrade(db: sqlite3.Connection) -> None:
     """Ledgers of version 1 get the fidelity columns (their rows count as not yet counted);
     ledgers before version 3 kept no findings: their files are read and checked again at the
     next check (what was loaded stays loaded)."""
-    if int(db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()[0]) < 3:
+    version = int(db.execute("SELECT value FROM meta WHERE key='ledger_version'").fetchone()[0])
+    if version < 3:
         db.execute("UPDATE files SET fingerprint='' WHERE fingerprint != 'derived'")
+    have = {r[1] for r in db.execute("PRAGMA table_info(files)")}
+    for col in ("staged_plan TEXT", "data_sig TEXT"):
+        if col.split()[0] not in have:
+            db.execute(f"ALTER TABLE files ADD COLUMN {col}")
+    if (
+        version < 4
+        and db.execute("SELECT value FROM meta WHERE key='hash_scheme'").fetchone() is None
+    ):
+        # what was staged (and loaded) keeps its hashes: records loaded stay unchanged
+        used = db.execute("SELECT 1 FROM crosswalk LIMIT 1").fetchone() or db.execute(
+            "SELECT 1 FROM files WHERE fingerprint != 'derived' LIMIT 1").fetchone()  # fmt: skip
+        db.execute("INSERT INTO meta VALUES ('hash_scheme', ?)", ("1" if used else HASH_SCHEME,))
     for name in LOAD_ORDER:
         t = stage_table(name)
         have = {r[1] for r in db.execute(f"PRAGMA table_info({t})")}
@@ -99,7 +117,7 @@ CREATE TABLE IF NOT EXISTS files (
   fid INTEGER PRIMARY KEY, path TEXT NOT NULL, sheet TEXT NOT NULL DEFAULT '',
   label TEXT NOT NULL, entity TEXT NOT NULL, fingerprint TEXT NOT NULL,
   rows_read INTEGER, set_aside INTEGER, staged_at TEXT, complete INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (path, sheet)
+  staged_plan TEXT, data_sig TEXT, UNIQUE (path, sheet)
 );
 CREATE TABLE IF NOT EXISTS crosswalk (
   entity TEXT NOT NULL, source_id TEXT NOT NULL, target_id NOT NULL, hash INTEGER,
@@ -130,6 +148,10 @@ CREATE INDEX IF NOT EXISTS findings_fid ON findings(fid);
 CREATE TABLE IF NOT EXISTS finding_counts (
   fid INTEGER NOT NULL, file TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
   n INTEGER NOT NULL, PRIMARY KEY (fid, rule, severity)
+);
+CREATE TABLE IF NOT EXISTS cross_findings (
+  file TEXT NOT NULL, row INTEGER, col TEXT, value TEXT, rule TEXT NOT NULL,
+  severity TEXT NOT NULL, message TEXT NOT NULL, fix TEXT, entity TEXT, field TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
   run_id INTEGER PRIMARY KEY, action TEXT NOT NULL, phase TEXT, target TEXT,
@@ -169,6 +191,8 @@ class Ledger:
                     self.db.execute(_stage_sql(ENTITIES[name]))
                 if version is not None and int(version) < LEDGER_VERSION:
                     _upgrade(self.db)
+                if version is None:
+                    self.set_meta("hash_scheme", HASH_SCHEME)
                 self.set_meta("ledger_version", str(LEDGER_VERSION))
         except sqlite3.DatabaseError as exc:
             raise CutoverError(

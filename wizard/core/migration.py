@@ -344,20 +344,24 @@ class Migration:
 
     # -- the work ------------------------------------------------------------------------
     def stage(self, prepared: Prepared, should_stop: Callable[[], bool] = lambda: False,
-              process: bool | None = False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+              process: bool | None = False,
+              keep_raw: bool = True) -> Iterator[StageProgress | Staged]:  # fmt: skip
         """Read, map and check every changed file into the ledger (see :func:`stage`).
 
         ``process``: False stages in the calling thread; True in a process of its own
         (:mod:`stage_process`, so a window beside it never waits); None decides by the size
-        of what is to be read again."""
+        of what is to be read again. ``keep_raw``: keep the cells for a re-check of the
+        columns a mapping change touches (a throwaway project need not)."""
         self.save_plan(prepared.plan)
         plan, sources = prepared.plan, prepared.sources
         if process is None:
             process = stage_process.worth_a_process(plan, sources, self.ledger)
         if process:
-            yield from stage_process.stage_apart(self.ledger, plan, sources, should_stop)
+            yield from stage_process.stage_apart(self.ledger, plan, sources, should_stop,
+                                                 keep_raw)  # fmt: skip
             return
-        for item in stage(plan, sources, self.ledger, should_stop=should_stop):
+        for item in stage(plan, sources, self.ledger, should_stop=should_stop,
+                          keep_raw=keep_raw):  # fmt: skip
             if isinstance(item, Staged):
                 settle_staged(self.ledger, item)
             yield item

@@ -37,8 +37,9 @@ from wizard.core.errors import CutoverError
 from wizard.core.ledger import Ledger
 from wizard.core.logs import log
 from wizard.core.plan import Plan
+from wizard.core.recheck import column_change
 from wizard.core.sources import ReadOptions, Source
-from wizard.core.staging import Staged, StageProgress, fingerprint
+from wizard.core.staging import Staged, StageProgress, file_row, fingerprint
 
 # files to read again at least this big go to a process (about 60,000 rows of a contacts CSV;
 # a workbook counts WORKBOOK_WEIGHT times its size: it is compressed and slower to read)
@@ -66,13 +67,12 @@ def to_read_again(plan: Plan, sources: dict[tuple[str, str | None], Source],
         source = sources.get((splan.file, splan.options.sheet))
         if source is None or splan.entity is None:
             continue
-        row = ledger.db.execute(
-            "SELECT fingerprint, complete FROM files WHERE path=? AND sheet=?",
-            (splan.file, splan.options.sheet or ""),
-        ).fetchone()
+        row = file_row(ledger.db, splan)
         try:
-            if row and row[1] and row[0] == fingerprint(source, splan, plan):
+            if row and row[2] and row[1] == fingerprint(source, splan, plan):
                 continue
+            if column_change(ledger, row, splan, source, plan) is not None:
+                continue  # the columns that changed, from the raw store: no file is read
             size = source.path.stat().st_size
         except OSError:
             continue  # staging itself says what is wrong with the file
@@ -87,7 +87,7 @@ def worth_a_process(plan: Plan, sources: dict[tuple[str, str | None], Source],
 
 
 def stage_apart(ledger: Ledger, plan: Plan, sources: dict[tuple[str, str | None], Source],
-                should_stop: Callable[[], bool] = lambda: False
+                should_stop: Callable[[], bool] = lambda: False, keep_raw: bool = True
                 ) -> Iterator[StageProgress | Staged]:  # fmt: skip
     """Stage in a separate process; yields what :meth:`Migration.stage` yields."""
     specs = {key: (str(src.path), src.options) for key, src in sources.items()}
@@ -95,7 +95,7 @@ def stage_apart(ledger: Ledger, plan: Plan, sources: dict[tuple[str, str | None]
     receive, send = ctx.Pipe(duplex=False)
     stop = ctx.Event()
     child = ctx.Process(target=_child, name="cutover-staging", daemon=True,
-                        args=(send, str(ledger.path), plan.to_dict(), specs, stop))  # fmt: skip
+                        args=(send, str(ledger.path), plan.to_dict(), specs, stop, keep_raw))  # fmt: skip
     child.start()
     send.close()  # the child's end: EOF here when it is gone
     ended = False
@@ -155,7 +155,7 @@ def _error(kind: str, payload: dict) -> Exception:
 
 
 def _child(send, ledger_path: str, plan_data: dict, specs: dict[tuple[str, str | None], Spec],
-           stop) -> None:  # fmt: skip
+           stop, keep_raw: bool = True) -> None:  # fmt: skip
     """The staging process: stage, send progress (throttled), the summary, then 'end'."""
     ledger = None
     try:
@@ -167,7 +167,7 @@ def _child(send, ledger_path: str, plan_data: dict, specs: dict[tuple[str, str |
         sources = {key: open_source(path, options) for key, (path, options) in specs.items()}
         ledger = Ledger(Path(ledger_path))
         last = 0.0
-        for item in stage(plan, sources, ledger, should_stop=stop.is_set):
+        for item in stage(plan, sources, ledger, should_stop=stop.is_set, keep_raw=keep_raw):
             if isinstance(item, Staged):
                 settle_staged(ledger, item)
                 send.send(("item", item))

@@ -13,20 +13,36 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from wizard.core.automatch import RESERVED
 from wizard.core.blueprint import ENTITIES, FieldType
-from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
+from wizard.core.ledger import (
+    HASH_SCHEME,
+    Ledger,
+    now,
+    ref_fields,
+    stage_table,
+    value_fields,
+)
 from wizard.core.phases import HOME
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
-from wizard.core.validate import Checker, Finding, Findings, Mapped, as_written
+from wizard.core.validate import (
+    Checker,
+    Finding,
+    Findings,
+    Mapped,
+    as_written,
+    wants_name_keys,
+)
 
 # fields whose unreadable values (and a link's whole multi-valued cell) are kept beside them
 _KEEPS = (FieldType.EMAIL, FieldType.DOMAIN, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE,
@@ -52,6 +68,9 @@ class StagedFile:
     set_aside: int
     rejected: int  # rows validation found unloadable
     restaged: bool  # False when the file had not changed since it was last staged
+    # the columns checked again from the raw store (the file was not read again); empty when
+    # the whole file was read
+    columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,13 +86,83 @@ class Staged:
     deleted: dict[str, list[str]] = field(default_factory=dict)
 
 
-def fingerprint(source: Source, splan: SourcePlan, plan: Plan) -> str:
+def _data(source: Source, splan: SourcePlan, plan: Plan) -> list[object]:
+    """What a file's staged rows depend on besides its own plan: the file itself, the phone
+    region, the options the admin added to its entity, and whether other files link to its
+    records by name (then its rows carry name keys)."""
     st = source.path.stat()
-    data = [splan.to_dict(), plan.phone_region, st.st_size, st.st_mtime_ns]
+    data: list[object] = [plan.phone_region, st.st_size, st.st_mtime_ns]
     added = {k: v for k, v in plan.options.items() if k.startswith(f"{splan.entity}.")}
     if added:  # options the admin added change what the check decides
         data.append(added)
+    if splan.entity and wants_name_keys(plan, splan.entity):
+        data.append("name keys")
+    return data
+
+
+def fingerprint(source: Source, splan: SourcePlan, plan: Plan) -> str:
+    data = [splan.to_dict(), *_data(source, splan, plan)]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def data_signature(source: Source, splan: SourcePlan, plan: Plan) -> str:
+    """The part of :func:`fingerprint` that is not the file's own plan."""
+    data = _data(source, splan, plan)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def custom_props(splan: SourcePlan) -> list[tuple[str, str]]:
+    """(column, custom property) per custom column: one property per column, even in a plan
+    written before names were made unique."""
+    out: list[tuple[str, str]] = []
+    names: set[str] = set(RESERVED)
+    for column, prop in splan.custom.items():
+        unique, n = prop, 1
+        while unique in names:
+            n += 1
+            unique = f"{prop}_{n}"
+        names.add(unique)
+        out.append((column, unique))
+    return out
+
+
+def kept_props(splan: SourcePlan) -> list[tuple[str, str]]:
+    """(field, custom property) per typed field whose unreadable values are kept as written
+    in a custom field beside it."""
+    ent = ENTITIES[splan.entity or ""]
+    taken = set(splan.custom.values())
+    out: list[tuple[str, str]] = []
+    for fm in splan.fields:
+        if ent.has(fm.field) and ent.field(fm.field).type in _KEEPS:
+            prop = as_written(fm.field)
+            while prop in taken:
+                prop += "_"
+            taken.add(prop)
+            out.append((fm.field, prop))
+    return out
+
+
+def custom_hash_name(column: str, prop: str) -> str:
+    return f"c_{column}\x1f{prop}"
+
+
+def hash_term(name: str, values: pd.Series) -> np.ndarray:
+    """One value's part of a row's content hash (scheme 2): 0 where it is empty, so a value
+    mapped but empty is no value at all."""
+    key = hashlib.blake2b(name.encode(), digest_size=8).hexdigest()
+    raw = values.to_numpy(dtype=object)
+    out = pd.util.hash_array(raw, hash_key=key, categorize=True)
+    out[raw == ""] = 0
+    return out
+
+
+def content_hash(terms: list[tuple[str, pd.Series]], index: pd.Index) -> pd.Series:
+    """A row's content hash (scheme 2): the XOR of its values' parts, so one column's part can
+    be taken out and put back (:mod:`recheck`) without the others."""
+    out = np.zeros(len(index), dtype=np.uint64)
+    for name, values in terms:
+        out ^= hash_term(name, values)
+    return pd.Series(out.view("int64"), index=index)
 
 
 def _none_if_empty(s: pd.Series) -> list[object]:
@@ -89,26 +178,9 @@ class _Inserter:
         self.values = value_fields(self.ent)
         self.refs = ref_fields(self.ent)
         self.booleans = {f.name for f in self.ent.fields if f.type == FieldType.BOOLEAN}
-        # one property per column, even in a plan written before names were made unique
-        self.custom: list[tuple[str, str]] = []
-        names: set[str] = set(RESERVED)
-        for column, prop in splan.custom.items():
-            unique, n = prop, 1
-            while unique in names:
-                n += 1
-                unique = f"{prop}_{n}"
-            names.add(unique)
-            self.custom.append((column, unique))
-        # values a typed field could not hold are kept as written in a custom field beside it
-        taken = set(splan.custom.values())
-        self.kept: list[tuple[str, str]] = []
-        for fm in splan.fields:
-            if self.ent.has(fm.field) and self.ent.field(fm.field).type in _KEEPS:
-                prop = as_written(fm.field)
-                while prop in taken:
-                    prop += "_"
-                taken.add(prop)
-                self.kept.append((fm.field, prop))
+        self.custom = custom_props(splan)
+        self.kept = kept_props(splan)
+        self.scheme = ledger.meta("hash_scheme") or "1"
         self.rejected = 0
         self._sql: dict[tuple[str, ...], str] = {}
 
@@ -170,13 +242,20 @@ class _Inserter:
                 content[f"r_{name}"] = key.reindex(idx, fill_value="")
                 content[f"v_{name}"] = raw.reindex(idx, fill_value="")
         for column, _ in self.custom:
-            content[f"c_{column}"] = frame[column] if column in frame.columns else ""
+            content[f"c_{column}"] = (frame[column] if column in frame.columns
+                                      else pd.Series("", index=idx, dtype=object))  # fmt: skip
         for name, _ in self.kept:
             if name in mapped.kept:
                 content[f"k_{name}"] = mapped.kept[name]
-        hashed = pd.DataFrame(content, index=idx) if content else pd.DataFrame(index=idx)
-        hashes = pd.Series(pd.util.hash_pandas_object(hashed, index=False).to_numpy()
-                           .view("int64"), index=idx)  # fmt: skip
+        if self.scheme == "1":  # ledgers staged before scheme 2 keep their hashes
+            hashed = pd.DataFrame(content, index=idx) if content else pd.DataFrame(index=idx)
+            hashes = pd.Series(pd.util.hash_pandas_object(hashed, index=False).to_numpy()
+                               .view("int64"), index=idx)  # fmt: skip
+        else:
+            props = dict(self.custom)
+            hashes = content_hash(
+                [(custom_hash_name(name[2:], props[name[2:]]) if name.startswith("c_") else name,
+                  values) for name, values in content.items()], idx)  # fmt: skip
         key = self.key(mapped, hashes)
         errors = mapped.errors
         raw = [None] * n
@@ -270,20 +349,25 @@ class _Inserter:
 
 def stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Ledger,
           findings: Findings | None = None,
-          should_stop: Callable[[], bool] = lambda: False) -> Iterator[StageProgress | Staged]:  # fmt: skip
+          should_stop: Callable[[], bool] = lambda: False,
+          keep_raw: bool = True) -> Iterator[StageProgress | Staged]:  # fmt: skip
     """Stage every mapped source that changed since it was last staged, then finalize.
 
     Yields progress after each chunk, and the :class:`Staged` summary last. The run is in the
-    journal (completed, stopped or failed)."""
+    journal (completed, stopped or failed). ``keep_raw``: each file's cells are kept in the
+    raw store (:mod:`rawstore`), so a mapping change re-checks only the columns it touched."""
     run_id = ledger.start_run("stage", None, "ledger")
     outcome, rows, message = "stopped", 0, "Stopped while reading; run again to go on."
     try:
-        for item in _stage(plan, sources, ledger, findings, should_stop):
+        for item in _stage(plan, sources, ledger, findings, should_stop, keep_raw):
             if isinstance(item, Staged):
                 outcome = "completed"
-                rows = sum(f.rows_read for f in item.files if f.restaged)
+                rows = sum(f.rows_read for f in item.files if f.restaged and not f.columns)
                 message = (f"{len(item.files)} files, {rows} rows read again"
                            if rows else f"{len(item.files)} files, none changed")  # fmt: skip
+                columns = sum(1 for f in item.files if f.restaged and f.columns)
+                if columns:
+                    message += f"; {columns} checked again in the columns that changed"
             yield item
     except Exception as exc:
         outcome, message = "failed", str(exc)
@@ -293,13 +377,16 @@ def stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Led
 
 
 def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Ledger,
-           findings: Findings | None,
-           should_stop: Callable[[], bool]) -> Iterator[StageProgress | Staged]:  # fmt: skip
+           findings: Findings | None, should_stop: Callable[[], bool],
+           keep_raw: bool) -> Iterator[StageProgress | Staged]:  # fmt: skip
+    from wizard.core import rawstore, recheck
+
     findings = findings or Findings()
     result = Staged(findings=findings)
     db = ledger.db
     changed = False
     keep = set()
+    signed_before = _signature(db, plan)  # the staged set as the last finalize left it
     for splan in plan.sources:
         source = sources.get((splan.file, splan.options.sheet))
         if source is None or splan.entity is None:
@@ -308,19 +395,27 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         label = source.label
         fp = fingerprint(source, splan, plan)
         sheet = splan.options.sheet or ""
-        row = db.execute(
-            "SELECT fid, fingerprint, complete, entity, rows_read, set_aside FROM files "
-            "WHERE path=? AND sheet=?",
-            (splan.file, sheet),
-        ).fetchone()
+        row = file_row(db, splan)
         if row and row[1] == fp and row[2]:
             keep.add(row[0])
             _load_findings(db, row[0], findings)  # found when it was last read
-            rejected = db.execute(
-                f"SELECT COUNT(*) FROM {stage_table(ent.name)} WHERE fid=? AND reason IS NOT NULL",
-                (row[0],),
-            ).fetchone()[0]
-            result.files.append(StagedFile(label, ent.name, row[4], row[5], rejected, False))
+            result.files.append(StagedFile(label, ent.name, row[4], row[5],
+                                           _rejected(db, ent.name, row[0]), False))  # fmt: skip
+            continue
+        change = recheck.column_change(ledger, row, splan, source, plan)
+        if change is not None:  # only some columns' mapping changed: those are checked again
+            assert row is not None
+            done = yield from recheck.recheck(ledger, plan, change, row[0], label, fp,
+                                              findings.keep, should_stop)  # fmt: skip
+            if not done:
+                return
+            changed = changed or change.needs_finalize
+            keep.add(row[0])
+            _load_findings(db, row[0], findings)
+            touched = bool(change.fields or change.gone or change.added)
+            result.files.append(StagedFile(label, ent.name, row[4], row[5],
+                                           _rejected(db, ent.name, row[0]), touched,
+                                           columns=change.columns))  # fmt: skip
             continue
         changed = True
         with ledger.transaction():
@@ -331,7 +426,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (old.name, fid))
                 db.execute(
                     "UPDATE files SET label=?, entity=?, fingerprint=?, complete=0, "
-                    "staged_at=? WHERE fid=?",
+                    "staged_at=?, staged_plan=NULL, data_sig=NULL WHERE fid=?",
                     (label, ent.name, fp, now(), fid),
                 )
             else:
@@ -343,8 +438,11 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         found = Findings(keep=findings.keep)  # this file's, kept in the ledger too
         checker = Checker(plan, splan, label, found)  # links resolve in the ledger
         inserter = _Inserter(ledger, splan, fid)
+        raw = rawstore.RawWriter(ledger.path, fid) if keep_raw else None
         start, done = time.perf_counter(), 0
         for frame in source.chunks():
+            if raw is not None:
+                raw.write(frame)
             inserter.insert(frame, checker.check(frame))
             done += len(frame)
             yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
@@ -353,12 +451,16 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         inserter.insert_set_aside(source, label)
         rows_read = source.rows_read or 0
         findings.merge(found)
+        kept_raw = raw is not None and raw.commit()
         with ledger.transaction():
             _save_findings(db, fid, found)
             db.execute(
-                "UPDATE files SET rows_read=?, set_aside=?, complete=1 WHERE fid=?",
-                (rows_read, len(source.set_aside), fid),
-            )
+                "UPDATE files SET rows_read=?, set_aside=?, complete=1, staged_plan=?, "
+                "data_sig=? WHERE fid=?",
+                (rows_read, len(source.set_aside),
+                 json.dumps(splan.to_dict()) if kept_raw else None,
+                 data_signature(source, splan, plan) if kept_raw else None, fid),
+            )  # fmt: skip
         result.files.append(StagedFile(label, ent.name, rows_read, len(source.set_aside),
                                        inserter.rejected, True))  # fmt: skip
     # tables no longer in the plan leave the staging area (what they loaded stays loaded)
@@ -373,20 +475,47 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
                 db.execute("DELETE FROM files WHERE fid=?", (fid,))
                 _save_findings(db, fid, None)
-    signature = hashlib.sha256(json.dumps(
-        [plan.active_rule.to_dict(), plan.derived,
-         sorted(db.execute("SELECT fid, fingerprint FROM files WHERE fingerprint != ?",
-                           (DERIVED,)))]
-    ).encode()).hexdigest()  # fmt: skip
+        for fid in gone:
+            rawstore.drop(ledger.path, fid)
+    signature = _signature(db, plan)
     if changed or ledger.meta("as_of") is None:
         with ledger.transaction():
             ledger.set_meta("as_of", date.today().isoformat())
+    if not changed and signature != signed_before and ledger.meta("finalized") == signed_before:
+        # only columns finalize never reads were checked again: the set is as finalized
+        with ledger.transaction():
+            ledger.set_meta("finalized", signature)
     if changed or ledger.meta("finalized") != signature:
         finalize(ledger, plan)
         with ledger.transaction():
             ledger.set_meta("finalized", signature)
     summarize(ledger, result, plan)
     yield result
+
+
+def file_row(db, splan: SourcePlan) -> tuple | None:
+    """A file's entry in the ledger: fid, fingerprint, complete, entity, rows_read, set_aside,
+    staged_plan, data_sig."""
+    return db.execute(
+        "SELECT fid, fingerprint, complete, entity, rows_read, set_aside, staged_plan, "
+        "data_sig FROM files WHERE path=? AND sheet=?",
+        (splan.file, splan.options.sheet or ""),
+    ).fetchone()
+
+
+def _signature(db, plan: Plan) -> str:
+    """What finalize's result depends on: the active rule, the derived parents and every
+    staged file's fingerprint."""
+    return hashlib.sha256(json.dumps(
+        [plan.active_rule.to_dict(), plan.derived,
+         sorted(db.execute("SELECT fid, fingerprint FROM files WHERE fingerprint != ?",
+                           (DERIVED,)))]
+    ).encode()).hexdigest()  # fmt: skip
+
+
+def _rejected(db, entity: str, fid: int) -> int:
+    return db.execute(f"SELECT COUNT(*) FROM {stage_table(entity)} WHERE fid=? AND reason IS "
+                      "NOT NULL", (fid,)).fetchone()[0]  # fmt: skip
 
 
 _FINDING_COLS = ("file", "row", "col", "value", "rule", "severity", "message", "fix", "entity",
@@ -447,17 +576,25 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col}){where}")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
+            # the few merged and rejected rows, found without reading every row
+            db.execute(
+                f"CREATE INDEX IF NOT EXISTS {t}_dup ON {t}(dup_of) WHERE dup_of IS NOT NULL"
+            )
+            db.execute(f"CREATE INDEX IF NOT EXISTS {t}_rejected ON {t}(fid) "
+                       "WHERE reason IS NOT NULL")  # fmt: skip
         _derive_parents(db, plan)
         _ties_without_their_record(db, plan)
+        scheme = ledger.meta("hash_scheme") or "1"
         for name in ENTITIES:
             _merge_duplicates(db, name)
-            _enrich_survivors(db, name)
+            _enrich_survivors(db, name, scheme)
         for name in ENTITIES:
             _resolve_links(db, name)
         for name in ENTITIES:
             _settle_shared(db, name, _shared_pairs(plan, name))
         _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
         _phases(db)
+        ledger.set_meta("cross_token", uuid.uuid4().hex)  # the cross-file findings are stale
 
 
 def _merge_duplicates(db, entity: str) -> None:
@@ -613,7 +750,19 @@ def _ties_without_their_record(db, plan: Plan) -> None:
                        [(text.format(key or ""), sid) for sid, key in rows])  # fmt: skip
 
 
-def _enrich_survivors(db, entity: str) -> None:
+def _mix(value: int) -> int:
+    """A 64-bit hash mixed (splitmix64's finalizer): with scheme 2 a row's hash is an XOR of
+    its values' parts, so XOR-ing a duplicate's hash into the survivor's as it is would cancel
+    a change both share (the same title moved to a custom field on both rows would look like
+    no change at all)."""
+    z = value & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    z ^= z >> 31
+    return z - (1 << 64) if z >= 1 << 63 else z
+
+
+def _enrich_survivors(db, entity: str, scheme: str = HASH_SCHEME) -> None:
     """A record that duplicates another is merged into it, and so are its values: a field the
     survivor leaves empty is filled; a value that differs is kept beside the field, as
     ``<field>_merged`` (so nothing a duplicate held is lost). Idempotent: finalize runs again
@@ -652,7 +801,7 @@ def _enrich_survivors(db, entity: str) -> None:
             "ORDER BY sid",
             (key,),
         ):
-            mhash ^= dup[0]
+            mhash ^= dup[0] if scheme == "1" else _mix(dup[0])
             for i, value in enumerate(dup[1:-1]):
                 if value in (None, ""):
                     continue
@@ -842,17 +991,50 @@ def _phases(db) -> None:
         db.execute(f"UPDATE {stage_table(name)} SET ord=? WHERE dup_of IS NOT NULL", (DUP_ORD,))
 
 
-def summarize(ledger: Ledger, result: Staged, plan: Plan | None = None) -> None:
-    """Links, orphans, merges and active contacts as the staged data stands; with the plan,
-    the findings only the whole set can tell (orphans, merges: :mod:`crosscheck`) join the
-    result's findings."""
-    db = ledger.db
-    counted: Counter[str] | None = None  # orphan rows per relation, when the findings count
-    if plan is not None and result.findings is not None:
-        from wizard.core.crosscheck import cross_findings
+def _cross(ledger: Ledger, plan: Plan, keep: int | None) -> tuple[Findings, dict]:
+    """The cross-file findings (:mod:`crosscheck`) and the counts of the set: worked out after
+    each finalize, and kept in the ledger until the staged set or what the findings name of
+    the plan changes (a re-check of columns finalize never reads leaves them as they are)."""
+    from wizard.core.crosscheck import cross_findings
 
-        counted = Counter()
-        result.findings.merge(cross_findings(ledger, plan, result.findings.keep, counted))
+    db = ledger.db
+    named = [[s.file, s.options.sheet, s.entity,
+              [(fm.field, fm.columns) for fm in s.fields if s.entity
+               and ENTITIES[s.entity].has(fm.field)
+               and ENTITIES[s.entity].field(fm.field).type == FieldType.REFERENCE]]
+             for s in plan.sources]  # fmt: skip
+    token = ledger.meta("cross_token")
+    sig = hashlib.sha256(json.dumps([token, keep, named, sorted(plan.orphan_policy.items())])
+                         .encode()).hexdigest()  # fmt: skip
+    cached = json.loads(ledger.meta("cross_cache") or "{}")
+    if token is not None and cached.get("sig") == sig and "summary" in cached:
+        found = Findings(keep=keep)
+        items = [Finding(*values) for values in db.execute(
+            f"SELECT {', '.join(_FINDING_COLS)} FROM cross_findings ORDER BY rowid")]  # fmt: skip
+        found.restore(items, {tuple(k): n for k, n in cached["counts"]})
+        return found, cached["summary"]
+    counted: Counter[str] = Counter()
+    found = cross_findings(ledger, plan, keep, counted)
+    summary = _counts(db, counted)
+    if not ledger.read_only and token is not None:
+        with ledger.transaction():
+            db.execute("DELETE FROM cross_findings")
+            db.executemany(f"INSERT INTO cross_findings({', '.join(_FINDING_COLS)}) VALUES "
+                           f"({', '.join('?' * len(_FINDING_COLS))})",
+                           [(f.file, f.row, f.column, f.value, f.rule, f.severity, f.message,
+                             f.fix, f.entity, f.field) for f in found.items])  # fmt: skip
+            ledger.set_meta("cross_cache", json.dumps(
+                {"sig": sig, "counts": [[list(k), n] for k, n in found.counts.items()],
+                 "summary": summary}))  # fmt: skip
+    return found, summary
+
+
+def _counts(db, counted: Counter[str] | None) -> dict:
+    """Links and orphans per relation, merged rows per entity, active contacts; ``counted``:
+    the orphan rows the findings' scan found (then every link is not looked up again)."""
+    links: dict[str, int] = {}
+    orphans: dict[str, int | None] = {}
+    duplicates: dict[str, int] = {}
     for name, ent in ENTITIES.items():
         t = stage_table(name)
         for f in ent.references:
@@ -865,14 +1047,29 @@ def summarize(ledger: Ledger, result: Staged, plan: Plan | None = None) -> None:
                     f"SELECT SUM({found_sql(name, f.name)}), COUNT(*) FROM {t} "
                     f"WHERE r_{f.name} IS NOT NULL"
                 ).fetchone()
-            orphans = written - (linked or 0) if written else None
-            if linked or orphans:
-                result.links[f"{name}.{f.name}"] = linked
-                result.orphans[f"{name}.{f.name}"] = orphans
+            lost = written - (linked or 0) if written else None
+            if linked or lost:
+                links[f"{name}.{f.name}"] = linked
+                orphans[f"{name}.{f.name}"] = lost
         dups = db.execute(f"SELECT COUNT(*) FROM {t} WHERE dup_of IS NOT NULL").fetchone()[0]
         if dups:
-            result.duplicates[name] = dups
-    result.active_contacts = db.execute(
-        "SELECT COUNT(*) FROM stage_contact WHERE active=1 AND reason IS NULL"
-    ).fetchone()[0]
+            duplicates[name] = dups
+    active = db.execute(
+        "SELECT COUNT(*) FROM stage_contact WHERE active=1 AND reason IS NULL").fetchone()[0]  # fmt: skip
+    return {"links": links, "orphans": orphans, "duplicates": duplicates, "active": active}
+
+
+def summarize(ledger: Ledger, result: Staged, plan: Plan | None = None) -> None:
+    """Links, orphans, merges and active contacts as the staged data stands; with the plan,
+    the findings only the whole set can tell (orphans, merges: :mod:`crosscheck`) join the
+    result's findings."""
+    if plan is not None and result.findings is not None:
+        found, summary = _cross(ledger, plan, result.findings.keep)
+        result.findings.merge(found)
+    else:
+        summary = _counts(ledger.db, None)
+    result.links.update(summary["links"])
+    result.orphans.update(summary["orphans"])
+    result.duplicates.update(summary["duplicates"])
+    result.active_contacts = summary["active"]
     result.as_of = ledger.meta("as_of") or ""

@@ -36,6 +36,8 @@ from wizard.core.transforms import (
 
 # '=' and one more character, or + - @ before a letter or '(' ('-5' and '+44 20...' are not)
 _FORMULA = re.compile(r"^\s*(?:=.|[+\-@]\s*[A-Za-z(])")
+# what every value _FORMULA matches starts with, in RE2 (pyarrow) terms: any of Python's spaces
+_FORMULA_START = r"^[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]*[=+@-]"
 _LEGAL = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|llp|plc|corp|corporation|co|company|gmbh|ag|sa|sas|"
     r"sarl|bv|nv|srl|spa|oy|ab|as|kg|pty|the)\b"
@@ -157,6 +159,16 @@ class Validation:
         return sum(n for (_, _, s), n in self.findings.counts.items() if s == severity)
 
 
+def wants_name_keys(plan: Plan, entity: str) -> bool:
+    """Whether some file links to this entity's records by name: only then are name keys made
+    (they cost a Python call per row)."""
+    return any(
+        fm.match_by == "name" and ENTITIES[s.entity].has(fm.field)
+        and ENTITIES[s.entity].field(fm.field).ref == entity
+        for s in plan.sources if s.entity for fm in s.fields
+    )  # fmt: skip
+
+
 def _key(value: pd.Series, kind: str, salesforce: bool) -> pd.Series:
     v = value.str.strip()
     if kind == "source_id":
@@ -191,12 +203,7 @@ class Checker:
         self.ent: Entity = ENTITIES[splan.entity or ""]
         self.findings = findings
         self.salesforce = splan.preset == "salesforce"
-        # name keys cost a Python call per row: only made when some link matches by name
-        self.name_keys = any(
-            fm.match_by == "name" and ENTITIES[s.entity].has(fm.field)
-            and ENTITIES[s.entity].field(fm.field).ref == self.ent.name
-            for s in plan.sources if s.entity for fm in s.fields
-        )  # fmt: skip
+        self.name_keys = wants_name_keys(plan, self.ent.name)
         self.column_notes: set[tuple[str, str]] = set()
 
     def note(self, rule: str, column: str, message: str, fix: str, severity: str = "warning",
@@ -294,7 +301,7 @@ class Checker:
             elif f.type == FieldType.PICKLIST:
                 out, bad = self._picklist(raw, f)
             else:
-                self._formulas(raw, col, f)
+                self.formulas(raw, col, f)
             if bad is None or not bad.any():
                 values[f.name] = out
                 continue
@@ -467,10 +474,16 @@ class Checker:
         bad = (stripped != "") & (out == "")
         return out.astype(object), bad
 
-    def _formulas(self, raw: pd.Series, col: str, f: Field) -> None:
-        hits = raw.str.match(_FORMULA)
-        if hits.any():
-            for row, value in raw[hits].items():
+    def formulas(self, raw: pd.Series, col: str, f: Field) -> None:
+        # only a value that starts (after any space) with = + - or @ can be a formula: those
+        # are found in pyarrow's kernels (without the GIL), then matched one by one
+        text = raw if isinstance(raw.dtype, pd.StringDtype) else raw.astype("str")
+        maybe = raw[text.str.contains(_FORMULA_START, regex=True).to_numpy(dtype=bool)]
+        if maybe.empty:
+            return
+        hits = maybe[[bool(_FORMULA.match(v)) for v in maybe]]
+        if not hits.empty:
+            for row, value in hits.items():
                 self.findings.add(Finding(
                     self.label, int(row), col, value, "formula", "warning",
                     f"Row {row} of {self.label}: '{value[:60]}' in {col} looks like a "

@@ -361,10 +361,20 @@ class SourcesPage(SessionPage):
             f"{rows:,} rows checked: {rejected:,} cannot load (nothing in them names the record; "
             f"they will be listed with the reason), {orphans:,} links point to records not in your files, "
             f"{staged.active_contacts:,} active sales contacts are held back to the last phase."
+            + self._columns_text(staged)
             + self._deleted_text(staged)
         )
         self.completeChanged.emit()
         self.wizard().refresh_rail()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _columns_text(staged: Staged) -> str:
+        again = [f for f in staged.files if f.restaged and f.columns]
+        if not again:
+            return ""
+        said = "; ".join(f"{f.label}: {', '.join(f.columns)}" for f in again)
+        return (" Only the columns whose mapping changed were checked again, from the values "
+                f"read last time ({said}).")  # fmt: skip
 
     def _deleted_text(self, staged: Staged) -> str:
         self.gone = staged.deleted  # found in the worker

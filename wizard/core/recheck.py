@@ -1,0 +1,310 @@
+"""A re-check of the columns a mapping change touched, from the staged raw values.
+
+"Check again with this mapping" after the admin moved a column (a job title into a custom
+field, a notes column added, a city column swapped) used to read and check the whole file
+again. When the change only touches columns whose values nothing else reads, their part of
+each staged row is worked out again from the raw store (:mod:`rawstore`) instead: the field
+values, the custom fields, the content hash (scheme 2: one part per value), the count of
+values kept, and the findings of those fields. Every other part of the row is what it was,
+and what finalize made of the set (merges, links, phases, the active rule) does not depend on
+those columns, so it stands.
+
+A change qualifies when, between the plan the file was staged with and the new one:
+
+- the file, the phone region, the entity's options and the name keys are the same;
+- everything but the fields and the custom columns is the same;
+- each field that changed is plain text that no key, identity, required value, derived value
+  or the active rule reads; a column it reads feeds no field that stays as it was;
+- the values kept as written beside typed fields keep their custom fields;
+- the file has a raw store, the ledger hashes by value (scheme 2), and none of its rows is
+  keyed by its content or takes part in a merge (their keys or merged values would change).
+
+Anything else reads and checks the file again, as before. The result is the same staged rows
+and findings as a fresh check (tests compare them column by column); the examples kept of a
+rule with more than ``Findings.keep`` findings may be other rows than a fresh check's first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from wizard.core import rawstore
+from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.ledger import Ledger, now, stage_table
+from wizard.core.plan import FieldMap, Plan, SourcePlan
+from wizard.core.validate import _IDENTITY, Checker, Finding, Findings
+
+if TYPE_CHECKING:
+    from wizard.core.sources import Source
+    from wizard.core.staging import StageProgress
+
+BATCH = 50_000  # rows per step: pandas' string calls hold the GIL for a whole column
+# fields finalize, the phases or the active rule read (beside keys, identity, required values)
+_READ_BY_FINALIZE = {"source_id", "name", "full_name", "first_name", "last_name", "email",
+                     "domain", "website", "lifecycle_stage", "lead_status", "last_activity_at",
+                     "occurred_at", "is_closed", "is_won", "stage", "close_date", "type"}  # fmt: skip
+# everything in a file's plan that is not its fields and custom columns, and changes nothing
+_IGNORED = ("fields", "custom", "entity_confidence", "notes", "note", "skipped")
+
+
+@dataclass
+class ColumnChange:
+    old: SourcePlan
+    new: SourcePlan
+    fields: list[str]  # the fields whose mapping changed (in either plan)
+    gone: list[tuple[str, str]]  # (column, custom property) the new plan no longer has
+    added: list[tuple[str, str]]  # (column, custom property) the old plan did not have
+    columns: list[str]  # the source columns read again
+    rekeyed: bool = False  # some rows are keyed by their content: their keys change too
+    merged: bool = False  # some rows merge with others of the file: merged values change too
+
+    @property
+    def needs_finalize(self) -> bool:
+        """Keys or merged values changed: links and merges are worked out again."""
+        return self.rekeyed or self.merged
+
+
+def _effect(fm: FieldMap) -> tuple[object, ...]:
+    """What a field map changes in the staged rows (not how sure recognition was)."""
+    return (tuple(fm.columns), tuple(fm.transforms), fm.match_by, fm.prefix, fm.template)
+
+
+def _local(entity: str, name: str, splan: SourcePlan) -> bool:
+    ent = ENTITIES[entity]
+    if not ent.has(name):
+        return True  # a field the entity does not have is left out by the check
+    f = ent.field(name)
+    return (f.type == FieldType.TEXT and not f.required and name not in _IDENTITY[entity]
+            and name not in _READ_BY_FINALIZE and name not in splan.constants)  # fmt: skip
+
+
+def diff(old: SourcePlan, new: SourcePlan) -> ColumnChange | None:
+    """The change from ``old`` to ``new`` when only local columns changed; else None."""
+    from wizard.core.staging import custom_props, kept_props
+
+    def rest(s: SourcePlan) -> dict[str, object]:
+        return {k: v for k, v in s.to_dict().items() if k not in _IGNORED}
+
+    if new.entity is None or rest(old) != rest(new):
+        return None
+    entity = new.entity
+    by_old = {fm.field: fm for fm in old.fields}
+    by_new = {fm.field: fm for fm in new.fields}
+    if len(by_old) != len(old.fields) or len(by_new) != len(new.fields):
+        return None  # a field filled twice: the check's order decides, read it all again
+    fields = [name for name in dict.fromkeys([*by_old, *by_new])
+              if name not in by_old or name not in by_new
+              or _effect(by_old[name]) != _effect(by_new[name])]  # fmt: skip
+    if not all(_local(entity, name, old) and _local(entity, name, new) for name in fields):
+        return None
+    if kept_props(old) != kept_props(new):
+        return None
+    old_custom, new_custom = custom_props(old), custom_props(new)
+    gone = [pair for pair in old_custom if pair not in new_custom]
+    added = [pair for pair in new_custom if pair not in old_custom]
+    columns = list(dict.fromkeys(
+        [c for name in fields for fm in (by_old.get(name), by_new.get(name)) if fm
+         for c in fm.columns] + [c for c, _ in gone + added]))  # fmt: skip
+    touched = set(columns)
+    for name, fm in by_new.items():
+        if name not in fields and touched & set(fm.columns):
+            return None  # a column shared with a field that stays: its count needs both
+    return ColumnChange(old, new, fields, gone, added, columns)
+
+
+def column_change(ledger: Ledger, row: tuple | None, splan: SourcePlan, source: Source,
+                  plan: Plan) -> ColumnChange | None:  # fmt: skip
+    """The change to re-check column by column for a staged file (``row``: its entry in the
+    ledger's files), or None when the file must be read again."""
+    from wizard.core.staging import data_signature
+
+    if row is None or not row[2] or row[6] is None or row[7] is None:
+        return None
+    fid, entity = row[0], row[3]
+    if entity != splan.entity or ledger.meta("hash_scheme") != "2":
+        return None
+    try:
+        if row[7] != data_signature(source, splan, plan):
+            return None
+    except OSError:
+        return None  # staging says what is wrong with the file
+    change = diff(SourcePlan.from_dict(json.loads(row[6])), splan)
+    if change is None:
+        return None
+    if rawstore.columns(ledger.path, fid) is None:
+        return None
+    t = stage_table(entity)
+    db = ledger.db
+    # a row merged with a row of another file: that file's values would change too
+    if db.execute(
+        f"SELECT 1 FROM {t} d JOIN {t} s ON s.key = d.dup_of WHERE d.dup_of IS NOT NULL AND "
+        "(d.fid=? OR s.fid=?) AND d.fid != s.fid LIMIT 1", (fid, fid)).fetchone():  # fmt: skip
+        return None
+    change.merged = db.execute(f"SELECT 1 FROM {t} WHERE fid=? AND dup_of IS NOT NULL LIMIT 1",
+                               (fid,)).fetchone() is not None  # fmt: skip
+    change.rekeyed = db.execute(f"SELECT 1 FROM {t} WHERE key >= 'row:' AND key < 'row;' AND "
+                                "fid=? LIMIT 1", (fid,)).fetchone() is not None  # fmt: skip
+    return change
+
+
+def _cell(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column's cells; a column the file does not have is empty, as staging reads it."""
+    if column in frame.columns:
+        return frame[column]
+    return pd.Series("", index=frame.index, dtype=object)
+
+
+class _Stopped(Exception):
+    pass
+
+
+def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: str,
+            fingerprint: str, keep: int | None,
+            should_stop) -> Iterator[StageProgress]:  # fmt: skip
+    """Re-check ``change`` in the file's staged rows, in one transaction; yields progress and
+    returns True when done (False: stopped, nothing changed)."""
+    from wizard.core.staging import StageProgress, custom_hash_name, hash_term
+
+    db = ledger.db
+    entity = change.new.entity or ""
+    ent, t = ENTITIES[entity], stage_table(entity)
+    before, after = Findings(keep=0), Findings(keep=keep)  # old findings: only counted
+    checkers = (Checker(plan, change.old, label, before), Checker(plan, change.new, label, after))
+    plans = (change.old, change.new)
+    new_fields = [name for name in change.fields if change.new.field_map(name) and ent.has(name)]
+    cols = [f"f_{name}" for name in new_fields]
+    temp = ["row INTEGER PRIMARY KEY", "dh INTEGER NOT NULL", "dvk INTEGER NOT NULL",
+            *(f"u{i} TEXT" for i in range(len(cols) + len(change.added)))]  # fmt: skip
+    start, done = time.perf_counter(), 0
+    if not (change.fields or change.gone or change.added):  # nothing the rows hold changed
+        with ledger.transaction():
+            db.execute("UPDATE files SET fingerprint=?, staged_plan=? WHERE fid=?",
+                       (fingerprint, json.dumps(change.new.to_dict()), fid))  # fmt: skip
+        return True
+    try:
+        with ledger.transaction():
+            db.execute("DROP TABLE IF EXISTS temp._recheck")
+            db.execute(f"CREATE TEMP TABLE _recheck ({', '.join(temp)})")
+            marks = ", ".join("?" * (3 + len(cols) + len(change.added)))
+            for frame in rawstore.read(ledger.path, fid, change.columns, BATCH):
+                dh = np.zeros(len(frame), dtype=np.uint64)
+                dvk = np.zeros(len(frame), dtype=np.int64)
+                values: list[dict[str, pd.Series]] = [{}, {}]
+                for side, (splan, checker) in enumerate(zip(plans, checkers, strict=True)):
+                    for name in change.fields:
+                        fm = splan.field_map(name)
+                        if fm is None or not ent.has(name):
+                            continue
+                        out, col = checker.field_values(frame, fm)
+                        checker.formulas(out, col, ent.field(name))
+                        values[side][name] = out
+                        dh ^= hash_term(f"f_{name}", out)
+                    pairs = change.gone if side == 0 else change.added
+                    for column, prop in pairs:
+                        dh ^= hash_term(custom_hash_name(column, prop), _cell(frame, column))
+                    sign = -1 if side == 0 else 1
+                    for column in change.columns:
+                        cells = _cell(frame, column) != ""
+                        if column in splan.custom:
+                            kept = cells
+                        else:
+                            has = pd.Series(False, index=frame.index)
+                            for name, out in values[side].items():
+                                fm = splan.field_map(name)
+                                if fm is not None and column in fm.columns:
+                                    has |= out != ""
+                            kept = cells & has
+                        dvk += sign * kept.to_numpy(dtype=np.int64)
+                arrays: list[list[object]] = [frame.index.tolist(), dh.view(np.int64).tolist(),
+                                              dvk.tolist()]  # fmt: skip
+                for name in new_fields:
+                    out = values[1][name]
+                    arrays.append(out.where(out != "", None).tolist())
+                for column, _ in change.added:
+                    cell = _cell(frame, column)
+                    arrays.append(cell.where(cell != "", None).tolist())
+                db.executemany(f"INSERT INTO _recheck VALUES ({marks})",
+                               zip(*arrays, strict=True))  # fmt: skip
+                done += len(frame)
+                yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
+                if should_stop():
+                    raise _Stopped
+            sets = [f"{c}=u.u{i}" for i, c in enumerate(cols)]
+            sets += [f"f_{name}=NULL" for name in change.fields
+                     if name not in new_fields and ent.has(name)]  # fmt: skip
+            xor = "(hash | u.dh) - (hash & u.dh)"  # SQLite has no ^ (every right side is
+            sets += [f"hash={xor}", "vk=vk + u.dvk"]  # the row as it was)
+            if change.rekeyed:  # a row keyed by its content: 'row:' and the content hash
+                sets.append(f"key=CASE WHEN key >= 'row:' AND key < 'row;' THEN "
+                            f"printf('row:%016x', {xor}) ELSE key END")  # fmt: skip
+            patch = [(prop, None) for _, prop in change.gone]
+            patch += [(prop, f"u.u{len(cols) + i}") for i, (_, prop) in enumerate(change.added)]
+            patch = list(dict(patch).items())  # a property both gone and added: the new value
+            if patch:
+                pairs = ", ".join(f"?, {expr or 'NULL'}" for _, expr in patch)
+                sets.append(f"properties=json_patch(properties, json_object({pairs}))")
+            db.execute(f"UPDATE {t} SET {', '.join(sets)} FROM _recheck u WHERE {t}.fid=? AND "
+                       f"{t}.row=u.row", [prop for prop, _ in patch] + [fid])  # fmt: skip
+            db.execute("DROP TABLE temp._recheck")
+            if change.merged:  # what duplicates added of these fields is added again
+                stale = [f"{name}_merged" for name in change.fields]
+                stale += [f"{prop}_merged" for _, prop in change.gone + change.added]
+                paths = ", ".join("?" * len(stale))
+                db.execute(f"UPDATE {t} SET properties=json_remove(properties, {paths}) WHERE "
+                           "fid=? AND instr(properties, '_merged') > 0",
+                           [f'$."{k}"' for k in stale] + [fid])  # fmt: skip
+            # what the rows loaded is decided again when their phase runs (updated or not)
+            db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+            _findings(db, fid, label, change, before, after, keep)
+            db.execute("UPDATE files SET fingerprint=?, staged_plan=?, staged_at=? WHERE fid=?",
+                       (fingerprint, json.dumps(change.new.to_dict()), now(), fid))  # fmt: skip
+    except _Stopped:
+        return False
+    return True
+
+
+def _findings(db, fid: int, label: str, change: ColumnChange, before: Findings,
+              after: Findings, keep: int | None) -> None:  # fmt: skip
+    """The changed fields' findings replace their old ones (counts exact; examples up to
+    ``keep`` per rule)."""
+    from wizard.core.staging import _FINDING_COLS
+
+    fields = list(change.fields)
+    marks = ",".join("?" * len(fields))
+    db.execute(f"DELETE FROM findings WHERE fid=? AND field IN ({marks})", (fid, *fields))
+    delta = {k: after.counts[k] - before.counts[k] for k in {*before.counts, *after.counts}}
+    for (_, rule, severity), n in delta.items():
+        if not n:
+            continue
+        db.execute("INSERT OR IGNORE INTO finding_counts VALUES (?,?,?,?,0)",
+                   (fid, label, rule, severity))  # fmt: skip
+        db.execute("UPDATE finding_counts SET n=n+? WHERE fid=? AND rule=? AND severity=?",
+                   (n, fid, rule, severity))  # fmt: skip
+    db.execute("DELETE FROM finding_counts WHERE fid=? AND n<=0", (fid,))
+    room: dict[str, int | None] = {}
+    rows = []
+    for f in after.items:
+        if f.rule not in room:
+            held = db.execute("SELECT COUNT(*) FROM findings WHERE fid=? AND rule=?",
+                              (fid, f.rule)).fetchone()[0]  # fmt: skip
+            room[f.rule] = None if keep is None else keep - held
+        left = room[f.rule]
+        if left is not None:
+            if left <= 0:
+                continue
+            room[f.rule] = left - 1
+        rows.append(_row(fid, f))
+    db.executemany(f"INSERT INTO findings(fid, {', '.join(_FINDING_COLS)}) VALUES "
+                   f"({', '.join('?' * (len(_FINDING_COLS) + 1))})", rows)  # fmt: skip
+
+
+def _row(fid: int, f: Finding) -> tuple[object, ...]:
+    return (fid, f.file, f.row, f.column, f.value, f.rule, f.severity, f.message, f.fix,
+            f.entity, f.field)  # fmt: skip
