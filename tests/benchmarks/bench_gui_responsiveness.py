@@ -3,6 +3,7 @@
 Not a test. A 10 ms ``QTimer`` ticks in the GUI thread while the wizard's own worker
 (``GeneratorWorker`` run by ``JobRunner``, as the pages run it) first reads and checks the
 export (staging, in its own process as the pages do; ``--thread-too`` also in the worker
+thread), checks again after one column's mapping changed (only that column, in the worker
 thread), then runs the Companies phase and the Contacts phase (1M contacts at scale 1).
 For each step it prints the longest gap between two ticks, the 99th percentile, and how many
 gaps were over 50 ms (the target: the longest under 50 ms). A gap is what the admin feels as
@@ -151,6 +152,16 @@ def main() -> None:
                 jobs, ticker, lambda stop: other.stage(again, stop, process=False),
                 lambda i: isinstance(i, Staged))  # fmt: skip
             print(json.dumps(results["staging_in_thread"]), flush=True)
+    # "Check again with this mapping" after one column moved (Job Title to a custom field):
+    # only that column is checked again, in the worker thread (nothing to read in a process)
+    people = next(s for s in prepared.plan.sources if s.entity == "contact")
+    people.fields = [fm for fm in people.fields if "Job Title" not in fm.columns]
+    people.custom["Job Title"] = "job_title_kept"
+    print("check again after one column's mapping changed, as the pages do...", flush=True)
+    results["recheck_one_column"] = run_job(
+        jobs, ticker, lambda stop: mig.stage(prepared, stop, process=None),
+        lambda i: isinstance(i, Staged))  # fmt: skip
+    print(json.dumps(results["recheck_one_column"]), flush=True)
     for phase in mig.phases(prepared.plan)[:2]:
         print(f"phase {phase.label}...", flush=True)
         r = run_job(jobs, ticker, lambda stop, p=phase: mig.run(p, prepared.plan, stop),

@@ -17,9 +17,12 @@ A change qualifies when, between the plan the file was staged with and the new o
   or the active rule reads; a column it reads feeds no field that stays as it was;
 - the values kept as written beside typed fields keep their custom fields;
 - the file has a raw store, the ledger hashes by value (scheme 2), and none of its rows is
-  keyed by its content or takes part in a merge (their keys or merged values would change).
+  merged with a row of another file (that file's merged values would change too).
 
-Anything else reads and checks the file again, as before. The result is the same staged rows
+Rows keyed by their content (no record id, no email or domain) get their new key, and what
+duplicates within the file add to the record they merge into is worked out again: then
+finalize runs over the set, as after a fresh read. Anything else reads and checks the file
+again, as before. The result is the same staged rows
 and findings as a fresh check (tests compare them column by column); the examples kept of a
 rule with more than ``Findings.keep`` findings may be other rows than a fresh check's first.
 """
@@ -147,10 +150,12 @@ def column_change(ledger: Ledger, row: tuple | None, splan: SourcePlan, source: 
         f"SELECT 1 FROM {t} d JOIN {t} s ON s.key = d.dup_of WHERE d.dup_of IS NOT NULL AND "
         "(d.fid=? OR s.fid=?) AND d.fid != s.fid LIMIT 1", (fid, fid)).fetchone():  # fmt: skip
         return None
-    change.merged = db.execute(f"SELECT 1 FROM {t} WHERE fid=? AND dup_of IS NOT NULL LIMIT 1",
+    # (+fid: the few merged rows and 'row:' keys are found by their own indexes, not by
+    # reading every row of the file)
+    change.merged = db.execute(f"SELECT 1 FROM {t} WHERE +fid=? AND dup_of IS NOT NULL LIMIT 1",
                                (fid,)).fetchone() is not None  # fmt: skip
     change.rekeyed = db.execute(f"SELECT 1 FROM {t} WHERE key >= 'row:' AND key < 'row;' AND "
-                                "fid=? LIMIT 1", (fid,)).fetchone() is not None  # fmt: skip
+                                "+fid=? LIMIT 1", (fid,)).fetchone() is not None  # fmt: skip
     return change
 
 

@@ -439,15 +439,20 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
         checker = Checker(plan, splan, label, found)  # links resolve in the ledger
         inserter = _Inserter(ledger, splan, fid)
         raw = rawstore.RawWriter(ledger.path, fid) if keep_raw else None
-        start, done = time.perf_counter(), 0
-        for frame in source.chunks():
-            if raw is not None:
-                raw.write(frame)
-            inserter.insert(frame, checker.check(frame))
-            done += len(frame)
-            yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
-            if should_stop():
-                return
+        start, done, read_all = time.perf_counter(), 0, False
+        try:
+            for frame in source.chunks():
+                if raw is not None:
+                    raw.write(frame)
+                inserter.insert(frame, checker.check(frame))
+                done += len(frame)
+                yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
+                if should_stop():
+                    return
+            read_all = True
+        finally:
+            if raw is not None and not read_all:  # stopped or failed: no half store is left
+                raw.abandon()
         inserter.insert_set_aside(source, label)
         rows_read = source.rows_read or 0
         findings.merge(found)
