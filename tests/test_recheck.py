@@ -301,6 +301,27 @@ def test_a_ledger_staged_before_keeps_its_hashes_and_reads_files_again(tmp_path:
     assert Ledger(tmp_path / "new.db").meta("hash_scheme") == "2"
 
 
+def test_a_ledger_staged_before_that_loaded_nothing_reads_once_then_rechecks_by_column(
+    tmp_path: Path,
+) -> None:
+    inputs = export(tmp_path / "export", rows=50)
+    with Migration(tmp_path / "p") as mig:
+        check(mig, mig.prepare(inputs))
+    db = sqlite3.connect(tmp_path / "p" / "ledger.db")
+    db.execute("UPDATE meta SET value='3' WHERE key='ledger_version'")
+    db.execute("DELETE FROM meta WHERE key='hash_scheme'")
+    db.commit()
+    db.close()
+    with Migration(tmp_path / "p") as mig:
+        assert mig.ledger.meta("hash_scheme") == "2"
+        prepared = mig.prepare(inputs)
+        first = check(mig, prepared)  # every file read again, hashed by value
+        assert first is not None and all(f.restaged and not f.columns for f in first.files)
+        title_to_custom(contacts(prepared.plan))
+        again = check(mig, prepared)
+        assert again is not None and any(f.columns for f in again.files)
+
+
 def test_a_file_is_checked_again_when_another_starts_linking_to_it_by_name(tmp_path: Path) -> None:
     """Name keys are made only when some file links by name. A link changed to match by name
     must check the linked file again: before, its rows kept no name keys, and all 10 links

@@ -99,10 +99,13 @@ def _upgrade(db: sqlite3.Connection) -> None:
         version < 4
         and db.execute("SELECT value FROM meta WHERE key='hash_scheme'").fetchone() is None
     ):
-        # what was staged (and loaded) keeps its hashes: records loaded stay unchanged
-        used = db.execute("SELECT 1 FROM crosswalk LIMIT 1").fetchone() or db.execute(
-            "SELECT 1 FROM files WHERE fingerprint != 'derived' LIMIT 1").fetchone()  # fmt: skip
-        db.execute("INSERT INTO meta VALUES ('hash_scheme', ?)", ("1" if used else HASH_SCHEME,))
+        # what was loaded keeps its hashes (records loaded stay unchanged); a ledger that
+        # loaded nothing yet reads its files again once and hashes by value from then on
+        loaded = db.execute("SELECT 1 FROM crosswalk LIMIT 1").fetchone() is not None
+        if not loaded:  # (rows hashed the old way are never re-checked column by column)
+            db.execute("UPDATE files SET fingerprint='', staged_plan=NULL, data_sig=NULL "
+                       "WHERE fingerprint != 'derived'")  # fmt: skip
+        db.execute("INSERT INTO meta VALUES ('hash_scheme', ?)", ("1" if loaded else HASH_SCHEME,))
     for name in LOAD_ORDER:
         t = stage_table(name)
         have = {r[1] for r in db.execute(f"PRAGMA table_info({t})")}
