@@ -4,7 +4,6 @@ column, and a change it cannot do alone reads the file again."""
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import sqlite3
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_pipeline import write
 from wizard.core.migration import Migration
 from wizard.core.plan import FieldMap, SourcePlan
 from wizard.core.staging import Staged
@@ -23,19 +23,10 @@ TITLES = ["Buyer", " Head of Sales ", "=HYPERLINK(\"x\")", "CTO", "", "@SUM(A1)"
           "\u00a0+A1", "Directrice générale", "-5", "chief  ops"]  # fmt: skip
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
-
-
 def export(folder: Path, rows: int = 1200, seed: int = 3) -> list[Path]:
     """Companies and contacts kept by hand: empty cells, spaces, formulas, accents."""
     rnd = random.Random(seed)
-    companies = _write(folder / "companies.csv", ["Company ID", "Company Name", "Website"],
+    companies = write(folder / "companies.csv", ["Company ID", "Company Name", "Website"],
                        [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(40)])  # fmt: skip
     contacts = []
     for i in range(rows):
@@ -53,7 +44,7 @@ def export(folder: Path, rows: int = 1200, seed: int = 3) -> list[Path]:
             rnd.choice(["", "met at the fair", "-call back", " x "]),
             rnd.choice(["green", "", "blue"]), f"A{rnd.randrange(45)}",
         ])  # fmt: skip
-    return [companies, _write(folder / "contacts.csv", CONTACT_COLUMNS, contacts)]
+    return [companies, write(folder / "contacts.csv", CONTACT_COLUMNS, contacts)]
 
 
 def check(mig: Migration, prepared, should_stop=lambda: False) -> Staged | None:
@@ -328,9 +319,9 @@ def test_a_file_is_checked_again_when_another_starts_linking_to_it_by_name(tmp_p
     were orphans."""
     from wizard.core.plan import FieldMap
 
-    _write(tmp_path / "export" / "companies.csv", ["Company ID", "Company Name"],
+    write(tmp_path / "export" / "companies.csv", ["Company ID", "Company Name"],
            [[f"A{i}", f"Firm {i}"] for i in range(5)])  # fmt: skip
-    _write(tmp_path / "export" / "contacts.csv", ["Contact ID", "Email", "Employer"],
+    write(tmp_path / "export" / "contacts.csv", ["Contact ID", "Email", "Employer"],
            [[f"C{i}", f"c{i}@x.com", f"Firm {i % 5}"] for i in range(10)])  # fmt: skip
     with Migration(tmp_path / "p") as mig:
         prepared = mig.prepare([tmp_path / "export"])

@@ -279,7 +279,7 @@ def _findings(db, fid: int, label: str, change: ColumnChange, before: Findings,
               after: Findings, keep: int | None) -> None:  # fmt: skip
     """The changed fields' findings replace their old ones (counts exact; examples up to
     ``keep`` per rule)."""
-    from wizard.core.staging import _FINDING_COLS
+    from wizard.core.staging import insert_findings
 
     fields = list(change.fields)
     marks = ",".join("?" * len(fields))
@@ -294,7 +294,7 @@ def _findings(db, fid: int, label: str, change: ColumnChange, before: Findings,
                    (n, fid, rule, severity))  # fmt: skip
     db.execute("DELETE FROM finding_counts WHERE fid=? AND n<=0", (fid,))
     room: dict[str, int | None] = {}
-    rows = []
+    rows: list[Finding] = []
     for f in after.items:
         if f.rule not in room:
             held = db.execute("SELECT COUNT(*) FROM findings WHERE fid=? AND rule=?",
@@ -305,11 +305,5 @@ def _findings(db, fid: int, label: str, change: ColumnChange, before: Findings,
             if left <= 0:
                 continue
             room[f.rule] = left - 1
-        rows.append(_row(fid, f))
-    db.executemany(f"INSERT INTO findings(fid, {', '.join(_FINDING_COLS)}) VALUES "
-                   f"({', '.join('?' * (len(_FINDING_COLS) + 1))})", rows)  # fmt: skip
-
-
-def _row(fid: int, f: Finding) -> tuple[object, ...]:
-    return (fid, f.file, f.row, f.column, f.value, f.rule, f.severity, f.message, f.fix,
-            f.entity, f.field)  # fmt: skip
+        rows.append(f)
+    insert_findings(db, fid, rows)

@@ -363,11 +363,13 @@ def stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Led
             if isinstance(item, Staged):
                 outcome = "completed"
                 rows = sum(f.rows_read for f in item.files if f.restaged and not f.columns)
-                message = (f"{len(item.files)} files, {rows} rows read again"
-                           if rows else f"{len(item.files)} files, none changed")  # fmt: skip
                 columns = sum(1 for f in item.files if f.restaged and f.columns)
+                message = (f"{len(item.files)} files, {rows} rows read again" if rows
+                           else f"{len(item.files)} files, none read again" if columns
+                           else f"{len(item.files)} files, none changed")  # fmt: skip
                 if columns:
-                    message += f"; {columns} checked again in the columns that changed"
+                    message += (f"; {columns} checked again in the columns whose mapping "
+                                "changed")  # fmt: skip
             yield item
     except Exception as exc:
         outcome, message = "failed", str(exc)
@@ -527,16 +529,27 @@ _FINDING_COLS = ("file", "row", "col", "value", "rule", "severity", "message", "
                  "field")  # fmt: skip
 
 
+def insert_findings(db, fid: int | None, items: list[Finding]) -> None:
+    """Findings into the ledger: a file's (``fid``), or the cross-file ones (None)."""
+    cols = ", ".join(_FINDING_COLS)
+    values = [tuple(getattr(f, "column" if c == "col" else c) for c in _FINDING_COLS)
+              for f in items]  # fmt: skip
+    if fid is None:
+        db.executemany(f"INSERT INTO cross_findings({cols}) VALUES "
+                       f"({', '.join('?' * len(_FINDING_COLS))})", values)  # fmt: skip
+    else:
+        db.executemany(f"INSERT INTO findings(fid, {cols}) VALUES "
+                       f"({', '.join('?' * (len(_FINDING_COLS) + 1))})",
+                       [(fid, *v) for v in values])  # fmt: skip
+
+
 def _save_findings(db, fid: int, found: Findings | None) -> None:
     """A file's findings replace the ones of its last check (None: the file left the plan)."""
     db.execute("DELETE FROM findings WHERE fid=?", (fid,))
     db.execute("DELETE FROM finding_counts WHERE fid=?", (fid,))
     if found is None:
         return
-    db.executemany(f"INSERT INTO findings(fid, {', '.join(_FINDING_COLS)}) VALUES "
-                   f"({', '.join('?' * (len(_FINDING_COLS) + 1))})",
-                   [(fid, f.file, f.row, f.column, f.value, f.rule, f.severity, f.message,
-                     f.fix, f.entity, f.field) for f in found.items])  # fmt: skip
+    insert_findings(db, fid, found.items)
     db.executemany("INSERT INTO finding_counts VALUES (?,?,?,?,?)",
                    [(fid, file, rule, sev, n) for (file, rule, sev), n in found.counts.items()])  # fmt: skip
 
@@ -1024,10 +1037,7 @@ def _cross(ledger: Ledger, plan: Plan, keep: int | None) -> tuple[Findings, dict
     if not ledger.read_only and token is not None:
         with ledger.transaction():
             db.execute("DELETE FROM cross_findings")
-            db.executemany(f"INSERT INTO cross_findings({', '.join(_FINDING_COLS)}) VALUES "
-                           f"({', '.join('?' * len(_FINDING_COLS))})",
-                           [(f.file, f.row, f.column, f.value, f.rule, f.severity, f.message,
-                             f.fix, f.entity, f.field) for f in found.items])  # fmt: skip
+            insert_findings(db, None, found.items)
             ledger.set_meta("cross_cache", json.dumps(
                 {"sig": sig, "counts": [[list(k), n] for k, n in found.counts.items()],
                  "summary": summary}))  # fmt: skip
