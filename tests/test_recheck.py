@@ -434,3 +434,37 @@ def test_a_column_change_on_a_real_export_gives_a_fresh_checks_rows(sample, requ
         assert mine[name] == theirs[name], name
     assert findings(again) == findings(fresh)
     assert again.links == fresh.links and again.orphans == fresh.orphans
+
+
+@pytest.mark.parametrize("changed", ["people.csv", "more-people.csv"])
+def test_a_column_change_in_a_file_merged_with_another_gives_a_fresh_checks_rows(
+    changed: str, tmp_path: Path
+) -> None:
+    """Rows of one file merged into records of another (the same email, no id of their
+    own): after a change in either file alone, the merged records hold what a fresh check
+    gives them (values filled from the duplicate, and the differing ones kept beside)."""
+    header = ["Contact ID", "Email", "Job Title", "Team"]
+    write(tmp_path / "export" / "people.csv", header,
+          [[f"C{i}", f"p{i}@x.com", ["Buyer", "", "CTO"][i % 3], ["a", ""][i % 2]]
+           for i in range(30)])  # fmt: skip
+    write(tmp_path / "export" / "more-people.csv", header,
+          [["", f"p{i}@x.com", ["", "Owner", "CTO", "=1+1"][i % 4], ["", "b"][i % 2]]
+           for i in range(0, 40, 2)])  # fmt: skip
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare([tmp_path / "export"])
+        first = check(mig, prepared)
+        assert first is not None and first.duplicates["contact"] == 15
+        splan = next(s for s in prepared.plan.sources if s.label == changed)
+        title_to_custom(splan)
+        splan.custom["Team"] = "team_kept"
+        splan.fields = [fm for fm in splan.fields if "Team" not in fm.columns]
+        again = check(mig, prepared)
+    assert again is not None
+    assert next(f for f in again.files if f.label == changed).columns
+    with Migration(tmp_path / "fresh") as fresh_mig:
+        fresh_prepared = fresh_mig.prepare([tmp_path / "export"])
+        fresh_prepared.plan.sources = prepared.plan.sources
+        fresh = check(fresh_mig, fresh_prepared)
+    assert fresh is not None
+    assert staged_all(tmp_path / "p") == staged_all(tmp_path / "fresh")
+    assert findings(again) == findings(fresh)

@@ -6,8 +6,8 @@ again. When the change only touches columns whose values nothing else reads, the
 each staged row is worked out again from the raw store (:mod:`rawstore`) instead: the field
 values, the custom fields, the content hash (scheme 2: one part per value), the count of
 values kept, and the findings of those fields. Every other part of the row is what it was,
-and what finalize made of the set (merges, links, phases, the active rule) does not depend on
-those columns, so it stands.
+and what finalize made of the set (links, phases, the active rule) does not depend on those
+columns, so it stands; merged values do, and are merged again (below).
 
 A change qualifies when, between the plan the file was staged with and the new one:
 
@@ -16,15 +16,17 @@ A change qualifies when, between the plan the file was staged with and the new o
 - each field that changed is plain text that no key, identity, required value, derived value
   or the active rule reads; a column it reads feeds no field that stays as it was;
 - the values kept as written beside typed fields keep their custom fields;
-- the file has a raw store, the ledger hashes by value (scheme 2), and none of its rows is
-  merged with a row of another file (that file's merged values would change too).
+- the file has a raw store and the ledger hashes by value (scheme 2).
 
-Rows keyed by their content (no record id, no email or domain) get their new key, and what
-duplicates within the file add to the record they merge into is worked out again: then
-finalize runs over the set, as after a fresh read. Anything else reads and checks the file
-again, as before. The result is the same staged rows
-and findings as a fresh check (tests compare them column by column); the examples kept of a
-rule with more than ``Findings.keep`` findings may be other rows than a fresh check's first.
+Rows keyed by their content (no record id, no email or domain) get their new key. Rows merged
+with others (a duplicate, a converted lead) have their merged values worked out again: the
+records of other files they merge into first get back their own values of the changed fields
+(from their file's raw store, so that file needs one too), then finalize runs over the set,
+as after a fresh read. Anything else reads and checks the file again, as before.
+
+The result is the same staged rows and findings as a fresh check (tests compare them column
+by column); the examples kept of a rule with more than ``Findings.keep`` findings may be
+other rows than a fresh check's first.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -66,7 +68,10 @@ class ColumnChange:
     added: list[tuple[str, str]]  # (column, custom property) the old plan did not have
     columns: list[str]  # the source columns read again
     rekeyed: bool = False  # some rows are keyed by their content: their keys change too
-    merged: bool = False  # some rows merge with others of the file: merged values change too
+    merged: bool = False  # some rows merge with others: merged values change too
+    # (fid, its staged plan, rows) of the records in other files that rows of this one merge
+    # into: their own values of the changed fields are put back before finalize merges again
+    survivors: list[tuple[int, SourcePlan, list[int]]] = field(default_factory=list)
 
     @property
     def needs_finalize(self) -> bool:
@@ -145,18 +150,84 @@ def column_change(ledger: Ledger, row: tuple | None, splan: SourcePlan, source: 
         return None
     t = stage_table(entity)
     db = ledger.db
-    # a row merged with a row of another file: that file's values would change too
-    if db.execute(
+    # merges: each side's values are worked out again by finalize, from each row's own ones
+    change.merged = db.execute(
         f"SELECT 1 FROM {t} d JOIN {t} s ON s.key = d.dup_of WHERE d.dup_of IS NOT NULL AND "
-        "(d.fid=? OR s.fid=?) AND d.fid != s.fid LIMIT 1", (fid, fid)).fetchone():  # fmt: skip
-        return None
-    # (+fid: the few merged rows and 'row:' keys are found by their own indexes, not by
-    # reading every row of the file)
-    change.merged = db.execute(f"SELECT 1 FROM {t} WHERE +fid=? AND dup_of IS NOT NULL LIMIT 1",
-                               (fid,)).fetchone() is not None  # fmt: skip
+        "(d.fid=? OR s.fid=?) LIMIT 1", (fid, fid)).fetchone() is not None  # fmt: skip
+    if change.merged:
+        # records of other files that rows of this one merge into: what they hold of these
+        # fields is their own again (from their file's raw store), before finalize merges
+        for ofid, rows in _survivors_elsewhere(db, t, fid).items():
+            found = db.execute("SELECT staged_plan FROM files WHERE fid=?", (ofid,)).fetchone()
+            if found is None or found[0] is None or rawstore.columns(ledger.path, ofid) is None:
+                return None
+            other = SourcePlan.from_dict(json.loads(found[0]))
+            if not _own_values_known(other, change):
+                return None
+            change.survivors.append((ofid, other, rows))
     change.rekeyed = db.execute(f"SELECT 1 FROM {t} WHERE key >= 'row:' AND key < 'row;' AND "
                                 "+fid=? LIMIT 1", (fid,)).fetchone() is not None  # fmt: skip
     return change
+
+
+def _survivors_elsewhere(db, t: str, fid: int) -> dict[int, list[int]]:
+    """Rows of other files that rows of this one are merged into, per file."""
+    out: dict[int, list[int]] = {}
+    for ofid, row in db.execute(
+        f"SELECT DISTINCT s.fid, s.row FROM {t} d JOIN {t} s ON s.key = d.dup_of AND "
+        f"s.dup_of IS NULL AND s.reason IS NULL WHERE d.dup_of IS NOT NULL AND d.fid=? AND "
+        "s.fid != ?", (fid, fid)):  # fmt: skip
+        out.setdefault(ofid, []).append(row)
+    return out
+
+
+def _own_values_known(other: SourcePlan, change: ColumnChange) -> bool:
+    """Whether another file's own values of the changed fields and properties can be read
+    again from its raw store: each is a plain text field there (or not mapped), or a custom
+    column, never a constant nor a value kept beside a typed field."""
+    from wizard.core.staging import kept_props
+
+    entity = other.entity or ""
+    if any(name in other.constants or not _local(entity, name, other) for name in change.fields):
+        return False
+    kept = {prop for _, prop in kept_props(other)}
+    return not any(prop in kept for _, prop in change.gone + change.added)
+
+
+def _own_values(ledger: Ledger, plan: Plan, change: ColumnChange, t: str) -> None:
+    """The survivors in other files get back their own values of the changed fields and
+    properties (merging filled or set them beside from this file's rows before)."""
+    from wizard.core.staging import custom_props
+
+    db = ledger.db
+    ent = ENTITIES[change.new.entity or ""]
+    names = [name for name in change.fields if ent.has(name)]
+    props = list(dict.fromkeys(prop for _, prop in change.gone + change.added))
+    stale = [f"{name}_merged" for name in change.fields] + [f"{p}_merged" for p in props]
+    for ofid, other, rows in change.survivors:
+        checker = Checker(plan, other, "", Findings(keep=0))
+        by_prop = {prop: column for column, prop in custom_props(other)}
+        columns = [c for name in names if (fm := other.field_map(name)) for c in fm.columns]
+        columns += [by_prop[p] for p in props if p in by_prop]
+        wanted = set(rows)
+        updates = []
+        for frame in rawstore.read(ledger.path, ofid, list(dict.fromkeys(columns)), BATCH):
+            frame = frame[frame.index.isin(wanted)]
+            if frame.empty:
+                continue
+            own: dict[str, pd.Series] = {}
+            for name in names:
+                fm = other.field_map(name)
+                own[name] = (checker.field_values(frame, fm)[0] if fm is not None
+                             else pd.Series("", index=frame.index, dtype=object))  # fmt: skip
+            for r in frame.index:
+                patch = {p: (_cell(frame, by_prop[p]).at[r] or None) if p in by_prop else None
+                         for p in props}  # fmt: skip
+                patch.update({k: None for k in stale})
+                updates.append((*(own[n].at[r] or None for n in names), json.dumps(patch),
+                                ofid, int(r)))  # fmt: skip
+        sets = [f"f_{name}=?" for name in names] + ["properties=json_patch(properties, ?)"]
+        db.executemany(f"UPDATE {t} SET {', '.join(sets)} WHERE fid=? AND row=?", updates)
 
 
 def _cell(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -265,6 +336,8 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
                 db.execute(f"UPDATE {t} SET properties=json_remove(properties, {paths}) WHERE "
                            "fid=? AND instr(properties, '_merged') > 0",
                            [f'$."{k}"' for k in stale] + [fid])  # fmt: skip
+            if change.survivors:
+                _own_values(ledger, plan, change, t)
             # what the rows loaded is decided again when their phase runs (updated or not)
             db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
             _findings(db, fid, label, change, before, after, keep)
