@@ -162,9 +162,13 @@ class JobRunner(QObject):
     def _done(self) -> None:
         if self._thread is None:
             return
-        thread = self._thread
+        thread, worker = self._thread, self._worker
         self._thread, self._worker = None, None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
+        thread.quit()
+        thread.wait()
+        # the worker and its signals live in that thread: their last reference goes only now
+        # that it has ended (dropped before, the objects could be deleted from this thread
+        # while that thread's event loop still ran, which Qt does not allow; one CI run
+        # crashed at the next signal here)
+        del worker
         self.busy_changed.emit(False)
