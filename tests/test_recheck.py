@@ -468,3 +468,33 @@ def test_a_column_change_in_a_file_merged_with_another_gives_a_fresh_checks_rows
     assert fresh is not None
     assert staged_all(tmp_path / "p") == staged_all(tmp_path / "fresh")
     assert findings(again) == findings(fresh)
+
+
+def test_a_damaged_raw_store_means_the_file_is_read_again(tmp_path: Path) -> None:
+    """The kept cells are a cache: damaged in the middle (its schema still readable), the
+    re-check reads the file instead, with the rows and findings of a fresh check."""
+    from wizard.core import rawstore
+
+    inputs = export(tmp_path / "export", rows=3000)
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare(inputs)
+        check(mig, prepared)
+        fid = mig.ledger.db.execute("SELECT fid FROM files WHERE entity='contact'").fetchone()[0]
+        store = rawstore.store_path(mig.ledger.path, fid)
+        data = bytearray(store.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + 4096] = b"\xff" * 4096
+        store.write_bytes(bytes(data))
+        assert rawstore.columns(mig.ledger.path, fid) is not None  # it still opens
+        title_to_custom(contacts(prepared.plan))
+        again = check(mig, prepared)
+        assert again is not None
+        f = next(f for f in again.files if f.label == "contacts.csv")
+        assert f.restaged and not f.columns  # read from the file
+    with Migration(tmp_path / "fresh") as fresh_mig:
+        fresh_prepared = fresh_mig.prepare(inputs)
+        fresh_prepared.plan.sources = prepared.plan.sources
+        fresh = check(fresh_mig, fresh_prepared)
+    assert fresh is not None
+    assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / "fresh")
+    assert findings(again) == findings(fresh)

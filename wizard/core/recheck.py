@@ -33,16 +33,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wizard.core import rawstore
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.ledger import Ledger, now, stage_table
+from wizard.core.logs import log
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.validate import _IDENTITY, Checker, Finding, Findings
 
@@ -243,9 +245,10 @@ class _Stopped(Exception):
 
 def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: str,
             fingerprint: str, keep: int | None,
-            should_stop) -> Iterator[StageProgress]:  # fmt: skip
+            should_stop) -> Generator[StageProgress, None, bool | None]:  # fmt: skip
     """Re-check ``change`` in the file's staged rows, in one transaction; yields progress and
-    returns True when done (False: stopped, nothing changed)."""
+    returns True when done (False: stopped; None: a raw store could not be read, so the file
+    must be read again; nothing changed in both cases)."""
     from wizard.core.staging import StageProgress, custom_hash_name, hash_term
 
     db = ledger.db
@@ -345,6 +348,9 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
                        (fingerprint, json.dumps(change.new.to_dict()), now(), fid))  # fmt: skip
     except _Stopped:
         return False
+    except (pa.ArrowException, OSError) as exc:  # a damaged store: the file is read again
+        log.warning("the kept cells of %s could not be read (%s); reading the file", label, exc)
+        return None
     return True
 
 

@@ -405,12 +405,16 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                                            _rejected(db, ent.name, row[0]), False))  # fmt: skip
             continue
         change = recheck.column_change(ledger, row, splan, source, plan)
+        done: bool | None = None
         if change is not None:  # only some columns' mapping changed: those are checked again
             assert row is not None
             done = yield from recheck.recheck(ledger, plan, change, row[0], label, fp,
                                               findings.keep, should_stop)  # fmt: skip
-            if not done:
+            if done is False:
                 return
+            if done is None:  # its kept cells could not be read: the file is read instead
+                rawstore.drop(ledger.path, row[0])
+        if change is not None and done:
             changed = changed or change.needs_finalize
             keep.add(row[0])
             _load_findings(db, row[0], findings)
