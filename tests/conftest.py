@@ -87,6 +87,28 @@ def pg_dsn():
 
 
 HUBSPOT_TOKEN = "pat-na1-test-token-0123456789"
+SALESFORCE_TOKEN = "00D5g000-test-session-token"
+
+
+@pytest.fixture
+def salesforce_server(monkeypatch):
+    """A local server speaking Salesforce's REST and Bulk API 2.0 (tests/salesforce_server.py),
+    reached only through the test-only setting (never stored in a project)."""
+    from tests.salesforce_server import SalesforceServer
+    from wizard.core.connectors.salesforce import TEST_SERVER_ENV
+
+    s = SalesforceServer(SALESFORCE_TOKEN)
+    s.org.add(
+        "User",
+        FirstName="Ann",
+        LastName="Owner",
+        Name="Ann Owner",
+        Email="ann@acme.com",
+        IsActive=True,
+    )
+    monkeypatch.setenv(TEST_SERVER_ENV, s.url)
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.test_pipeline import crm, write
 from wizard.core.migration import Migration
 from wizard.core.targets import SandboxTarget, Target
 
-TARGETS = ["sandbox", "postgres", "hubspot-files", "salesforce-files", "hubspot"]
+TARGETS = ["sandbox", "postgres", "hubspot-files", "salesforce-files", "hubspot", "salesforce"]
 
 
 @pytest.fixture(params=TARGETS)
@@ -29,6 +29,14 @@ def make_target(request, tmp_path: Path):
 
             request.getfixturevalue("hubspot_server")  # reached through the test setting
             t = HubSpotTarget(HUBSPOT_TOKEN, tmp_path / f"hs{len(made)}.db")
+        elif request.param == "salesforce":
+            from tests.conftest import SALESFORCE_TOKEN
+            from wizard.core.targets.salesforce import SalesforceTarget
+
+            request.getfixturevalue("salesforce_server")
+            t = SalesforceTarget(
+                "", SALESFORCE_TOKEN, tmp_path / f"sf{len(made)}.db", sleep=lambda s: None
+            )
         elif request.param.endswith("-files"):
             from wizard.core.targets.importfiles import ImportFilesTarget
 

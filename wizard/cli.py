@@ -84,6 +84,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pg-schema", default="cutover", metavar="NAME",
                    help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
+    p = sub.add_parser("pull", help="read the old CRM through its API into export files in the "
+                       "project (PROJECT/pulled/<crm>/), to migrate like an export folder; "
+                       "resumes where it stopped")  # fmt: skip
+    p.add_argument("crm", choices=("hubspot", "salesforce", "pipedrive"))
+    p.add_argument("--project", type=Path, required=True, metavar="DIR")
+    p.add_argument("--url", metavar="ADDRESS",
+                   help="Salesforce: your org's address (https://yourcompany.my.salesforce.com);"
+                   " Pipedrive: https://yourcompany.pipedrive.com; remembered")  # fmt: skip
+    p.add_argument("--delta", action="store_true",
+                   help="only what changed or was deleted since the last complete pull (before "
+                   "the live cutover)")  # fmt: skip
+
     p = sub.add_parser("status", help="phases, states, accounting and reconciliation")
     p.add_argument("--project", type=Path, required=True, metavar="DIR")
     p.add_argument("--json", action="store_true")
@@ -173,6 +185,48 @@ class _Ticker:
     def clear(self) -> None:
         if self.tty:
             print(f"\r{'':<100}\r", end="", file=sys.stderr, flush=True)
+
+
+def _pull(args: argparse.Namespace) -> int:
+    import os
+
+    from wizard.core import connectors
+    from wizard.core.connectors.pull import PullDone, PullProgress, pull
+
+    stop = _StopFlag()
+    stop.install()
+    ticker = _Ticker()
+    crm, label = args.crm, connectors.CRMS[args.crm]
+    url = args.url or connectors.connection(args.project, crm).get("url") or None
+    if crm in connectors.NEEDS_URL and not url:
+        raise CutoverError(f"Which {label}? Give its address with --url.",
+                           f"For example --url {connectors.NEEDS_URL[crm]}")  # fmt: skip
+    token = connectors.token_for(args.project, crm, os.environ.get(connectors.TOKEN_ENV[crm]))
+    connectors.remember(args.project, crm, url)
+    folder = connectors.pull_folder(args.project, crm)
+    source = connectors.connector_for(crm, token, url, folder)
+    try:
+        for item in pull(source, folder, delta=args.delta, should_stop=stop,
+                         on_wait=lambda left: ticker.show(
+                             f"{label} asks to wait: {left:,.0f} s left (Ctrl-C stops)",
+                             force=True)):  # fmt: skip
+            if isinstance(item, PullProgress):
+                ticker.show(f"{item.obj}: {item.rows:,} records ({item.rows_per_s:,.0f}/s)")
+            elif isinstance(item, PullDone):
+                ticker.clear()
+                if item.stopped:
+                    _say(f"Stopped after {item.pulled:,} records; run the same command to go on.")
+                    return EXIT_OK
+                what = "Changes since the last pull" if item.mode == "delta" else "Pulled"
+                _say(f"{what} from {label}: {item.pulled:,} records in {item.seconds:.1f} s "
+                     f"({item.rows_per_s:,.0f} records/s, {item.requests:,} requests).")  # fmt: skip
+                for line in item.lines():
+                    _say(f"   {line}")
+                _say(f"Export files: {folder}")
+                _say(f"Next: cutover-wizard migrate {folder} --project {args.project}")
+    finally:
+        source.close()
+    return EXIT_OK
 
 
 def _print_result(result: object) -> None:
@@ -577,6 +631,8 @@ def _main(args: argparse.Namespace) -> int:
             return _inspect(args)
         if args.command == "migrate":
             return _migrate(args)
+        if args.command == "pull":
+            return _pull(args)
         if args.command == "status":
             return _status(args)
         if args.command == "undo":
