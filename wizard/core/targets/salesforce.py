@@ -74,8 +74,7 @@ MAX_POLL = 30 * 60.0  # a job still running after this long is reported, not wai
 def _refused(error: str) -> str:
     """Salesforce's error code and words, said for an admin."""
     code, _, rest = error.partition(":")
-    words, _, fields = rest.rpartition(":")
-    words = words or rest
+    words = rest.rpartition(":")[0] or rest  # "words:FIELD --" -> "words"
     if code == "INVALID_CROSS_REFERENCE_KEY":
         return "It links to a record that does not exist in Salesforce."
     if code == "REQUIRED_FIELD_MISSING":
