@@ -5,6 +5,7 @@ random pages resumes with nothing lost or doubled; a migration from the pulled f
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import subprocess
@@ -210,3 +211,167 @@ def test_the_token_goes_only_to_salesforce(monkeypatch) -> None:
     with pytest.raises(CutoverError, match="not Salesforce's own"):
         SalesforceConnector("http://acme.my.salesforce.com", "t")  # not HTTPS
     SalesforceConnector("https://acme.my.salesforce.com", "t").close()
+
+
+# -- HubSpot ---------------------------------------------------------------------------------
+def fill_portal(portal) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {"companies": [], "contacts": [], "deals": []}
+    for i in range(5):
+        ids["companies"].append(portal.add(
+            "companies", name=f"Acme {i}, Inc." if i else "Café Ünïcode", domain=f"acme{i}.example",
+            industry="COMPUTER_SOFTWARE" if i % 2 else "RETAIL", hubspot_owner_id="901"))  # fmt: skip
+    for j in range(12):
+        cid = portal.add("contacts", firstname=f"Ann{j}", lastname=f"O'Neil {j}",
+                         email=f"ann{j}@acme.example", lifecyclestage="salesqualifiedlead",
+                         hubspot_owner_id="902", shoe_size=str(38 + j % 5))  # fmt: skip
+        ids["contacts"].append(cid)
+        if j < 10:
+            portal.associate("contacts", cid, "companies", ids["companies"][j % 5])
+    for k in range(3):  # one contact works for three companies
+        portal.associate("contacts", ids["contacts"][11], "companies", ids["companies"][k])
+    for k in range(5):
+        did = portal.add("deals", dealname=f"Deal {k}", amount=str(1000 * (k + 1)),
+                         dealstage="closedwon" if k % 2 else "appointmentscheduled",
+                         closedate="2026-12-31T00:00:00.000Z", hubspot_owner_id="901")  # fmt: skip
+        ids["deals"].append(did)
+        portal.associate("deals", did, "companies", ids["companies"][k])
+        portal.associate("deals", did, "contacts", ids["contacts"][k])
+    for k in range(4):
+        nid = portal.add("notes", hs_note_body=f"Note {k}: rang, all good",
+                         hs_timestamp="2026-10-01T10:00:00.000Z", hubspot_owner_id="901")  # fmt: skip
+        portal.associate("notes", nid, "contacts", ids["contacts"][k])
+        portal.associate("notes", nid, "deals", ids["deals"][k])
+        portal.associate("notes", nid, "companies", ids["companies"][k])
+    for k in range(3):
+        call = portal.add("calls", hs_call_title=f"Call {k}", hs_call_body="Spoke about renewal",
+                          hs_call_duration="120000", hs_timestamp="2026-10-02T09:00:00.000Z")  # fmt: skip
+        portal.associate("calls", call, "contacts", ids["contacts"][5 + k])
+    return ids
+
+
+def hs(server):
+    from tests.conftest import HUBSPOT_TOKEN
+    from wizard.core.connectors.hubspot import HubSpotConnector
+
+    return HubSpotConnector(HUBSPOT_TOKEN, sleep=lambda s: None)
+
+
+def test_hubspot_pull_writes_export_shaped_files_with_associations(hubspot_server, tmp_path):
+    portal = hubspot_server.portal
+    portal.page_limit, portal.assoc_page = 2, 2  # many pages; a record's associations paged
+    ids = fill_portal(portal)
+    folder = tmp_path / "pulled"
+    done = run_pull(hs(hubspot_server), folder)
+    assert done.files == {"companies": 5, "contacts": 12, "deals": 5, "activities": 7}
+    contacts = {r["Record ID"]: r for r in csv.DictReader((folder / "contacts.csv").open())}
+    header = rows_of(folder / "contacts.csv")[0]
+    assert header[0] == "Record ID" and "Secret Internal" not in header  # hidden: left out
+    ann = contacts[ids["contacts"][0]]
+    assert ann["First Name"] == "Ann0" and ann["Last Name"] == "O'Neil 0"
+    assert ann["Lifecycle Stage"] == "Sales Qualified Lead"  # the option's label, as exported
+    assert ann["Contact owner"] == "Bo Ray"  # the owner's name
+    assert ann["Associated Company IDs"] == ids["companies"][0]
+    many = contacts[ids["contacts"][11]]["Associated Company IDs"].split(";")
+    assert sorted(many) == sorted(ids["companies"][:3])  # three, over two answers
+    deals = list(csv.DictReader((folder / "deals.csv").open()))
+    assert deals[1]["Deal Stage"] == "Closed Won" and deals[0]["Associated Contact IDs"]
+    acts = list(csv.DictReader((folder / "activities.csv").open()))
+    assert {a["Activity type"] for a in acts} == {"CALL", "NOTE"}
+    assert any(a["Call duration (milliseconds)"] == "120000" for a in acts)
+
+
+def test_pulled_hubspot_files_migrate_with_every_record_and_link(hubspot_server, tmp_path):
+    fill_portal(hubspot_server.portal)
+    folder = tmp_path / "project" / "pulled" / "hubspot"
+    run_pull(hs(hubspot_server), folder)
+    with Migration(tmp_path / "project") as mig:
+        results = mig.migrate([folder])
+        assert results and all(r.state == "completed" and r.reconciled for r in results)
+        fidelity = {f.label: f for f in mig.fidelity()}
+    assert fidelity["contacts.csv"].records == fidelity["contacts.csv"].records_kept == 12
+    for label, fi in fidelity.items():
+        assert fi.links_kept == fi.links and fi.values_kept == fi.values, (label, fi.line())
+    assert fidelity["deals.csv"].links == 15  # a company, a contact and an owner for each deal
+
+
+def test_hubspot_delta_searches_by_modified_time_and_finds_the_archived(hubspot_server, tmp_path):
+    portal = hubspot_server.portal
+    ids = fill_portal(portal)
+    folder = tmp_path / "pulled"
+    run_pull(hs(hubspot_server), folder)
+    import json
+
+    from tests.hubspot_server import iso
+
+    state = json.loads((folder / "pull-state.json").read_text())
+    # the first pull began 10 minutes after the last change, on the portal's clock
+    state["started"] = iso(portal.clock + 600_000).replace(".000", "")
+    (folder / "pull-state.json").write_text(json.dumps(state))
+    portal.clock += 3_600_000  # an hour later
+    portal.change("contacts", ids["contacts"][2], jobtitle="CEO")
+    portal.add("contacts", firstname="New", lastname="Person", email="new@acme.example")
+    portal.archive("deals", ids["deals"][4])
+    done = run_pull(hs(hubspot_server), folder, delta=True)
+    assert (done.new["contacts"], done.changed["contacts"]) == (1, 1)
+    assert done.deleted["deals"] == 1 and done.files["deals"] == 4
+    fresh = tmp_path / "fresh"
+    run_pull(hs(hubspot_server), fresh)
+    for path in fresh.glob("*.csv"):
+        assert sorted(rows_of(folder / path.name)[1:]) == sorted(rows_of(path)[1:]), path.name
+
+
+def test_hubspot_pull_rides_out_429_and_502(hubspot_server, tmp_path):
+    portal = hubspot_server.portal
+    fill_portal(portal)
+    portal.rate_limit_next, portal.errors_next = 3, 2
+    done = run_pull(hs(hubspot_server), tmp_path / "p")
+    assert done.files["contacts"] == 12
+
+
+def test_a_migration_from_hubspot_to_salesforce_end_to_end(hubspot_server, salesforce_server,
+                                                           tmp_path, monkeypatch, capsys):  # fmt: skip
+    """Pull the HubSpot portal, rehearse in the sandbox, cut over live into the Salesforce org:
+    every record once, every association kept, the accounting exact."""
+    from tests.conftest import HUBSPOT_TOKEN
+    from wizard.cli import main
+    from wizard.core import secrets
+
+    monkeypatch.setattr(secrets, "_session", {})
+    monkeypatch.setattr("time.sleep", lambda s: None)  # Salesforce's polls are not slept here
+    ids = fill_portal(hubspot_server.portal)
+    project = tmp_path / "project"
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", HUBSPOT_TOKEN)
+    assert main(["pull", "hubspot", "--project", str(project)]) == 0
+    out = capsys.readouterr().out
+    assert "Pulled from HubSpot: 29 records" in out
+    folder = pull_folder(project, "hubspot")
+    assert main(["migrate", str(folder), "--project", str(project)]) == 0
+    monkeypatch.setenv("SALESFORCE_ACCESS_TOKEN", SALESFORCE_TOKEN)
+    live = ["migrate", str(folder), "--project", str(project), "--env", "live", "--salesforce",
+            "https://acme.my.salesforce.com", "--override-reason", "Testing the Salesforce target."]  # fmt: skip
+    assert main(live) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "Bulk API jobs" in out and "DOES NOT ADD UP" not in out and "THEY DIFFER" not in out
+    org = salesforce_server.org.records
+    by_legacy = {obj: {r["Legacy_Id__c"]: r for r in org[obj].values() if r.get("Legacy_Id__c")}
+                 for obj in ("Account", "Contact", "Opportunity", "Task")}  # fmt: skip
+    assert len(by_legacy["Account"]) == 5 and len(by_legacy["Contact"]) == 12
+    assert len(by_legacy["Opportunity"]) == 5 and len(by_legacy["Task"]) == 7
+    account_of = {r["Id"]: legacy for legacy, r in by_legacy["Account"].items()}
+    contact_of = {r["Id"]: legacy for legacy, r in by_legacy["Contact"].items()}
+    for j, cid in enumerate(ids["contacts"][:10]):  # the contact's company, as in HubSpot
+        assert account_of[by_legacy["Contact"][cid]["AccountId"]] == ids["companies"][j % 5]
+    for k, did in enumerate(ids["deals"]):
+        deal = by_legacy["Opportunity"][did]
+        assert account_of[deal["AccountId"]] == ids["companies"][k]
+        assert contact_of[deal["ContactId"]] == ids["contacts"][k]
+        assert deal["StageName"] in ("Closed Won", "Qualification")
+    props = json.loads(by_legacy["Contact"][ids["contacts"][0]]["Legacy_Properties__c"])
+    assert props.get("Shoe size") or props.get("shoe_size")  # a custom field, kept
+    tasks = [t for t in by_legacy["Task"].values() if t["WhatId"]]
+    assert len(tasks) == 4 and all(t["WhoId"] for t in by_legacy["Task"].values())
+    assert main(["status", "--project", str(project)]) == 0
+    assert "Salesforce org" in capsys.readouterr().out
+    leaked = [p for p in project.rglob("*") if p.is_file()
+              and (SALESFORCE_TOKEN.encode() in p.read_bytes() or HUBSPOT_TOKEN.encode() in p.read_bytes())]  # fmt: skip
+    assert leaked == []

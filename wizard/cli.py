@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="live cutover into a HubSpot portal through its API; the access token "
                    "comes from HUBSPOT_ACCESS_TOKEN the first time and is kept in your "
                    "computer's password store, never in the project; remembered")  # fmt: skip
+    p.add_argument("--salesforce", metavar="ORG_ADDRESS",
+                   help="live cutover into this Salesforce org (https://yourcompany.my."
+                   "salesforce.com) through Bulk API 2.0; the access token comes from "
+                   "SALESFORCE_ACCESS_TOKEN the first time and is kept in your computer's "
+                   "password store, never in the project; remembered")  # fmt: skip
     p.add_argument("--pg-schema", default="cutover", metavar="NAME",
                    help="the PostgreSQL schema for the tables (default: cutover)")  # fmt: skip
 
@@ -262,9 +267,9 @@ def _migrate(args: argparse.Namespace) -> int:
         first = project.locks("companies")
         if first and not _gate(project, first, args):
             return EXIT_REFUSED
-    if (args.postgres or args.import_files or args.hubspot) and not live:
-        raise CutoverError("--postgres, --import-files and --hubspot are for the live cutover.",
-                           "Add --env live.")  # fmt: skip
+    if (args.postgres or args.import_files or args.hubspot or args.salesforce) and not live:
+        raise CutoverError("--postgres, --import-files, --hubspot and --salesforce are for the "
+                           "live cutover.", "Add --env live.")  # fmt: skip
     if args.hubspot:
         import os
 
@@ -272,14 +277,22 @@ def _migrate(args: argparse.Namespace) -> int:
         kept = project.use_hubspot(token)
         if token:
             _say(f"The HubSpot access token is kept in {kept}; never in the project.")
+    elif args.salesforce:
+        import os
+
+        token = os.environ.get("SALESFORCE_ACCESS_TOKEN")
+        kept = project.use_salesforce(args.salesforce, token)
+        if token:
+            _say(f"The Salesforce access token is kept in {kept}; never in the project.")
     elif args.postgres:
         project.use_postgres(args.postgres, args.pg_schema)
     elif args.import_files:
         project.use_import_files(args.import_files)
     opened = project.open_live() if live else Migration(args.project)
+    crm = {"hubspot": "HubSpot", "salesforce": "Salesforce"}.get(opened.target.kind, "The CRM")
     if hasattr(opened.target, "on_wait"):  # an API that may ask to wait: show it, let Ctrl-C stop
         opened.target.on_wait = lambda left: (
-            ticker.show(f"HubSpot asks to wait: {left:,.0f} s left (Ctrl-C stops; run again to "
+            ticker.show(f"{crm} asks to wait: {left:,.0f} s left (Ctrl-C stops; run again to "
                         "go on)", force=True) if left else ticker.clear())  # fmt: skip
         opened.target.should_stop = stop
     check = getattr(opened.target, "check_properties", None)
@@ -289,7 +302,7 @@ def _migrate(args: argparse.Namespace) -> int:
             opened.close()
             for problem in problems:
                 print(f"Error: {problem}", file=sys.stderr)
-            print("Nothing was written to HubSpot: create these properties, then run again.",
+            print(f"Nothing was written to {crm}: create these fields, then run again.",
                   file=sys.stderr)  # fmt: skip
             return EXIT_INPUT
     with opened as mig:
@@ -333,6 +346,10 @@ def _migrate(args: argparse.Namespace) -> int:
 
                 records = sum(f.rows_read for f in staged.files)
                 _say(f"   {hubspot_api_days(records, links=records).text}")
+            elif getattr(mig.target, "kind", "") == "salesforce":
+                from wizard.core.targets.limits import salesforce_bulk_days
+
+                _say(f"   {salesforce_bulk_days(sum(f.rows_read for f in staged.files)).text}")
         for splan in prepared.plan.sources:
             if splan.entity is None:
                 _say(f"   {Path(splan.file).name}: not imported: {splan.note or 'no entity'}")

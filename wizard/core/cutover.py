@@ -165,6 +165,21 @@ class Project:
         self.save()
         return secrets.where("hubspot", str(self.folder))
 
+    def use_salesforce(self, instance_url: str, token: str | None) -> str:
+        """The live cutover goes to a Salesforce org through Bulk API 2.0. The token goes to
+        the OS password store (or this session only), never into the project."""
+        from wizard.core import secrets
+        from wizard.core.connectors.salesforce import salesforce_api
+
+        salesforce_api(instance_url, "-").close()  # Salesforce's own hosts only
+        wanted = {"kind": "salesforce", "url": instance_url.rstrip("/")}
+        self._switching(wanted)
+        if token:
+            secrets.store("salesforce", str(self.folder), token)
+        self.state.live_target = wanted
+        self.save()
+        return secrets.where("salesforce", str(self.folder))
+
     def use_local(self) -> None:
         self._switching({})
         self.state.live_target = {}
@@ -193,6 +208,23 @@ class Project:
             target = HubSpotTarget(token, self.folder / LIVE / "hubspot-index.db",
                                    base_url=self.state.live_target.get("base_url"),
                                    offline=read_only)  # fmt: skip
+        elif kind == "salesforce":
+            import os
+
+            from wizard.core import secrets
+            from wizard.core.targets.salesforce import SalesforceTarget
+
+            token = (secrets.load("salesforce", str(self.folder))
+                     or os.environ.get("SALESFORCE_ACCESS_TOKEN", ""))  # fmt: skip
+            if not token and not read_only:
+                raise CutoverError("No Salesforce access token.", "Set SALESFORCE_ACCESS_TOKEN "
+                                   "and run the same command (it is then kept in your "
+                                   "computer's password store).")  # fmt: skip
+            if not read_only:
+                (self.folder / LIVE).mkdir(parents=True, exist_ok=True)
+            target = SalesforceTarget(self.state.live_target["url"], token,
+                                      self.folder / LIVE / "salesforce-index.db",
+                                      offline=read_only)  # fmt: skip
         elif kind == "files":
             from wizard.core.targets.importfiles import ImportFilesTarget
 

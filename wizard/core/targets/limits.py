@@ -6,6 +6,10 @@ days a cutover of this size needs. Limits as the vendors document them.
 - HubSpot API: 100 requests every 10 seconds per app; 250,000 requests a day (Free and
   Starter), 500,000 (Professional and Enterprise), 1,000,000 with the API add-on; batch upserts
   take up to 100 records a request.
+- Salesforce Bulk API 2.0: 150,000,000 records a day for ingest and 15,000 batches a day
+  (shared with Bulk API 1.0; a job's upload counts as one batch per 10,000 records). Every job
+  also spends REST calls (create, upload, close, about 3 polls, 2 result files: about 8) from the
+  org's daily API requests (100,000 plus 1,000 a user licence for Enterprise Edition).
 """
 
 from __future__ import annotations
@@ -54,3 +58,24 @@ def hubspot_api_days(records: int, links: int = 0, tier: str = "professional",
             f"integrations) that is {days} day{'s' if days != 1 else ''}, about {hours:.1f} "
             f"hours at the rate limit.")  # fmt: skip
     return DayPlan(records, calls, per_day, days, hours, text)
+
+
+SALESFORCE_BULK = {"records": 150_000_000, "batches": 15_000}  # a day
+SALESFORCE_JOB_ROWS = 10_000  # records a job (the runner's batch)
+SALESFORCE_CALLS_A_JOB = 8
+SALESFORCE_API_DAILY = 100_000  # Enterprise Edition before licences
+
+
+def salesforce_bulk_days(records: int, api_daily: int = SALESFORCE_API_DAILY,
+                         reserved: float = 0.2) -> DayPlan:  # fmt: skip
+    """Bulk API 2.0 jobs of 10,000 records, leaving ``reserved`` of the daily batches and API
+    calls to the org's other integrations."""
+    jobs = max(math.ceil(records / SALESFORCE_JOB_ROWS), 1 if records else 0)
+    calls = jobs * SALESFORCE_CALLS_A_JOB
+    per_day = int(min(SALESFORCE_BULK["batches"], api_daily / SALESFORCE_CALLS_A_JOB)
+                  * (1 - reserved))  # fmt: skip
+    days = max(math.ceil(jobs / per_day), math.ceil(records / SALESFORCE_BULK["records"]), 1)
+    text = (f"{records:,} records take about {jobs:,} Bulk API jobs ({calls:,} API calls); with "
+            f"{per_day:,} jobs a day for the cutover ({int(reserved * 100)}% left for other "
+            f"integrations) that is {days} day{'s' if days != 1 else ''}.")  # fmt: skip
+    return DayPlan(records, jobs, per_day, days, 0.0, text)

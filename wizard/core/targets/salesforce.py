@@ -109,6 +109,14 @@ class SalesforceTarget(Target):
         return f"SalesforceTarget({self.api.base})"
 
     @property
+    def on_wait(self):
+        return self.api.on_wait
+
+    @on_wait.setter
+    def on_wait(self, value) -> None:
+        self.api.on_wait = value
+
+    @property
     def should_stop(self):
         return self.api.should_stop
 
@@ -329,7 +337,7 @@ class SalesforceTarget(Target):
                                       for f in ENTITIES[name].references}}
                 for name in OBJECTS}  # fmt: skip
 
-    def check_fields(self) -> list[str]:
+    def check_properties(self) -> list[str]:
         """The dry run: what the org lacks for this plan, in plain words (empty: ready)."""
         problems = []
         for entity, obj in OBJECTS.items():
