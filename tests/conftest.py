@@ -88,6 +88,19 @@ def pg_dsn():
 
 HUBSPOT_TOKEN = "pat-na1-test-token-0123456789"
 SALESFORCE_TOKEN = "00D5g000-test-session-token"
+PIPEDRIVE_TOKEN = "pd-test-token-0123"
+
+
+@pytest.fixture
+def pipedrive_server(monkeypatch):
+    """A local server speaking Pipedrive's API v2 (tests/pipedrive_server.py)."""
+    from tests.pipedrive_server import PipedriveServer
+    from wizard.core.connectors.pipedrive import TEST_SERVER_ENV
+
+    s = PipedriveServer(PIPEDRIVE_TOKEN)
+    monkeypatch.setenv(TEST_SERVER_ENV, s.url)
+    yield s
+    s.close()
 
 
 @pytest.fixture

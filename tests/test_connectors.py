@@ -115,45 +115,62 @@ def test_pulled_salesforce_files_migrate_with_every_record_and_link(salesforce_s
     assert fidelity["Opportunity.csv"].links == 21  # account, contact and owner of every deal
 
 
-def _cli_pull(
-    project: Path, url: str, env: dict, delta: bool = False
-) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "wizard", "pull", "salesforce", "--project", str(project),
-           "--url", url] + (["--delta"] if delta else [])  # fmt: skip
+def _cli_pull(crm: str, project: Path, env: dict) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "wizard", "pull", crm, "--project", str(project)]
+    if crm != "hubspot":
+        cmd += ["--url", f"https://acme.my.{crm}.com" if crm == "salesforce" else
+                "https://acme.pipedrive.com"]  # fmt: skip
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
+@pytest.mark.parametrize("crm", ["salesforce", "hubspot", "pipedrive"])
 @pytest.mark.parametrize("point", ["page", "state"])
 def test_a_pull_killed_at_random_pages_resumes_with_nothing_lost_or_doubled(
-    salesforce_server, tmp_path, point
+    request, tmp_path, crm, point
 ) -> None:
-    org = salesforce_server.org
-    org.page_size = 2
-    fill_org(org)
+    from tests import conftest
+
+    server = request.getfixturevalue(f"{crm}_server")
+    token = {"salesforce": conftest.SALESFORCE_TOKEN, "hubspot": conftest.HUBSPOT_TOKEN,
+             "pipedrive": conftest.PIPEDRIVE_TOKEN}[crm]  # fmt: skip
     clean = tmp_path / "clean"
-    run_pull(sf(salesforce_server, clean), clean)
-    env = {**os.environ, "SALESFORCE_ACCESS_TOKEN": SALESFORCE_TOKEN,
-           "CUTOVER_WIZARD_TEST_SALESFORCE": salesforce_server.url}  # fmt: skip
+    if crm == "salesforce":
+        server.org.page_size = 2
+        fill_org(server.org)
+        run_pull(sf(server, clean), clean)
+    elif crm == "hubspot":
+        server.portal.page_limit = 2
+        fill_portal(server.portal)
+        run_pull(hs(server), clean)
+    else:
+        server.account.page_size = 2
+        fill_pipedrive(server.account)
+        run_pull(pd(clean), clean)
+    from wizard.core.connectors import TOKEN_ENV
+
+    env = {**os.environ, TOKEN_ENV[crm]: token,
+           f"CUTOVER_WIZARD_TEST_{crm.upper()}": server.url}  # fmt: skip
     project = tmp_path / "project"
-    rnd = random.Random(point)
+    rnd = random.Random(f"{crm}{point}")
     kills = 0
     for _ in range(12):
-        n = rnd.randint(1, 6)
-        proc = _cli_pull(project, "https://acme.my.salesforce.com",
-                         env | {"CUTOVER_WIZARD_TEST_KILL_PULL": f"{point}:{n}"})  # fmt: skip
+        proc = _cli_pull(crm, project, env | {"CUTOVER_WIZARD_TEST_KILL_PULL":
+                                               f"{point}:{rnd.randint(1, 3)}"})  # fmt: skip
         if proc.returncode == 0:
             break
         assert proc.returncode == -9, proc.stderr  # killed, not failed
         kills += 1
-        if kills % 3 == 0:
-            org.locators.clear()  # Salesforce forgot the query's locator meanwhile
+        if crm == "salesforce" and kills % 3 == 0:
+            server.org.locators.clear()  # Salesforce forgot the query's locator meanwhile
     else:
-        proc = _cli_pull(project, "https://acme.my.salesforce.com", env)
+        proc = _cli_pull(crm, project, env)
         assert proc.returncode == 0, proc.stderr
     assert kills >= 3
-    folder = pull_folder(project, "salesforce")
-    for path in clean.glob("*.csv"):
-        assert rows_of(folder / path.name) == rows_of(path), path.name
+    folder = pull_folder(project, crm)
+    names = sorted(p.name for p in clean.glob("*.csv"))
+    assert names == sorted(p.name for p in folder.glob("*.csv"))
+    for name in names:
+        assert rows_of(folder / name) == rows_of(clean / name), name
 
 
 def test_delta_by_api_reports_new_changed_and_deleted(salesforce_server, tmp_path) -> None:
@@ -375,3 +392,160 @@ def test_a_migration_from_hubspot_to_salesforce_end_to_end(hubspot_server, sales
     leaked = [p for p in project.rglob("*") if p.is_file()
               and (SALESFORCE_TOKEN.encode() in p.read_bytes() or HUBSPOT_TOKEN.encode() in p.read_bytes())]  # fmt: skip
     assert leaked == []
+
+
+# -- Pipedrive -------------------------------------------------------------------------------
+def fill_pipedrive(acct) -> dict[str, list[int]]:
+    from tests.pipedrive_server import SIZE_KEY, TIER_KEY
+
+    ids: dict[str, list[int]] = {"organizations": [], "persons": [], "deals": []}
+    for i in range(4):
+        ids["organizations"].append(acct.add(
+            "organizations", name=f"Org {i}", owner_id=11,
+            address={"value": f"Rua {i}, Lisboa", "country": "Portugal"},
+            custom_fields={TIER_KEY: 1 if i % 2 else 2}))  # fmt: skip
+    for j in range(9):
+        ids["persons"].append(acct.add(
+            "persons", name=f"Zé {j}", first_name="Zé", last_name=str(j), owner_id=11,
+            org_id=ids["organizations"][j % 4] if j < 8 else None, label_ids=[5],
+            emails=[{"value": f"other{j}@x.example", "primary": False},
+                    {"value": f"ze{j}@x.example", "primary": True}],
+            phones=[{"value": f"+35121000000{j}", "primary": True}],
+            custom_fields={SIZE_KEY: 40 + j}))  # fmt: skip
+    for k in range(4):
+        ids["deals"].append(acct.add(
+            "deals", title=f"Deal {k}", value=500 * (k + 1), currency="EUR",
+            org_id=ids["organizations"][k], person_id=ids["persons"][k], stage_id=1 + k % 2,
+            pipeline_id=1, status="won" if k % 2 else "open", owner_id=11))  # fmt: skip
+        acct.add("activities", subject=f"Call {k}", type="call", due_date="2026-10-01",
+                 done=True, deal_id=ids["deals"][k], person_id=ids["persons"][k],
+                 org_id=ids["organizations"][k], owner_id=11, note="<p>Rang</p>")  # fmt: skip
+    return ids
+
+
+def pd(folder):
+    from tests.conftest import PIPEDRIVE_TOKEN
+    from wizard.core.connectors.pipedrive import PipedriveConnector
+
+    return PipedriveConnector("https://acme.pipedrive.com", PIPEDRIVE_TOKEN, folder,
+                              sleep=lambda s: None)  # fmt: skip
+
+
+def test_pipedrive_pull_writes_export_shaped_files(pipedrive_server, tmp_path) -> None:
+    acct = pipedrive_server.account
+    acct.page_size = 3
+    acct.rate_limit_next = 2  # ridden out
+    ids = fill_pipedrive(acct)
+    folder = tmp_path / "pulled"
+    done = run_pull(pd(folder), folder)
+    assert done.files == {"organizations": 4, "persons": 9, "deals": 4, "activities": 4}
+    persons = {r["ID"]: r for r in csv.DictReader((folder / "persons.csv").open())}
+    ze = persons[str(ids["persons"][0])]
+    assert ze["Email"] == "ze0@x.example"  # the primary one
+    assert ze["Organization ID"] == str(ids["organizations"][0]) and ze["Owner"] == "Ann Lee"
+    assert ze["Label"] == "Hot lead" and ze["Shoe size"] == "40"
+    orgs = list(csv.DictReader((folder / "organizations.csv").open()))
+    assert orgs[0]["Address"] == "Rua 0, Lisboa" and orgs[0]["Tier"] == "Silver"
+    deals = list(csv.DictReader((folder / "deals.csv").open()))
+    assert deals[1]["Stage"] == "Won" and deals[1]["Pipeline"] == "Sales"
+
+
+def test_pulled_pipedrive_files_migrate_with_every_record_and_link(pipedrive_server, tmp_path):
+    fill_pipedrive(pipedrive_server.account)
+    folder = tmp_path / "project" / "pulled" / "pipedrive"
+    run_pull(pd(folder), folder)
+    with Migration(tmp_path / "project") as mig:
+        results = mig.migrate([folder])
+        assert results and all(r.state == "completed" and r.reconciled for r in results)
+        fidelity = {f.label: f for f in mig.fidelity()}
+    assert fidelity["persons.csv"].records_kept == 9
+    for label, fi in fidelity.items():
+        assert fi.records_kept == fi.records and fi.links_kept == fi.links, (label, fi.line())
+    assert fidelity["persons.csv"].links >= 8  # each person's organization
+    assert fidelity["deals.csv"].links >= 8  # organization and person of each deal
+
+
+def test_pipedrive_delta_by_updated_since_and_deletions(pipedrive_server, tmp_path) -> None:
+    acct = pipedrive_server.account
+    ids = fill_pipedrive(acct)
+    folder = tmp_path / "pulled"
+    run_pull(pd(folder), folder)
+    state = json.loads((folder / "pull-state.json").read_text())
+    state["started"] = "2026-11-01T00:10:00Z"  # after the records, on the account's clock
+    (folder / "pull-state.json").write_text(json.dumps(state))
+    acct.clock = 3600
+    acct.change("persons", ids["persons"][1], job_title="CEO")
+    acct.add("persons", name="New One", first_name="New", last_name="One")
+    del acct.data["deals"][ids["deals"][3]]
+    done = run_pull(pd(folder), folder, delta=True)
+    assert (done.new["persons"], done.changed["persons"], done.deleted["persons"]) == (1, 1, 0)
+    assert done.deleted["deals"] == 1 and done.files["deals"] == 3
+    fresh = tmp_path / "fresh"
+    run_pull(pd(fresh), fresh)
+    for path in fresh.glob("*.csv"):
+        assert sorted(rows_of(folder / path.name)[1:]) == sorted(rows_of(path)[1:]), path.name
+
+
+# -- HTTP: the same retries for every vendor -----------------------------------------------
+class _Clock:
+    def __init__(self) -> None:
+        self.now, self.slept = 0.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.slept.append(s)
+        self.now += s
+
+
+def _api(answers: list, clock: _Clock, **kw):
+    import httpx
+
+    from wizard.core.connectors.http import Api
+
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        status, headers, body = answers.pop(0) if answers else (200, {}, {"ok": True})
+        return httpx.Response(status, headers=headers, json=body)
+
+    api = Api("Acme CRM", "https://api.acme.example", {"Authorization": "Bearer t"},
+              sleep=clock.sleep, clock=clock.clock, transport=httpx.MockTransport(handler), **kw)  # fmt: skip
+    return api, seen
+
+
+def test_429_waits_what_retry_after_says_and_5xx_backs_off() -> None:
+    clock = _Clock()
+    api, seen = _api([(429, {"Retry-After": "7"}, {}), (503, {}, {}), (200, {}, {"x": 1})], clock)
+    waits = []
+    api.on_wait = waits.append
+    assert api.json("GET", "/thing") == {"x": 1} and len(seen) == 3
+    assert round(sum(clock.slept)) >= 7 and waits[0] == 7.0  # Retry-After, then a backoff
+
+
+def test_a_wait_of_hours_is_the_daily_quota_not_waited() -> None:
+    clock = _Clock()
+    api, _ = _api([(429, {"Retry-After": str(6 * 3600)}, {})], clock)
+    with pytest.raises(CutoverError, match="daily API limit is used up"):
+        api.json("GET", "/thing")
+    assert clock.slept == []
+
+
+def test_stop_ends_a_wait_and_a_storm_gives_up_plainly() -> None:
+    from wizard.core.connectors.http import RETRIES, ApiStopped
+
+    clock = _Clock()
+    api, _ = _api([(429, {"Retry-After": "60"}, {})], clock)
+    api.should_stop = lambda: clock.now >= 3
+    with pytest.raises(ApiStopped):
+        api.json("GET", "/thing")
+    assert clock.now < 5
+    api, seen = _api([(502, {}, {})] * (RETRIES + 1), _Clock())
+    with pytest.raises(CutoverError, match="servers kept failing"):
+        api.json("GET", "/thing")
+    assert len(seen) == RETRIES + 1
+    api, _ = _api([(401, {}, {"message": "expired"})], _Clock())
+    with pytest.raises(CutoverError, match="refused the access token"):
+        api.json("GET", "/thing")

@@ -71,5 +71,5 @@ def connector_for(crm: str, token: str, url: str | None = None,
     if crm == "pipedrive":
         from wizard.core.connectors.pipedrive import PipedriveConnector
 
-        return PipedriveConnector(url or "", token, **kw)
+        return PipedriveConnector(url or "", token, folder, **kw)
     raise CutoverError(f"No connector for '{crm}'.", f"Choose one of {', '.join(CRMS)}.")
