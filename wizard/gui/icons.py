@@ -21,6 +21,7 @@ NAMES = {
     "open": "mdi6.folder-open-outline",
     "add_file": "mdi6.file-plus-outline",
     "add_folder": "mdi6.folder-plus-outline",
+    "connect": "mdi6.cloud-download-outline",
     "load": "mdi6.file-upload-outline",
     "export": "mdi6.table-arrow-right",
     "demo": "mdi6.flask-outline",

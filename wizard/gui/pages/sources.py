@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from wizard.core import connectors
 from wizard.core.blueprint import ENTITIES
+from wizard.core.connectors.pull import PullDone, PullProgress, pull
 from wizard.core.errors import CutoverError
 from wizard.core.plan import SourcePlan
 from wizard.core.sources import ReadOptions
@@ -129,6 +131,12 @@ class FileSettings(QGroupBox):
         return options, self.entity.currentData()
 
 
+class _Waits(QObject):
+    """Seconds left of a wait the CRM's API asked for, told from the pull's thread."""
+
+    left = Signal(float)
+
+
 class SourcesPage(SessionPage):
     def __init__(self) -> None:
         super().__init__()
@@ -145,6 +153,15 @@ class SourcesPage(SessionPage):
         add.clicked.connect(self._add_files)
         add_folder = decorate(QPushButton("Add a folder…"), "add_folder")
         add_folder.clicked.connect(self._add_folder)
+        self.connect_crm = decorate(QPushButton("Connect to a CRM…"), "connect")
+        self.connect_crm.setToolTip("Integration Sync: read HubSpot, Salesforce or Pipedrive "
+                                    "through its API into export files, instead of exporting "
+                                    "every object by hand.")  # fmt: skip
+        self.connect_crm.clicked.connect(self._connect)
+        self._pulling = False
+        self._source = None  # the connector of the pull in progress
+        self._waits = _Waits()
+        self._waits.left.connect(self._api_wait)
         self.files = QListWidget()
         self.files.setAccessibleName("Files")
         self.files.currentRowChanged.connect(self._show_preview)
@@ -177,6 +194,7 @@ class SourcesPage(SessionPage):
         buttons = QHBoxLayout()
         buttons.addWidget(add)
         buttons.addWidget(add_folder)
+        buttons.addWidget(self.connect_crm)
         buttons.addStretch(1)
         buttons.addWidget(self.check)
         buttons.addWidget(self.stop)
@@ -202,6 +220,78 @@ class SourcesPage(SessionPage):
         chosen = QFileDialog.getExistingDirectory(self, "Add an export folder")
         if chosen:
             self.add_paths([Path(chosen)])
+
+    # -- reading the old CRM through its API ---------------------------------------------
+    def _connect(self) -> None:
+        from wizard.gui.pages.connect import ConnectDialog
+
+        dialog = ConnectDialog(self.wizard().session.migration.folder, self)  # type: ignore[attr-defined]
+        if dialog.exec() == ConnectDialog.DialogCode.Accepted:
+            self.start_pull(*dialog.chosen())
+
+    def start_pull(self, crm: str, url: str | None, token: str | None, delta: bool) -> bool:
+        """Pull the CRM into the project's pulled/<crm>/ folder in the worker; when it is
+        complete the folder is added like an export folder."""
+        wizard = self.wizard()
+        if wizard.jobs.busy:  # type: ignore[attr-defined]
+            return False
+        project = wizard.session.migration.folder  # type: ignore[attr-defined]
+        folder = connectors.pull_folder(project, crm)
+        try:
+            url = url or connectors.connection(project, crm).get("url") or None
+            secret = connectors.token_for(project, crm, token)
+            source = connectors.connector_for(crm, secret, url, folder)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        connectors.remember(project, crm, url)
+        self._source, self._pulling = source, True
+        label = connectors.CRMS[crm]
+        waits = self._waits
+
+        def work(stop):
+            yield from pull(source, folder, delta=delta, should_stop=stop, on_wait=waits.left.emit)
+
+        worker = GeneratorWorker(work, lambda item: isinstance(item, PullDone))
+        worker.signals.progress.connect(self._pull_progress)
+        worker.signals.result.connect(self._pulled)
+        worker.signals.failed.connect(self._failed)
+        for button in (self.check, self.connect_crm):
+            button.setEnabled(False)
+        self.stop.setVisible(True)
+        self.stop.setEnabled(True)
+        self.bar.setVisible(True)
+        self.bar.setRange(0, 0)
+        self.status.setText(f"Connecting to {label}…")
+        self.watch_jobs(self._busy_changed)
+        wizard.jobs.start(worker)  # type: ignore[attr-defined]
+        return True
+
+    @Slot(float)
+    def _api_wait(self, left: float) -> None:
+        if self._pulling and left > 0 and self.stop.isEnabled():
+            self.status.setText(f"The CRM asks to wait before the next request: {left:,.0f} s "
+                                "left. (Stop keeps what was read; connecting again goes on.)")  # fmt: skip
+
+    @Slot(object)
+    def _pull_progress(self, item: object) -> None:
+        if isinstance(item, PullProgress) and self.stop.isEnabled():
+            self.status.setText(f"Reading {item.obj}: {item.rows:,} records, {item.total:,} in "
+                                f"all ({item.rows_per_s:,.0f} records/s)")  # fmt: skip
+
+    @Slot(object)
+    def _pulled(self, done: object) -> None:
+        assert isinstance(done, PullDone)
+        label = connectors.CRMS.get(done.vendor, done.vendor)
+        if done.stopped:
+            self.status.setText(f"Stopped after {done.pulled:,} records from {label}. Connect "
+                                "again to go on from there: nothing is read twice.")  # fmt: skip
+            return
+        if done.folder in self.paths:  # a pull again: the files are read afresh
+            self.paths.remove(done.folder)
+        self.add_paths([done.folder])
+        what = "; ".join(done.lines())
+        self.status.setText(f"Read from {label}: {what}. Next, read and check every row.")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -326,10 +416,25 @@ class SourcesPage(SessionPage):
     def stop_check(self) -> None:
         self.stop.setEnabled(False)
         self.wizard().jobs.cancel()  # type: ignore[attr-defined]
-        self.status.setText("Stopping after the rows in progress…")
+        self.status.setText("Stopping after the page in progress…" if self._pulling
+                            else "Stopping after the rows in progress…")  # fmt: skip
 
     @Slot(bool)
     def _busy_changed(self, busy: bool) -> None:
+        if not busy and self._pulling:
+            self._pulling = False
+            if self._source is not None:
+                self._source.close()
+                self._source = None
+            self.stop.setVisible(False)
+            self.bar.setVisible(False)
+            self.connect_crm.setEnabled(True)
+            if self.status.text().startswith("Stopping"):  # the worker ended it between pages
+                self.status.setText("Stopped. What was read is kept: connect again to go on "
+                                    "from there; nothing is read twice.")  # fmt: skip
+            prepared = self.wizard().session.prepared  # type: ignore[attr-defined]
+            self.check.setEnabled(bool(prepared and prepared.sources and not prepared.unreadable))
+            return
         if busy or not self._checking:
             return
         self._checking = False
