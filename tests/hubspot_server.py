@@ -239,9 +239,12 @@ def make_handler(portal: Portal):
             if m:
                 a, b = m.groups()
                 results = []
+                index: dict[str, list[str]] = {}
+                for x, xid, y, t in portal.associations:
+                    if x == a and y == b:
+                        index.setdefault(xid, []).append(t)
                 for item in body["inputs"]:
-                    to = sorted((t for (x, xid, y, t) in portal.associations
-                                 if x == a and y == b and xid == item["id"]), key=int)  # fmt: skip
+                    to = sorted(index.get(item["id"], []), key=int)
                     start = int(item.get("after") or 0)
                     chunk = to[start : start + portal.assoc_page]
                     res = {"from": {"id": item["id"]}, "to": [

@@ -129,8 +129,11 @@ def test_the_token_goes_to_hubspot_only(tmp_path: Path, monkeypatch) -> None:
 def test_retry_after_as_a_date_a_huge_one_and_a_stop() -> None:
     from email.utils import format_datetime
 
+    import httpx
+
+    from wizard.core.connectors.hubspot import hubspot_api
     from wizard.core.errors import CutoverError
-    from wizard.core.targets.hubspot import HubSpotTarget, retry_after
+    from wizard.core.targets.hubspot import retry_after
 
     soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after(soon, 0) <= 31
@@ -138,14 +141,20 @@ def test_retry_after_as_a_date_a_huge_one_and_a_stop() -> None:
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 0) == 0  # in the past: go now
     waits: list[float] = []
     now = [0.0]
-    t = HubSpotTarget.__new__(HubSpotTarget)
-    t.clock, t.on_wait, t.should_stop = (lambda: now[0]), waits.append, (lambda: len(waits) > 3)
-    t.sleep = lambda s: now.__setitem__(0, now[0] + s)
+    wait_for = ["86400"]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": wait_for[0]}, json={})
+
+    api = hubspot_api("secret", sleep=lambda s: now.__setitem__(0, now[0] + s),
+                      clock=lambda: now[0], transport=httpx.MockTransport(answer))  # fmt: skip
+    api.on_wait, api.should_stop = waits.append, (lambda: len(waits) > 3)
     with pytest.raises(CutoverError, match="daily API limit"):
-        t._wait(86_400)  # a day: said, not slept
+        api.json("GET", "/crm/v3/owners")  # a day: said, not slept
     assert waits == [] and now[0] == 0
+    wait_for[0] = "120"
     with pytest.raises(CutoverError, match="Stopped while HubSpot asked to wait"):
-        t._wait(120)
+        api.json("GET", "/crm/v3/owners")
     assert waits[:4] == [120, 119, 118, 117]  # a countdown, a second at a time
 
 

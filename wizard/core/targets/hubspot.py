@@ -21,21 +21,19 @@ links, so the reconciliation can count links without reading the whole portal.
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import time
-import urllib.error
-import urllib.request
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from wizard.core.blueprint import ENTITIES, FieldType
+from wizard.core.connectors import hubspot as _api
+from wizard.core.connectors.http import ApiAuthError, retry_after
 from wizard.core.errors import CutoverError
 from wizard.core.targets.base import Target, WriteResult
 
-API = "https://api.hubapi.com"
+API = _api.API
 LEGACY = "legacy_record_id"
 OBJECTS = {"company": "companies", "contact": "contacts", "deal": "deals", "activity": "notes"}
 PROPERTIES = {
@@ -48,57 +46,18 @@ PROPERTIES = {
     "activity": {"body": "hs_note_body", "occurred_at": "hs_timestamp"},
 }  # fmt: skip
 BATCH = 100
-BURST = (100, 10.0)  # requests per seconds
-RETRIES = 8  # attempts after the first, across 429s and 5xx answers
-
-
-MAX_WAIT = 15 * 60.0  # seconds: a longer Retry-After means the daily limit is used up
-VENDOR_HOSTS = ("api.hubapi.com", "api.hubspot.com", "api-eu1.hubapi.com")
-TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_HUBSPOT"  # tests only: a local server, never stored
+BURST = _api.BURST  # requests per seconds
+VENDOR_HOSTS = _api.HOSTS
+TEST_SERVER_ENV = _api.TEST_SERVER_ENV  # tests only: a local server, never stored
+__all__ = ["HubSpotAuthError", "HubSpotTarget", "retry_after", "vendor_url"]
 
 
 def vendor_url(base_url: str | None) -> str:
     """Where the token may go: HubSpot's own HTTPS hosts only. A test server (on this machine
     only) is allowed through ``CUTOVER_WIZARD_TEST_HUBSPOT``, which is never stored."""
-    import os
-    from urllib.parse import urlsplit
+    from wizard.core.connectors.http import vendor_url as allowed
 
-    test = os.environ.get(TEST_SERVER_ENV)
-    url = test or base_url or API
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if test and host in ("127.0.0.1", "localhost", "::1") and parts.scheme in ("http", "https"):
-        return url.rstrip("/")
-    if parts.scheme == "https" and host in VENDOR_HOSTS and not parts.username:
-        return f"https://{host}" + (f":{parts.port}" if parts.port else "")
-    raise CutoverError(
-        f"The HubSpot address '{url}' is not HubSpot's own (https://api.hubapi.com): the access "
-        "token is sent to no other host.",
-        "Remove base_url from the project file, or set it to https://api.hubapi.com.",
-    )
-
-
-def retry_after(value: str | None, attempt: int) -> float:
-    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date
-    (RFC 9110); without one (or an unreadable one), a backoff."""
-    backoff = min(30.0, 2.0**attempt)
-    if not value:
-        return backoff
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from datetime import UTC, datetime
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return backoff
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return allowed("HubSpot", base_url or API, lambda h: h in VENDOR_HOSTS, TEST_SERVER_ENV, API)
 
 
 class HubSpotAuthError(CutoverError):
@@ -124,14 +83,8 @@ class HubSpotTarget(Target):
                      "that session only).")  # fmt: skip
             raise HubSpotAuthError("No HubSpot access token.", where)
         self._token = token
-        self.base = vendor_url(base_url)
-        self.sleep, self.clock = sleep, clock
-        # while HubSpot asks to wait: told the seconds left each second; True from
-        # should_stop ends the wait (the run resumes later, nothing is written twice)
-        self.on_wait: Callable[[float], None] = lambda left: None
-        self.should_stop: Callable[[], bool] = lambda: False
-        self._sent: deque[float] = deque()
-        self.requests = 0
+        self.api = _api.hubspot_api(token or "-", base_url, sleep=sleep, clock=clock)
+        self.base = self.api.base
         self.db = sqlite3.connect(str(index), check_same_thread=False)
         self.db.execute("CREATE TABLE IF NOT EXISTS records (entity TEXT, source_id TEXT, "
                         "id TEXT, links TEXT, PRIMARY KEY (entity, source_id))")  # fmt: skip
@@ -141,87 +94,37 @@ class HubSpotTarget(Target):
     def __repr__(self) -> str:  # never shows the token
         return f"HubSpotTarget({self.base})"
 
-    # -- HTTP ----------------------------------------------------------------------------
-    def _throttle(self) -> None:
-        limit, window = BURST
-        now = self.clock()
-        while self._sent and now - self._sent[0] >= window:
-            self._sent.popleft()
-        if len(self._sent) >= limit:
-            self.sleep(window - (now - self._sent[0]))
-        self._sent.append(self.clock())
+    # while HubSpot asks to wait: told the seconds left each second; True from should_stop
+    # ends the wait (the run resumes later, nothing is written twice)
+    @property
+    def on_wait(self) -> Callable[[float], None]:
+        return self.api.on_wait
 
+    @on_wait.setter
+    def on_wait(self, value: Callable[[float], None]) -> None:
+        self.api.on_wait = value
+
+    @property
+    def should_stop(self) -> Callable[[], bool]:
+        return self.api.should_stop
+
+    @should_stop.setter
+    def should_stop(self, value: Callable[[], bool]) -> None:
+        self.api.should_stop = value
+
+    @property
+    def requests(self) -> int:
+        return self.api.requests
+
+    # -- HTTP (wizard.core.connectors.http: 429s, 5xx, the burst limit, waits) --------------
     def call(self, method: str, path: str, body: Any = None) -> Any:
         if not self._token:
             raise HubSpotAuthError("No HubSpot access token.", "Set HUBSPOT_ACCESS_TOKEN and "
                                    "run the same command.")  # fmt: skip
-        data = json.dumps(body).encode() if body is not None else None
-        failures = 0  # server errors so far: the backoff's exponent
-        for attempt in range(RETRIES + 1):
-            self._throttle()
-            req = urllib.request.Request(self.base + path, data=data, method=method, headers={
-                "Authorization": f"Bearer {self._token}", "Content-Type": "application/json"})  # fmt: skip
-            self.requests += 1
-            try:
-                with urllib.request.urlopen(req, timeout=60) as resp:
-                    text = resp.read().decode() or "null"
-                    return json.loads(text)
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-                detail = _message(exc)
-                if status in (401, 403):
-                    raise HubSpotAuthError(
-                        f"HubSpot refused the access token ({status}: {detail}).",
-                        "It was revoked, expired or lacks a permission. Connect again and run "
-                        "the phase again: what was written stays, nothing is written twice.",
-                    ) from None
-                if status == 429 and attempt < RETRIES:
-                    self._wait(retry_after(exc.headers.get("Retry-After"), attempt))
-                    continue
-                if status >= 500 and attempt < RETRIES:
-                    self._wait(min(30.0, 2**failures * (0.5 + random.random())))
-                    failures += 1
-                    continue
-                if status == 429:
-                    raise CutoverError(f"HubSpot kept answering that too many requests were "
-                                       f"sent ({status}: {detail}).", "The portal's API limit "
-                                       "is used up for now: run the phase again later; what was "
-                                       "written stays, nothing is written twice.") from None  # fmt: skip
-                if status >= 500:
-                    raise CutoverError(f"HubSpot's servers kept failing ({status}: {detail}).",
-                                       "It is on HubSpot's side: run the phase again later "
-                                       "(status.hubspot.com says when it is fixed); nothing is "
-                                       "written twice.") from None  # fmt: skip
-                raise CutoverError(f"HubSpot answered {status}: {detail}",
-                                   "Check the portal's properties and the plan; run the "
-                                   "phase again when it is fixed.") from None  # fmt: skip
-            except urllib.error.URLError as exc:
-                if attempt < RETRIES:
-                    self._wait(min(30.0, 2**failures * (0.5 + random.random())))
-                    failures += 1
-                    continue
-                raise CutoverError(f"HubSpot could not be reached: {exc.reason}.",
-                                   "Check the internet connection and run the phase again.") from None  # fmt: skip
-        raise CutoverError("HubSpot kept refusing the requests.", "Try again later.")
-
-    def _wait(self, seconds: float) -> None:
-        """Wait as HubSpot asked, a second at a time: the seconds left are shown and the user
-        may stop. A wait longer than MAX_WAIT is not waited: the limit is used up for hours."""
-        if seconds > MAX_WAIT:
-            raise CutoverError(
-                f"HubSpot asks to wait {seconds / 3600:,.1f} hours before the next request: "
-                "the portal's daily API limit is used up.",
-                "Run the phase again after that; what was written stays, nothing is written twice.",
-            )
-        end = self.clock() + seconds
-        while (left := end - self.clock()) > 0:
-            self.on_wait(left)
-            if self.should_stop():
-                raise CutoverError("Stopped while HubSpot asked to wait.",
-                                   "Run the same command again to go on; nothing is written "
-                                   "twice.")  # fmt: skip
-            self.sleep(min(1.0, left))
-        self.on_wait(0.0)
+        try:
+            return self.api.json(method, path, json=body)
+        except ApiAuthError as exc:
+            raise HubSpotAuthError(exc.message, exc.hint) from None
 
     # -- owners --------------------------------------------------------------------------
     def owners(self) -> dict[str, str]:
@@ -416,11 +319,4 @@ class HubSpotTarget(Target):
 
     def close(self) -> None:
         self.db.close()
-
-
-def _message(exc: urllib.error.HTTPError) -> str:
-    try:
-        body = json.loads(exc.read().decode() or "{}")
-        return str(body.get("message") or exc.reason)
-    except (ValueError, OSError):
-        return str(exc.reason)
+        self.api.close()
