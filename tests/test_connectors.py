@@ -549,3 +549,21 @@ def test_stop_ends_a_wait_and_a_storm_gives_up_plainly() -> None:
     api, _ = _api([(401, {}, {"message": "expired"})], _Clock())
     with pytest.raises(CutoverError, match="refused the access token"):
         api.json("GET", "/thing")
+
+
+def test_salesforce_dry_run_names_what_the_org_lacks(salesforce_server, tmp_path, monkeypatch):
+    from tests import salesforce_server as sfs
+    from wizard.core.targets.salesforce import SalesforceTarget
+
+    t = SalesforceTarget("", SALESFORCE_TOKEN, tmp_path / "i.db", sleep=lambda s: None)
+    assert t.check_properties() == []
+    contact = {k: v for k, v in sfs.FIELDS["Contact"].items() if k != "Legacy_Id__c"}
+    task = {k: v for k, v in sfs.FIELDS["Task"].items() if k != "Legacy_Properties__c"}
+    monkeypatch.setitem(sfs.FIELDS, "Contact", contact)
+    monkeypatch.setitem(sfs.FIELDS, "Task", task)
+    assert t.check_properties() == [
+        "Contact: create the field 'Legacy_Id__c' (text, unique, External ID).",
+        "Task: create the field 'Legacy_Properties__c' (long text area): without it, values "
+        "with no standard field are not written.",
+    ]
+    t.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from tests.conftest import new_wizard, rehearse_sample
+from tests.conftest import SALESFORCE_TOKEN, new_wizard, rehearse_sample
 from tests.test_gui_access import access_problems
 from tests.test_pipeline import crm, write
 from wizard.core.clock import FixedClock
@@ -259,7 +259,8 @@ def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     w.session.close()
 
 
-def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> None:
+def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path,
+                                                  salesforce_server) -> None:  # fmt: skip
     folder = projects_dir() / "targets"
     _to_spotchecks(qtbot, wizard, folder, crm(tmp_path / "export"))
     _next(wizard)  # checkpoint
@@ -271,6 +272,14 @@ def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path) -> No
     assert chooser.dsn.isVisibleTo(cut) and not chooser.secret.isVisibleTo(cut)
     chooser.dsn.setText("postgresql://u:secret@db/crm")
     assert not chooser.apply() and "must not keep secrets" in chooser.current.text()
+    chooser.kind.setCurrentIndex(chooser.kind.findData("salesforce"))
+    assert chooser.org_url.isVisibleTo(cut) and chooser.secret.isVisibleTo(cut)
+    assert not chooser.apply() and "Which Salesforce org?" in chooser.current.text()
+    chooser.org_url.setText("https://acme.my.salesforce.com")
+    chooser.secret.setText(SALESFORCE_TOKEN)
+    assert chooser.apply(), chooser.current.text()
+    assert chooser.current.text() == "Now: Salesforce org."  # the dry run found nothing missing
+    assert chooser.secret.text() == ""  # in the password store, not in the window
     chooser.kind.setCurrentIndex(chooser.kind.findData("files-hubspot"))
     assert chooser.apply() and "HubSpot import files" in chooser.current.text()
     assert wizard.session.project.state.live_target == {"kind": "files", "profile": "hubspot"}

@@ -171,6 +171,9 @@ class Project:
         from wizard.core import secrets
         from wizard.core.connectors.salesforce import salesforce_api
 
+        if not instance_url.strip():
+            raise CutoverError("Which Salesforce org? Type its address.",
+                               "For example https://yourcompany.my.salesforce.com")  # fmt: skip
         salesforce_api(instance_url, "-").close()  # Salesforce's own hosts only
         wanted = {"kind": "salesforce", "url": instance_url.rstrip("/")}
         self._switching(wanted)

@@ -78,6 +78,7 @@ class _Checklist(QListWidget):
 TARGET_CHOICES = [
     ("local", "A local database standing in for the live CRM (a full dress rehearsal)"),
     ("hubspot", "HubSpot, through its API (an access token of a private app)"),
+    ("salesforce", "Salesforce, through Bulk API 2.0 (your org's address and an access token)"),
     ("files-hubspot", "HubSpot import files, to upload with HubSpot's importer"),
     ("files-salesforce", "Salesforce Data Loader files (upsert on an External ID)"),
     ("postgres", "A PostgreSQL database (connection string, without the password)"),
@@ -99,6 +100,9 @@ class TargetChooser(QGroupBox):
         self.secret.setPlaceholderText("HubSpot access token (kept in your computer's password "
                                        "store, never in the project)")  # fmt: skip
         self.secret.setAccessibleName("HubSpot access token")
+        self.org_url = QLineEdit()
+        self.org_url.setPlaceholderText("https://yourcompany.my.salesforce.com")
+        self.org_url.setAccessibleName("Salesforce org address")
         self.dsn = QLineEdit()
         self.dsn.setPlaceholderText("host=db.example.com dbname=crm user=migrator")
         self.dsn.setAccessibleName("PostgreSQL connection string")
@@ -109,6 +113,7 @@ class TargetChooser(QGroupBox):
         self.kind.currentIndexChanged.connect(self._fields)
         row = QHBoxLayout()
         row.addWidget(self.kind, 2)
+        row.addWidget(self.org_url, 2)
         row.addWidget(self.secret, 2)
         row.addWidget(self.dsn, 2)
         row.addWidget(self.connect_button)
@@ -119,7 +124,12 @@ class TargetChooser(QGroupBox):
 
     def _fields(self, *_: object) -> None:
         key = self.kind.currentData()
-        self.secret.setVisible(key == "hubspot")
+        crm = "Salesforce" if key == "salesforce" else "HubSpot"
+        self.secret.setVisible(key in ("hubspot", "salesforce"))
+        self.secret.setPlaceholderText(f"{crm} access token (kept in your computer's password "
+                                       "store, never in the project)")  # fmt: skip
+        self.secret.setAccessibleName(f"{crm} access token")
+        self.org_url.setVisible(key == "salesforce")
         self.dsn.setVisible(key == "postgres")
 
     def show_current(self, live) -> None:
@@ -132,6 +142,7 @@ class TargetChooser(QGroupBox):
         self.kind.blockSignals(False)
         self._fields()
         self.dsn.setText(state.get("dsn", ""))
+        self.org_url.setText(state.get("url", ""))
         self.current.setText(f"Now: {live.target.label}.")
 
     def apply(self) -> bool:
@@ -142,6 +153,9 @@ class TargetChooser(QGroupBox):
         try:
             if key == "hubspot":
                 project.use_hubspot(self.secret.text().strip() or None)
+            elif key == "salesforce":
+                project.use_salesforce(self.org_url.text().strip(),
+                                       self.secret.text().strip() or None)  # fmt: skip
             elif key == "postgres":
                 project.use_postgres(self.dsn.text().strip())
             elif key.startswith("files-"):
@@ -160,7 +174,7 @@ class TargetChooser(QGroupBox):
         finally:
             self.secret.clear()  # the token is in the password store now, not in the window
         self.current.setText(f"Now: {live.target.label}." + (
-            " The portal lacks: " + " ".join(problems) if problems else ""))  # fmt: skip
+            " The CRM lacks: " + " ".join(problems) if problems else ""))  # fmt: skip
         self.page.completeChanged.emit()
         return True
 
