@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.local_server import JsonHandler, LocalServer
 
 
 class Portal:
@@ -109,20 +110,7 @@ ENGAGEMENTS = ("calls", "emails", "meetings", "notes", "tasks")
 
 
 def make_handler(portal: Portal):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:  # quiet
-            pass
-
-        def _send(self, status: int, body: object = None, headers: dict | None = None) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _handle(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null") if length else None
@@ -302,24 +290,10 @@ def make_handler(portal: Portal):
                 out["archivedAt"] = rec["archivedAt"]
             return out
 
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
     return Handler
 
 
-class HubSpotServer:
+class HubSpotServer(LocalServer):
     def __init__(self, token: str = "pat-na1-test-token-0123456789") -> None:
         self.portal = Portal(token)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.portal))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+        super().__init__(make_handler(self.portal))

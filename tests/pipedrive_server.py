@@ -7,10 +7,10 @@ field definitions (custom fields keyed by 40-character hashes, options by id), t
 from __future__ import annotations
 
 import base64
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.local_server import JsonHandler, LocalServer
 
 SIZE_KEY = "a" * 40  # a custom field of persons: "Shoe size"
 TIER_KEY = "b" * 40  # a custom option field of organizations: "Tier"
@@ -60,19 +60,8 @@ class Account:
 
 
 def make_handler(acct: Account):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-        def _send(self, status: int, body: object) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
+    class Handler(JsonHandler):
+        def _handle(self, method: str) -> None:
             url = urlparse(self.path)
             q = {k: v[0] for k, v in parse_qs(url.query).items()}
             with acct.lock:
@@ -113,15 +102,7 @@ def make_handler(acct: Account):
     return Handler
 
 
-class PipedriveServer:
+class PipedriveServer(LocalServer):
     def __init__(self, token: str = "pd-test-token-0123") -> None:
         self.account = Account(token)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.account))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+        super().__init__(make_handler(self.account))

@@ -20,8 +20,9 @@ import io
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.local_server import JsonHandler, LocalServer
 
 PREFIX = {"User": "005", "Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006",
           "OpportunityContactRole": "00K", "AccountContactRelation": "07k", "Task": "00T",
@@ -279,21 +280,7 @@ def _csv(columns: list[str], rows: list[list[str]]) -> bytes:
 
 
 def make_handler(org: Org):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-        def _send(self, status: int, body: object = None, ctype: str = "application/json") -> None:
-            if isinstance(body, bytes):
-                data = body
-            else:
-                data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(JsonHandler):
         def _handle(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -378,12 +365,12 @@ def make_handler(org: Org):
                 if part == "/successfulResults":
                     return self._send(200, _csv(["sf__Id", "sf__Created", *columns],
                                                 [[i, c, *[r[k] for k in columns]] for i, c, r in ok]),
-                                      "text/csv")  # fmt: skip
+                                      ctype="text/csv")  # fmt: skip
                 if part == "/failedResults":
                     return self._send(200, _csv(["sf__Id", "sf__Error", *columns],
                                                 [[i, e, *[r[k] for k in columns]] for i, e, r in bad]),
-                                      "text/csv")  # fmt: skip
-                return self._send(200, _csv(columns, []), "text/csv")
+                                      ctype="text/csv")  # fmt: skip
+                return self._send(200, _csv(columns, []), ctype="text/csv")
             return self._send(404, [{"message": f"No route {method} {path}",
                                      "errorCode": "NOT_FOUND"}])  # fmt: skip
 
@@ -399,30 +386,10 @@ def make_handler(org: Org):
                 out["nextRecordsUrl"] = f"/services/data/v62.0/query/{loc}-{start + size}"
             return out
 
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PUT(self) -> None:
-            self._handle("PUT")
-
-        def do_PATCH(self) -> None:
-            self._handle("PATCH")
-
     return Handler
 
 
-class SalesforceServer:
+class SalesforceServer(LocalServer):
     def __init__(self, token: str = "00D5g000-test-session-token") -> None:
         self.org = Org(token)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.org))
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join()
+        super().__init__(make_handler(self.org))

@@ -38,6 +38,16 @@ def run_pull(connector, folder: Path, delta: bool = False) -> PullDone:
     return done
 
 
+def migrate_pulled(project: Path, folder: Path) -> dict:
+    """Migrate a pulled folder with no plan; every phase completes and reconciles. Each file's
+    records, links and values as the fidelity counts them."""
+    with Migration(project) as mig:
+        results = mig.migrate([folder])
+        assert results and all(r.state == "completed" and r.reconciled for r in results), [
+            r.lines() for r in results]  # fmt: skip
+        return {f.label: f for f in mig.fidelity()}
+
+
 def fill_org(org, n_accounts: int = 7, seed: int = 3) -> dict[str, list[str]]:
     """Accounts, contacts, a lead, opportunities (one whose contact is only a primary contact
     role), tasks and events, with the values a real org holds (accents, commas, quotes)."""
@@ -105,10 +115,7 @@ def test_pulled_salesforce_files_migrate_with_every_record_and_link(salesforce_s
     fill_org(salesforce_server.org)
     folder = tmp_path / "project" / "pulled" / "salesforce"
     run_pull(sf(salesforce_server, folder), folder)
-    with Migration(tmp_path / "project") as mig:
-        results = mig.migrate([folder])
-        assert results and all(r.state == "completed" and r.reconciled for r in results)
-        fidelity = {f.label: f for f in mig.fidelity()}
+    fidelity = migrate_pulled(tmp_path / "project", folder)
     for label, fi in fidelity.items():
         assert fi.complete, (label, fi.line(), fi.why)
     assert fidelity["Account.csv"].records == 7 and fidelity["Contact.csv"].records == 14
@@ -301,10 +308,7 @@ def test_pulled_hubspot_files_migrate_with_every_record_and_link(hubspot_server,
     fill_portal(hubspot_server.portal)
     folder = tmp_path / "project" / "pulled" / "hubspot"
     run_pull(hs(hubspot_server), folder)
-    with Migration(tmp_path / "project") as mig:
-        results = mig.migrate([folder])
-        assert results and all(r.state == "completed" and r.reconciled for r in results)
-        fidelity = {f.label: f for f in mig.fidelity()}
+    fidelity = migrate_pulled(tmp_path / "project", folder)
     assert fidelity["contacts.csv"].records == fidelity["contacts.csv"].records_kept == 12
     for label, fi in fidelity.items():
         assert fi.links_kept == fi.links and fi.values_kept == fi.values, (label, fi.line())
@@ -454,10 +458,7 @@ def test_pulled_pipedrive_files_migrate_with_every_record_and_link(pipedrive_ser
     fill_pipedrive(pipedrive_server.account)
     folder = tmp_path / "project" / "pulled" / "pipedrive"
     run_pull(pd(folder), folder)
-    with Migration(tmp_path / "project") as mig:
-        results = mig.migrate([folder])
-        assert results and all(r.state == "completed" and r.reconciled for r in results)
-        fidelity = {f.label: f for f in mig.fidelity()}
+    fidelity = migrate_pulled(tmp_path / "project", folder)
     assert fidelity["persons.csv"].records_kept == 9
     for label, fi in fidelity.items():
         assert fi.records_kept == fi.records and fi.links_kept == fi.links, (label, fi.line())

@@ -152,36 +152,34 @@ class Project:
     def use_hubspot(self, token: str | None, base_url: str | None = None) -> str:
         """The live cutover goes to a HubSpot portal through its API. The token goes to the
         OS password store (or this session only), never into the project."""
-        from wizard.core import secrets
         from wizard.core.targets.hubspot import vendor_url
 
         wanted = {"kind": "hubspot"}
         if base_url:  # HubSpot's own hosts only (vendor_url refuses any other)
             wanted["base_url"] = vendor_url(base_url)
-        self._switching(wanted)
-        if token:
-            secrets.store("hubspot", str(self.folder), token)
-        self.state.live_target = wanted
-        self.save()
-        return secrets.where("hubspot", str(self.folder))
+        return self._use_api(wanted, token)
 
     def use_salesforce(self, instance_url: str, token: str | None) -> str:
         """The live cutover goes to a Salesforce org through Bulk API 2.0. The token goes to
         the OS password store (or this session only), never into the project."""
-        from wizard.core import secrets
         from wizard.core.connectors.salesforce import salesforce_api
 
         if not instance_url.strip():
             raise CutoverError("Which Salesforce org? Type its address.",
                                "For example https://yourcompany.my.salesforce.com")  # fmt: skip
         salesforce_api(instance_url, "-").close()  # Salesforce's own hosts only
-        wanted = {"kind": "salesforce", "url": instance_url.rstrip("/")}
+        return self._use_api({"kind": "salesforce", "url": instance_url.rstrip("/")}, token)
+
+    def _use_api(self, wanted: dict[str, str], token: str | None) -> str:
+        """Switch to a CRM's API; the token goes to the password store. Where it is, said."""
+        from wizard.core import secrets
+
         self._switching(wanted)
         if token:
-            secrets.store("salesforce", str(self.folder), token)
+            secrets.store(wanted["kind"], str(self.folder), token)
         self.state.live_target = wanted
         self.save()
-        return secrets.where("salesforce", str(self.folder))
+        return secrets.where(wanted["kind"], str(self.folder))
 
     def use_local(self) -> None:
         self._switching({})

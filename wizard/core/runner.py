@@ -11,9 +11,7 @@ re-sends it: the upsert keeps one record, and ``inflight`` says the records were
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import sqlite3
 import time
 from collections import Counter
@@ -22,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from wizard.core import setload
 from wizard.core.blueprint import ENTITIES
+from wizard.core.crashpoints import CrashPoints
 from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
 from wizard.core.phases import (
@@ -43,18 +42,7 @@ from wizard.core.targets.base import Target
 BATCH_ROWS = 10_000
 # Crash tests only: "point:n" kills this process (SIGKILL) the n-th time a batch reaches
 # ``point`` (inflight, target or ledger: after that step's commit). Unset in normal use.
-_KILL_AT = os.environ.get("CUTOVER_WIZARD_TEST_KILL", "")
-_kill_counts: Counter[str] = Counter()
-
-
-def _crash_point(point: str) -> None:
-    if not _KILL_AT:
-        return
-    where, _, n = _KILL_AT.partition(":")
-    if where == point:
-        _kill_counts[point] += 1
-        if _kill_counts[point] == int(n or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+_crash_point = CrashPoints("CUTOVER_WIZARD_TEST_KILL")
 
 
 BUCKETS = ("loaded", "updated", "unchanged", "rejected", "deferred", "merged")

@@ -37,8 +37,11 @@ def utc_now() -> str:
 
 
 class Connector(ABC):
+    """``api`` (set by each connector) is its :class:`wizard.core.connectors.http.Api`."""
+
     vendor = ""
     label = ""
+    api = None
 
     @abstractmethod
     def objects(self) -> list[str]:
@@ -57,12 +60,15 @@ class Connector(ABC):
         """The ids of records deleted since ``since``."""
         return set()
 
-    def watch(self, on_wait, should_stop) -> None:  # noqa: B027
+    def watch(self, on_wait, should_stop) -> None:
         """Show waits the API asks for; let Stop end them."""
+        if self.api is not None:
+            self.api.on_wait, self.api.should_stop = on_wait, should_stop
 
     @property
     def requests(self) -> int:
-        return 0
+        return self.api.requests if self.api is not None else 0
 
-    def close(self) -> None:  # noqa: B027
-        pass
+    def close(self) -> None:
+        if self.api is not None:
+            self.api.close()

@@ -75,16 +75,6 @@ class HubSpotConnector(Connector):
         self._owners: dict[str, str] | None = None
         self._searched: deque[float] = deque(maxlen=1)
 
-    def watch(self, on_wait, should_stop) -> None:
-        self.api.on_wait, self.api.should_stop = on_wait, should_stop
-
-    @property
-    def requests(self) -> int:
-        return self.api.requests
-
-    def close(self) -> None:
-        self.api.close()
-
     def objects(self) -> list[str]:
         return list(OBJECTS)
 

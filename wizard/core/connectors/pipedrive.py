@@ -65,16 +65,6 @@ class PipedriveConnector(Connector):
         self._custom: dict[str, list[dict]] = {}
         self._names: dict[str, dict[str, str]] = {}
 
-    def watch(self, on_wait, should_stop) -> None:
-        self.api.on_wait, self.api.should_stop = on_wait, should_stop
-
-    @property
-    def requests(self) -> int:
-        return self.api.requests
-
-    def close(self) -> None:
-        self.api.close()
-
     def objects(self) -> list[str]:
         return list(OBJECTS)
 

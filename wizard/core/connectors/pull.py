@@ -21,9 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +30,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from wizard.core.connectors.base import Connector, utc_now
+from wizard.core.crashpoints import CrashPoints
 from wizard.core.errors import CutoverError
 from wizard.core.paths import private
 
@@ -40,18 +39,7 @@ DELTA = ".delta"
 MARGIN = timedelta(minutes=5)  # the vendor's clock and ours may differ by this much
 # Crash tests only: "point:n" kills this process (SIGKILL) the n-th time the pull reaches
 # ``point`` ("page": rows written, not yet recorded; "state": the page recorded).
-_KILL_AT = os.environ.get("CUTOVER_WIZARD_TEST_KILL_PULL", "")
-_kills: Counter[str] = Counter()
-
-
-def _crash_point(point: str) -> None:
-    if not _KILL_AT:
-        return
-    where, _, n = _KILL_AT.partition(":")
-    if where == point:
-        _kills[point] += 1
-        if _kills[point] == int(n or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+_crash_point = CrashPoints("CUTOVER_WIZARD_TEST_KILL_PULL")
 
 
 @dataclass

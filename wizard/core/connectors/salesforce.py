@@ -59,16 +59,6 @@ class SalesforceConnector(Connector):
         self._objects: list[str] | None = None
         self._roles: dict[str, str] | None = None
 
-    def watch(self, on_wait, should_stop) -> None:
-        self.api.on_wait, self.api.should_stop = on_wait, should_stop
-
-    @property
-    def requests(self) -> int:
-        return self.api.requests
-
-    def close(self) -> None:
-        self.api.close()
-
     def objects(self) -> list[str]:
         if self._objects is None:
             answer = self.api.json("GET", f"/services/data/{VERSION}/sobjects/")

@@ -20,8 +20,6 @@ links, so the reconciliation can count links without reading the whole portal.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +30,7 @@ from wizard.core.connectors import hubspot as _api
 from wizard.core.connectors.http import ApiAuthError, retry_after
 from wizard.core.errors import CutoverError
 from wizard.core.targets.base import Target, WriteResult
+from wizard.core.targets.written import Written
 
 API = _api.API
 LEGACY = "legacy_record_id"
@@ -85,10 +84,7 @@ class HubSpotTarget(Target):
         self._token = token
         self.api = _api.hubspot_api(token or "-", base_url, sleep=sleep, clock=clock)
         self.base = self.api.base
-        self.db = sqlite3.connect(str(index), check_same_thread=False)
-        self.db.execute("CREATE TABLE IF NOT EXISTS records (entity TEXT, source_id TEXT, "
-                        "id TEXT, links TEXT, PRIMARY KEY (entity, source_id))")  # fmt: skip
-        self.db.commit()
+        self.written = Written(index)
         self._owners: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # never shows the token
@@ -157,7 +153,7 @@ class HubSpotTarget(Target):
                 out.append(WriteResult(oid) if oid else WriteResult(
                     None, "No HubSpot user has this email: invite the user, then run again."))  # fmt: skip
                 if oid:
-                    self._remember(entity, str(data["source_id"]), oid, {})
+                    self.written.remember(entity, str(data["source_id"]), oid, {})
             return out
         ent = ENTITIES[entity]
         obj = OBJECTS[entity]
@@ -170,7 +166,7 @@ class HubSpotTarget(Target):
             for data in part:
                 for ref in refs:
                     parent, target = data.get(ref), ent.field(ref).ref or ""
-                    if parent is not None and not self._known(target, str(parent)):
+                    if parent is not None and not self.written.known(target, str(parent)):
                         refused[str(data["source_id"])] = ("It links to a record that does not "
                                                            "exist in HubSpot.")  # fmt: skip
             inputs = []
@@ -218,7 +214,7 @@ class HubSpotTarget(Target):
                         continue
                     links.setdefault((obj, OBJECTS[target]), []).append(
                         {"from": {"id": hid}, "to": {"id": str(parent)}})  # fmt: skip
-                self._remember(entity, sid, hid, kept)
+                self.written.remember(entity, sid, hid, kept)
                 results.append(WriteResult(hid))
             for (a, b), inputs_ in links.items():
                 for i in range(0, len(inputs_), BATCH):
@@ -226,23 +222,10 @@ class HubSpotTarget(Target):
                               {"inputs": inputs_[i : i + BATCH]})  # fmt: skip
         return results
 
-    def _known(self, entity: str, hid: str) -> bool:
-        """A parent this target wrote (or an owner it matched)."""
-        return self.db.execute("SELECT 1 FROM records WHERE entity=? AND id=?",
-                               (entity, hid)).fetchone() is not None  # fmt: skip
-
-    def _remember(self, entity: str, sid: str, hid: str, links: dict[str, str]) -> None:
-        with self.db:
-            self.db.execute("INSERT INTO records VALUES (?,?,?,?) ON CONFLICT (entity, source_id)"
-                            " DO UPDATE SET id=excluded.id, links=excluded.links",
-                            (entity, sid, hid, json.dumps(links)))  # fmt: skip
-
     # -- reading -------------------------------------------------------------------------
     def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
         if entity == "owner":
-            rows = self.db.execute("SELECT source_id, id FROM records WHERE entity='owner'")
-            known = dict(rows.fetchall())
-            return {s: known[s] for s in source_ids if s in known}
+            return self.written.ids("owner", source_ids)
         out: dict[str, int | str] = {}
         for i in range(0, len(source_ids), BATCH):
             part = [str(s) for s in source_ids[i : i + BATCH]]
@@ -254,43 +237,26 @@ class HubSpotTarget(Target):
 
     def delete(self, entity: str, ids: list[int | str]) -> int:
         if entity == "owner":  # users are not deleted; they are only forgotten
-            with self.db:
-                return self.db.execute("DELETE FROM records WHERE entity='owner'").rowcount
+            return self.written.forget("owner")
         for i in range(0, len(ids), BATCH):
             part = [{"id": str(x)} for x in ids[i : i + BATCH]]
             self.call("POST", f"/crm/v3/objects/{OBJECTS[entity]}/batch/archive", {"inputs": part})
-        with self.db:
-            marks = ",".join("?" * len(ids))
-            self.db.execute(f"DELETE FROM records WHERE entity=? AND id IN ({marks})",
-                            [entity, *[str(x) for x in ids]])  # fmt: skip
+        self.written.forget(entity, [str(x) for x in ids])
         return len(ids)
 
     def count(self, entity: str) -> int:
         if entity == "owner":
-            return self.db.execute("SELECT COUNT(*) FROM records WHERE entity='owner'").fetchone()[
-                0
-            ]
+            return self.written.count("owner")
         answer = self.call("POST", f"/crm/v3/objects/{OBJECTS[entity]}/search", {
             "filterGroups": [{"filters": [{"propertyName": LEGACY, "operator": "HAS_PROPERTY"}]}],
             "limit": 1})  # fmt: skip
         return int(answer.get("total", 0))
 
-    def _links(self, entity: str) -> list[dict[str, str]]:
-        return [json.loads(x) for (x,) in self.db.execute(
-            "SELECT links FROM records WHERE entity=?", (entity,))]  # fmt: skip
-
     def link_counts(self, entity: str) -> dict[str, int]:
-        links = self._links(entity)
-        return {f.name: sum(1 for x in links if f.name in x) for f in ENTITIES[entity].references}
+        return self.written.link_counts(entity)
 
     def dangling(self, entity: str) -> dict[str, int]:
-        out = {}
-        links = self._links(entity)
-        for f in ENTITIES[entity].references:
-            known = {i for (i,) in self.db.execute("SELECT id FROM records WHERE entity=?",
-                                                   (f.ref or "",))}  # fmt: skip
-            out[f.name] = sum(1 for x in links if f.name in x and x[f.name] not in known)
-        return out
+        return self.written.dangling(entity)
 
     def describe(self) -> dict[str, Any]:
         return {name: {"table": ENTITIES[name].table, "object": OBJECTS.get(name, "owners"),
@@ -318,5 +284,5 @@ class HubSpotTarget(Target):
         return problems
 
     def close(self) -> None:
-        self.db.close()
+        self.written.close()
         self.api.close()

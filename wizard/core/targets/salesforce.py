@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from wizard.core.connectors.http import Api
 from wizard.core.connectors.salesforce import VERSION, count, query_all, salesforce_api, soql_text
 from wizard.core.errors import CutoverError
 from wizard.core.targets.base import Target, WriteResult
+from wizard.core.targets.written import Written
 
 LEGACY = "Legacy_Id__c"
 PROPS = "Legacy_Properties__c"
@@ -97,10 +97,7 @@ class SalesforceTarget(Target):
         self.api = api or salesforce_api(
             instance_url or "https://login.salesforce.com", token, **kw
         )
-        self.db = sqlite3.connect(str(index), check_same_thread=False)
-        self.db.execute("CREATE TABLE IF NOT EXISTS records (entity TEXT, source_id TEXT, "
-                        "id TEXT, links TEXT, PRIMARY KEY (entity, source_id))")  # fmt: skip
-        self.db.commit()
+        self.written = Written(index)
         self._users: dict[str, str] | None = None
         self._props: dict[str, bool] = {}
         self.jobs = 0
@@ -194,7 +191,7 @@ class SalesforceTarget(Target):
                     None, "No active Salesforce user has this email: add the user, then run "
                     "again."))  # fmt: skip
                 if uid:
-                    self._remember(entity, str(data["source_id"]), uid, {})
+                    self.written.remember(entity, str(data["source_id"]), uid, {})
             return out
         if not rows:
             return []
@@ -231,7 +228,11 @@ class SalesforceTarget(Target):
                 if data.get("deal"):
                     line["WhatId"] = str(data["deal"])
                     company = kept.get("company")
-                    if company and self._deal_company(str(data["deal"])) != company:
+                    if (
+                        company
+                        and self.written.links_of("deal", str(data["deal"])).get("company")
+                        != company
+                    ):
                         kept.pop("company")  # the Task's account is the deal's, not this one
                 elif data.get("company"):
                     line["WhatId"] = str(data["company"])
@@ -246,11 +247,10 @@ class SalesforceTarget(Target):
         for line, kept in zip(lines, kept_links, strict=True):
             sid = line[0]
             if sid in ids:
-                self._remember(entity, sid, ids[sid], kept)
+                self.written.remember(entity, sid, ids[sid], kept)
                 results.append(WriteResult(ids[sid]))
             else:
                 results.append(WriteResult(None, _refused(errors.get(sid, "NO_ANSWER:no answer"))))
-        self.db.commit()
         return results
 
     def _value(self, entity: str, name: str, value: object) -> str:
@@ -266,21 +266,10 @@ class SalesforceTarget(Target):
             return text.replace(" ", "T") + ("" if text.endswith("Z") or "+" in text else "Z")
         return text
 
-    def _deal_company(self, deal_id: str) -> str | None:
-        row = self.db.execute("SELECT links FROM records WHERE entity='deal' AND id=?",
-                              (deal_id,)).fetchone()  # fmt: skip
-        return json.loads(row[0]).get("company") if row else None
-
-    def _remember(self, entity: str, sid: str, sfid: str, links: dict[str, str]) -> None:
-        self.db.execute("INSERT INTO records VALUES (?,?,?,?) ON CONFLICT (entity, source_id) "
-                        "DO UPDATE SET id=excluded.id, links=excluded.links",
-                        (entity, sid, sfid, json.dumps(links)))  # fmt: skip
-
     # -- reading -------------------------------------------------------------------------
     def lookup(self, entity: str, source_ids: list[str]) -> dict[str, int | str]:
         if entity == "owner":
-            known = dict(self.db.execute("SELECT source_id, id FROM records WHERE entity='owner'"))
-            return {s: known[s] for s in source_ids if s in known}
+            return self.written.ids("owner", source_ids)
         out: dict[str, int | str] = {}
         for i in range(0, len(source_ids), 200):
             part = ", ".join(soql_text(str(s)) for s in source_ids[i : i + 200])
@@ -291,42 +280,25 @@ class SalesforceTarget(Target):
 
     def delete(self, entity: str, ids: list[int | str]) -> int:
         if entity == "owner":  # users are not deleted; they are only forgotten
-            with self.db:
-                return self.db.execute("DELETE FROM records WHERE entity='owner'").rowcount
+            return self.written.forget("owner")
         done = 0
         for i in range(0, len(ids), 10_000):
             part = [str(x) for x in ids[i : i + 10_000]]
             good, _ = self._job(OBJECTS[entity], "delete", ["Id"], [[x] for x in part])
             done += len(good)
-            with self.db:
-                marks = ",".join("?" * len(part))
-                self.db.execute(f"DELETE FROM records WHERE entity=? AND id IN ({marks})",
-                                [entity, *part])  # fmt: skip
+            self.written.forget(entity, part)
         return done
 
     def count(self, entity: str) -> int:
         if entity == "owner":
-            return self.db.execute("SELECT COUNT(*) FROM records WHERE entity='owner'").fetchone()[
-                0
-            ]
+            return self.written.count("owner")
         return count(self.api, f"SELECT COUNT() FROM {OBJECTS[entity]} WHERE {LEGACY} != null")
 
-    def _links(self, entity: str) -> list[dict[str, str]]:
-        return [json.loads(x) for (x,) in self.db.execute(
-            "SELECT links FROM records WHERE entity=?", (entity,))]  # fmt: skip
-
     def link_counts(self, entity: str) -> dict[str, int]:
-        links = self._links(entity)
-        return {f.name: sum(1 for x in links if f.name in x) for f in ENTITIES[entity].references}
+        return self.written.link_counts(entity)
 
     def dangling(self, entity: str) -> dict[str, int]:
-        out = {}
-        links = self._links(entity)
-        for f in ENTITIES[entity].references:
-            known = {i for (i,) in self.db.execute("SELECT id FROM records WHERE entity=?",
-                                                   (f.ref or "",))}  # fmt: skip
-            out[f.name] = sum(1 for x in links if f.name in x and x[f.name] not in known)
-        return out
+        return self.written.dangling(entity)
 
     def describe(self) -> dict[str, Any]:
         return {name: {"table": ENTITIES[name].table, "object": OBJECTS[name],
@@ -359,5 +331,5 @@ class SalesforceTarget(Target):
         return problems
 
     def close(self) -> None:
-        self.db.close()
+        self.written.close()
         self.api.close()
