@@ -568,3 +568,28 @@ def test_salesforce_dry_run_names_what_the_org_lacks(salesforce_server, tmp_path
         "with no standard field are not written.",
     ]
     t.close()
+
+
+def test_the_folder_keeps_the_last_complete_pull_while_a_new_one_runs(salesforce_server,
+                                                                      tmp_path) -> None:  # fmt: skip
+    org = salesforce_server.org
+    org.page_size = 2
+    ids = fill_org(org)
+    folder = tmp_path / "pulled"
+    run_pull(sf(salesforce_server, folder), folder)
+    before = {p.name: rows_of(p) for p in folder.glob("*.csv")}
+    org.update("Account", ids["Account"][0], Name="Renamed meanwhile")
+    pages = 0
+
+    def stop() -> bool:
+        nonlocal pages
+        pages += 1
+        return pages > 3
+
+    items = list(pull(sf(salesforce_server, folder), folder, should_stop=stop))
+    assert isinstance(items[-1], PullDone) and items[-1].stopped
+    assert {p.name: rows_of(p) for p in folder.glob("*.csv")} == before  # never half a pull
+    done = run_pull(sf(salesforce_server, folder), folder)  # goes on, then moves into place
+    assert done.files["Account"] == 7 and not done.stopped
+    names = [r[1] for r in rows_of(folder / "Account.csv")[1:]]
+    assert "Renamed meanwhile" in names and not list((folder / ".pulling").glob("*.csv"))

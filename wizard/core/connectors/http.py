@@ -152,7 +152,7 @@ class Api:
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Again),
-            stop=tenacity.stop_after_attempt(RETRIES + 1), wait=wait, sleep=self._wait,
+            stop=tenacity.stop_after_attempt(RETRIES + 1), wait=wait, sleep=self.wait,
             reraise=True,
         )  # fmt: skip
         try:
@@ -224,7 +224,7 @@ class Api:
             self.sleep(window - (now - self._sent[0]))
         self._sent.append(self.clock())
 
-    def _wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> None:
         """Wait a second at a time: the seconds left are shown and Stop ends the wait."""
         end = self.clock() + seconds
         while (left := end - self.clock()) > 0:

@@ -3,6 +3,10 @@
 Each object becomes ``<folder>/<object>.csv`` with the columns the CRM's own export has, so the
 folder is opened like an export folder and the rest of the method is unchanged.
 
+**Never half a pull.** A full pull writes into ``.pulling/`` and moves its files into the
+folder only when every object is read, so the folder always holds the last complete pull (a
+check or a migration of it never reads half a CRM).
+
 **Nothing lost or doubled.** After each page the rows are appended and flushed to disk, then
 ``pull-state.json`` records the file's length and the next page's cursor (written under another
 name and renamed). A pull stopped or killed at any instant goes on from the last recorded page:
@@ -36,6 +40,7 @@ from wizard.core.paths import private
 
 STATE = "pull-state.json"
 DELTA = ".delta"
+FULL = ".pulling"  # a full pull's files until it is complete: the folder keeps the last one
 MARGIN = timedelta(minutes=5)  # the vendor's clock and ours may differ by this much
 # Crash tests only: "point:n" kills this process (SIGKILL) the n-th time the pull reaches
 # ``point`` ("page": rows written, not yet recorded; "state": the page recorded).
@@ -139,14 +144,12 @@ def _pull(connector: Connector, folder: Path, delta: bool, should_stop: Callable
             state["files"] = previous.get("files", {})
         else:
             state = _fresh(connector.vendor, "full", None)
-            for obj in connector.objects():
-                (folder / f"{obj}.csv").unlink(missing_ok=True)
         _save(folder, state)
     mode, since = state["mode"], state["since"]
     start = time.perf_counter()
     pulled = 0
     done = PullDone(folder, connector.vendor, mode)
-    out_dir = folder / DELTA if mode == "delta" else folder
+    out_dir = folder / (DELTA if mode == "delta" else FULL)
     out_dir.mkdir(exist_ok=True)
     for obj in connector.objects():
         o = state["objects"].setdefault(obj, {"rows": 0, "bytes": 0, "cursor": None,
@@ -208,8 +211,10 @@ def _pull(connector: Connector, folder: Path, delta: bool, should_stop: Callable
             files[obj] = counts[3]
         else:
             files[obj] = o["rows"]
-    for obj, rows in files.items():  # the CRM has none: no file (an empty file reads as a mistake)
-        if not rows:
+            pulled_file = out_dir / f"{obj}.csv"
+            if pulled_file.exists():  # moved already when a kill came between two moves
+                os.replace(pulled_file, folder / f"{obj}.csv")
+        if not files[obj]:  # the CRM has none: no file (an empty file reads as a mistake)
             (folder / f"{obj}.csv").unlink(missing_ok=True)
     state["files"] = files
     state["completed"] = utc_now()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from wizard.core.connectors.base import Connector, Page, cell
 from wizard.core.connectors.http import Api, ApiError, vendor_url
+from wizard.core.connectors.pull import DELTA, FULL
 
 VERSION = "v62.0"
 TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_SALESFORCE"
@@ -115,8 +116,16 @@ class SalesforceConnector(Connector):
         """Opportunity Id -> its primary contact, from the contact roles file already pulled."""
         if self._roles is None:
             self._roles = {}
-            path = self.folder / "OpportunityContactRole.csv" if self.folder else None
-            if path and path.exists():
+            name = "OpportunityContactRole.csv"
+            if self.folder is None:
+                return self._roles
+            if (self.folder / FULL / name).exists():  # a full pull: the roles it has just read
+                paths = [self.folder / FULL / name]
+            else:  # a delta: the last pull's roles, then the changed ones
+                paths = [self.folder / name, self.folder / DELTA / name]
+            for path in paths:
+                if not path.exists():
+                    continue
                 with path.open(newline="", encoding="utf-8") as f:
                     for row in csv.DictReader(f):
                         if row.get("IsPrimary") == "true" and row.get("OpportunityId"):

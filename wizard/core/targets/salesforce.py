@@ -150,7 +150,7 @@ class SalesforceTarget(Target):
                 raise CutoverError(f"Salesforce has not finished job {jid} after "
                                    f"{MAX_POLL / 60:.0f} minutes.", "Run the phase again later: "
                                    "the records it wrote are updated, not doubled.")  # fmt: skip
-            self.api._wait(wait)
+            self.api.wait(wait)
             waited += wait
             wait = min(POLL[1], wait * 2)
         if state != "JobComplete" and not info.get("numberRecordsProcessed"):
