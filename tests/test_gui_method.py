@@ -396,3 +396,55 @@ def test_validation_counts_are_inspects_after_a_recheck_and_a_resume(qtbot, tmp_
     qtbot.waitUntil(lambda: not again.jobs.busy, timeout=30_000)
     assert shown(again) == after_recheck == inspected(again)
     again.reject()
+
+
+def test_a_rehearsal_read_through_the_api_reads_its_changes_before_the_cutover(
+    qtbot, wizard, tmp_path, hubspot_server
+) -> None:
+    """The whole method from a CRM read through its API: 'Connect to a CRM…' on the sources
+    page, the rehearsal, then on the cutover page the changes since, read through the API too
+    and checked against the rehearsal like fresh exports."""
+    from tests.conftest import HUBSPOT_TOKEN
+    from tests.test_connectors import fill_portal
+
+    portal = hubspot_server.portal
+    ids = fill_portal(portal)
+    folder = projects_dir() / "from-hubspot"
+    wizard.currentPage().folder.setText(str(folder))
+    _next(wizard)
+    _next(wizard)
+    sources = wizard.currentPage()
+    _idle(qtbot, wizard, lambda: sources.start_pull("hubspot", None, HUBSPOT_TOKEN, False))
+    _idle(qtbot, wizard, sources.check.click)
+    assert sources.isComplete(), sources.status.text()
+    for _ in range(3):
+        _next(wizard)
+    _next(wizard)  # commit: start loading
+    rehearse_sample(qtbot, wizard)
+    while wizard.currentId() < PageId.SPOTCHECK:
+        _idle(qtbot, wizard, wizard.currentPage().run_button.click)
+        _next(wizard)
+    _next(wizard)  # checkpoint
+    _next(wizard)  # cutover
+    cut = wizard.currentPage()
+    assert cut.pull_changes.isVisibleTo(cut)
+    assert cut.pull_changes.text() == "Read the changes from HubSpot"
+    # the first pull's start moved back an hour: the changes below come after it
+    state_path = folder / "pulled" / "hubspot" / "pull-state.json"
+    import json
+
+    from tests.hubspot_server import iso
+
+    state = json.loads(state_path.read_text())
+    state["started"] = iso(portal.clock + 600_000).replace(".000", "")
+    state_path.write_text(json.dumps(state))
+    portal.clock += 3_600_000
+    portal.change("contacts", ids["contacts"][0], jobtitle="Head of sales")
+    portal.add("contacts", firstname="Newly", lastname="Added", email="newly@acme.example")
+    _idle(qtbot, wizard, cut.pull_delta)
+    assert "1 new, 1 changed, 0 deleted" in cut.delta.toPlainText(), cut.delta.toPlainText()
+    assert not cut.checked  # the files changed: checked again before going on
+    _idle(qtbot, wizard, cut.check.click)
+    said = cut.delta.toPlainText()
+    assert cut.checked and "Read from HubSpot since the last pull:" in said, said
+    assert "contacts.csv has 13 rows, 1 more than at the rehearsal (12)" in said

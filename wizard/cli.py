@@ -202,14 +202,8 @@ def _pull(args: argparse.Namespace) -> int:
     stop.install()
     ticker = _Ticker()
     crm, label = args.crm, connectors.CRMS[args.crm]
-    url = args.url or connectors.connection(args.project, crm).get("url") or None
-    if crm in connectors.NEEDS_URL and not url:
-        raise CutoverError(f"Which {label}? Give its address with --url.",
-                           f"For example --url {connectors.NEEDS_URL[crm]}")  # fmt: skip
-    token = connectors.token_for(args.project, crm, os.environ.get(connectors.TOKEN_ENV[crm]))
-    connectors.remember(args.project, crm, url)
-    folder = connectors.pull_folder(args.project, crm)
-    source = connectors.connector_for(crm, token, url, folder)
+    token = os.environ.get(connectors.TOKEN_ENV[crm])
+    source, folder = connectors.open_pull(args.project, crm, args.url, token)
     try:
         for item in pull(source, folder, delta=args.delta, should_stop=stop,
                          on_wait=lambda left: ticker.show(

@@ -73,3 +73,31 @@ def connector_for(crm: str, token: str, url: str | None = None,
 
         return PipedriveConnector(url or "", token, folder, **kw)
     raise CutoverError(f"No connector for '{crm}'.", f"Choose one of {', '.join(CRMS)}.")
+
+
+def open_pull(project: str | Path, crm: str, url: str | None = None,
+              token: str | None = None, **kw) -> tuple[Connector, Path]:  # fmt: skip
+    """The connector and folder of a pull into ``project``: the address given or remembered,
+    the token given (then kept in the password store) or kept. Raises a plain
+    :class:`CutoverError` when either is missing or the address is not the vendor's."""
+    if crm not in CRMS:
+        raise CutoverError(f"No connector for '{crm}'.", f"Choose one of {', '.join(CRMS)}.")
+    url = url or connection(project, crm).get("url") or None
+    if crm in NEEDS_URL and not url:
+        raise CutoverError(f"Which {CRMS[crm]}? Give its address.",
+                           f"For example {NEEDS_URL[crm]}")  # fmt: skip
+    secret = token_for(project, crm, token)
+    folder = pull_folder(project, crm)
+    source = connector_for(crm, secret, url, folder, **kw)
+    remember(project, crm, url)
+    return source, folder
+
+
+def pulled_crm(path: str | Path, project: str | Path) -> str | None:
+    """The CRM whose pull folder ``path`` is (or holds), in this project (else None)."""
+    where = Path(path).resolve()
+    for crm in CRMS:
+        folder = pull_folder(project, crm).resolve()
+        if where == folder or where.parent == folder:
+            return crm
+    return None

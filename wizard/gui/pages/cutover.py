@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from wizard.core import connectors
+from wizard.core.connectors.pull import PullDone, PullProgress, pull
 from wizard.core.cutover import POSTLOAD, PRECUTOVER, all_confirmed, confirm, delta_check
 from wizard.core.errors import CutoverError
 from wizard.core.staging import Staged, StageProgress
@@ -195,6 +197,12 @@ class CutoverPage(SessionPage):
         self.files.setWordWrap(True)
         fresh = QPushButton("Use a folder of fresh exports…")
         fresh.clicked.connect(self._pick_fresh)
+        # the rehearsal read a CRM through its API: its changes since, through the API too
+        self.pull_changes = decorate(QPushButton("Read the changes from the CRM"), "connect")
+        self.pull_changes.clicked.connect(self.pull_delta)
+        self.pull_changes.setVisible(False)
+        self._source = None
+        self._pull_lines: list[str] = []  # what the last pull of the changes said
         self.check = decorate(QPushButton("Check the exports"), "check")
         self.check.clicked.connect(self.check_exports)
         self.delta = QPlainTextEdit()
@@ -214,6 +222,7 @@ class CutoverPage(SessionPage):
         e.addWidget(self.files)
         row = QHBoxLayout()
         row.addWidget(fresh)
+        row.addWidget(self.pull_changes)
         row.addStretch(1)
         row.addWidget(self.check)
         e.addLayout(row)
@@ -248,9 +257,59 @@ class CutoverPage(SessionPage):
                           "open. The live cutover may start.") + " Each locked phase says why, "
                           "and can be overridden there with a typed reason.")  # fmt: skip
 
+    def _pulled(self) -> str | None:
+        """The CRM whose pull folder the exports are (the rehearsal read it through its API)."""
+        project = self.session.migration.folder
+        return next((c for c in map(lambda p: connectors.pulled_crm(p, project), self.paths)
+                     if c), None)  # fmt: skip
+
     def _show_files(self) -> None:
         names = ", ".join(p.name for p in self.paths) or "none yet"
         self.files.setText(f"Files: {names}")
+        crm = self._pulled()
+        self.pull_changes.setVisible(crm is not None)
+        if crm is not None:
+            self.pull_changes.setText(f"Read the changes from {connectors.CRMS[crm]}")
+
+    def pull_delta(self) -> bool:
+        """Pull what changed in the CRM since the last pull (in the worker); the files are
+        then checked against the rehearsal like fresh exports."""
+        wizard, crm = self.wizard(), self._pulled()
+        if crm is None or wizard.jobs.busy:  # type: ignore[attr-defined]
+            return False
+        try:
+            source, folder = connectors.open_pull(self.session.migration.folder, crm)
+        except CutoverError as exc:
+            self.status.setText(f"{exc.message} {exc.hint}".strip())
+            return False
+        self._source = source
+        worker = GeneratorWorker(lambda stop: pull(source, folder, delta=True, should_stop=stop),
+                                 lambda item: isinstance(item, PullDone))  # fmt: skip
+        worker.signals.progress.connect(self._pull_progress)
+        worker.signals.result.connect(self._pull_done)
+        worker.signals.failed.connect(self._failed)
+        self.check.setEnabled(False)
+        self.pull_changes.setEnabled(False)
+        self.status.setText(f"Reading what changed in {connectors.CRMS[crm]}…")
+        wizard.jobs.start(worker)  # type: ignore[attr-defined]
+        return True
+
+    @Slot(object)
+    def _pull_progress(self, item: object) -> None:
+        if isinstance(item, PullProgress):
+            self.status.setText(f"Reading the changes to {item.obj}: {item.rows:,} records")
+
+    @Slot(object)
+    def _pull_done(self, done: object) -> None:
+        assert isinstance(done, PullDone)
+        if done.stopped:
+            self.status.setText("Stopped. Read the changes again to go on from there.")
+            return
+        self.use_exports(self.paths)  # the files changed: checked again before going on
+        label = connectors.CRMS.get(done.vendor, done.vendor)
+        self._pull_lines = [f"Read from {label} since the last pull:", *done.lines()]
+        self.delta.setPlainText("\n".join(self._pull_lines))
+        self.status.setText("The changes were read into the files. Next, check the exports.")
 
     def _pick_fresh(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Folder of fresh exports")
@@ -258,6 +317,7 @@ class CutoverPage(SessionPage):
             self.use_exports([Path(chosen)])
 
     def use_exports(self, paths: list[Path]) -> None:
+        self._pull_lines = []
         self.paths = list(paths)
         self.checked = False
         self.session.live_prepared = None
@@ -301,8 +361,9 @@ class CutoverPage(SessionPage):
         session, project = self.session, self.session.project
         rows = {f.label: f.rows_read for f in staged.files}
         lines = [ln for d in delta_check(project.state, self._prepared, rows) for ln in d.lines()]
-        self.delta.setPlainText("\n".join(lines) if lines else "The exports match the "
-                                "rehearsal: the same files, columns and row counts.")  # fmt: skip
+        said = "\n".join(lines) if lines else ("The exports match the rehearsal: the same files, "
+                                               "columns and row counts.")  # fmt: skip
+        self.delta.setPlainText("\n".join([*self._pull_lines, said]))
         session.live_prepared = self._prepared
         project.state.delta_checked = project.clock.now().isoformat(timespec="seconds")
         project.save()
@@ -318,6 +379,10 @@ class CutoverPage(SessionPage):
     def _busy_changed(self, busy: bool) -> None:
         if not busy:
             self.check.setEnabled(True)
+            self.pull_changes.setEnabled(True)
+            if self._source is not None:
+                self._source.close()
+                self._source = None
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:

@@ -236,15 +236,11 @@ class SourcesPage(SessionPage):
         if wizard.jobs.busy:  # type: ignore[attr-defined]
             return False
         project = wizard.session.migration.folder  # type: ignore[attr-defined]
-        folder = connectors.pull_folder(project, crm)
         try:
-            url = url or connectors.connection(project, crm).get("url") or None
-            secret = connectors.token_for(project, crm, token)
-            source = connectors.connector_for(crm, secret, url, folder)
+            source, folder = connectors.open_pull(project, crm, url, token)
         except CutoverError as exc:
             self.status.setText(f"{exc.message} {exc.hint}".strip())
             return False
-        connectors.remember(project, crm, url)
         self._source, self._pulling = source, True
         label = connectors.CRMS[crm]
         waits = self._waits
