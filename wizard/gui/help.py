@@ -11,13 +11,17 @@ HELP: dict[str, str] = {
     ),
     "method": (
         "Integration Sync recognises the export of a known CRM (Salesforce, HubSpot, Zoho, "
-        "Pipedrive, Dynamics 365, Odoo) and maps it for you. Manual CSV Import takes any "
+        "Pipedrive, Dynamics 365, Odoo) and maps it for you; HubSpot, Salesforce and Pipedrive "
+        "can also be read directly through their API (no exporting by hand). Manual CSV Import "
+        "takes any "
         "spreadsheet; you map its columns yourself.\n\nEither way everything goes into the "
         "sandbox first: nothing reaches your new CRM until you have checked it.\n\nNext: add "
         "your export files."
     ),
     "sources": (
-        "Add the files your old CRM exported (or a folder of them). Each file shows what it "
+        "Add the files your old CRM exported (or a folder of them), or 'Connect to a CRM…' to "
+        "read HubSpot, Salesforce or Pipedrive through its API into the same files (a pull you "
+        "stop goes on where it stopped). Each file shows what it "
         "holds and how it is read; change the text encoding, the separator or the header row "
         "if the preview looks wrong.\n\n'Read and check every row' reads every file to the end "
         "and checks every value; you can stop it and go on later.\n\nNext: which column becomes "
@@ -68,9 +72,10 @@ HELP: dict[str, str] = {
         "the live cutover.\n\nNext: prepare the live cutover."
     ),
     "cutover": (
-        "Choose where the live cutover goes (HubSpot, the new CRM's own import files, a "
-        "database), tick the things admins forget (workflows off, edits frozen), and check the "
-        "latest exports against the rehearsal.\n\nNext: the live steps, in the same order as "
+        "Choose where the live cutover goes (HubSpot, Salesforce, the new CRM's own import "
+        "files, a database), tick the things admins forget (workflows off, edits frozen), and "
+        "check the latest exports against the rehearsal (read through the API again when the "
+        "rehearsal was: only what changed).\n\nNext: the live steps, in the same order as "
         "the rehearsal."
     ),
     "postload": (

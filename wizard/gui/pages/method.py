@@ -34,7 +34,8 @@ class MethodPage(QWizardPage):
         group.addButton(self.manual)
         self.sync.setChecked(True)
         _explained(self.sync, "Give it the export of a CRM it knows (Salesforce, HubSpot, "
-                   "Pipedrive) and it maps the standard objects and fields for you. Best for "
+                   "Pipedrive), or connect to one of those three and it reads them through "
+                   "their API; it maps the standard objects and fields for you. Best for "
                    "standard, unmodified data.", layout)  # fmt: skip
         _explained(self.manual, "Give it any spreadsheets and decide yourself which column "
                    "becomes which field. Best for custom fields and your own links between "
