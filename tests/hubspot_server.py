@@ -115,6 +115,8 @@ def make_handler(portal: Portal):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null") if length else None
             url = urlparse(self.path)
+            if len(self.path) > 8192:
+                return self._send(414, {"status": "error", "message": "URI Too Long"})
             with portal.lock:
                 portal.requests.append((method, url.path))
                 portal.auth_headers.append(self.headers.get("Authorization", ""))
@@ -196,10 +198,15 @@ def make_handler(portal: Portal):
                     return self._send(207 if errors else 200, out)
                 if op == "read":
                     found = []
+                    by_legacy = body.get("idProperty") == "legacy_record_id"
                     for item in body["inputs"]:
-                        oid = portal.by_legacy(kind, item["id"])
+                        oid = portal.by_legacy(kind, item["id"]) if by_legacy else (
+                            item["id"] if item["id"] in store else None)  # fmt: skip
                         if oid:
-                            found.append({"id": oid, "properties": store[oid]["properties"]})
+                            props = store[oid]["properties"]
+                            if not by_legacy:  # the properties asked for, as HubSpot answers
+                                props = {p: props.get(p) for p in body.get("properties", [])}
+                            found.append({"id": oid, "properties": props})
                     return self._send(200, {"status": "COMPLETE", "results": found})
                 for item in body["inputs"]:
                     store.pop(item["id"], None)

@@ -152,7 +152,7 @@ class Org:
         return parent.get(field) if parent else None
 
     def _test(self, rec: dict, cond: str) -> bool:
-        m = re.fullmatch(r"([\w.]+)\s*(=|!=|>|<|IN)\s*(.+)", cond.strip())
+        m = re.fullmatch(r"([\w.]+)\s*(=|!=|>=|<=|>|<|IN)\s*(.+)", cond.strip())
         assert m, f"unsupported condition {cond!r}"
         left, op, raw = m.groups()
         have = self._value(rec, left)
@@ -167,7 +167,7 @@ class Org:
         if have is None or want is None:
             return False
         a, b = (_stamp(str(have)), _stamp(str(want))) if left.endswith(("Modstamp", "Date")) else (str(have), str(want))  # fmt: skip
-        return a > b if op == ">" else a < b
+        return {">": a > b, "<": a < b, ">=": a >= b, "<=": a <= b}[op]
 
     def query(self, soql: str, all_rows: bool) -> tuple[list[str] | None, list[dict]]:
         m = re.fullmatch(r"SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY Id)?"
@@ -285,6 +285,8 @@ def make_handler(org: Org):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             url = urlparse(self.path)
+            if len(self.path) > 16_384:
+                return self._send(414, [{"message": "URI Too Long", "errorCode": "URI_TOO_LONG"}])
             with org.lock:
                 org.requests.append((method, url.path))
                 if self.headers.get("Authorization") != f"Bearer {org.token}":

@@ -593,3 +593,50 @@ def test_the_folder_keeps_the_last_complete_pull_while_a_new_one_runs(salesforce
     assert done.files["Account"] == 7 and not done.stopped
     names = [r[1] for r in rows_of(folder / "Account.csv")[1:]]
     assert "Renamed meanwhile" in names and not list((folder / ".pulling").glob("*.csv"))
+
+
+def test_a_portal_with_hundreds_of_properties_is_read_whole(hubspot_server, tmp_path) -> None:
+    """Real portals have hundreds of properties: more than one address can ask for (the test
+    server, like HubSpot, refuses a request line over 8 KB)."""
+    from tests import hubspot_server as hss
+
+    many = {f"custom_property_with_a_long_internal_name_{i:03d}": (f"Custom {i}", "string", None)
+            for i in range(400)}  # fmt: skip
+    contacts = {**hss.PROPERTIES["contacts"], **many}
+    old = hss.PROPERTIES["contacts"]
+    hss.PROPERTIES["contacts"] = contacts
+    try:
+        portal = hubspot_server.portal
+        cid = portal.add("contacts", firstname="Ann", lastname="Lee", **{
+            name: f"value {i}" for i, name in enumerate(many)})  # fmt: skip
+        folder = tmp_path / "pulled"
+        done = run_pull(hs(hubspot_server), folder)
+    finally:
+        hss.PROPERTIES["contacts"] = old
+    assert done.files["contacts"] == 1
+    row = next(csv.DictReader((folder / "contacts.csv").open()))
+    assert row["Record ID"] == cid and row["First Name"] == "Ann"
+    assert row["Custom 0"] == "value 0" and row["Custom 399"] == "value 399"
+    assert ("POST", "/crm/v3/objects/contacts/batch/read") in portal.requests
+
+
+def test_an_object_with_hundreds_of_custom_fields_is_read_whole(salesforce_server, tmp_path,
+                                                                monkeypatch) -> None:  # fmt: skip
+    """More fields than one SOQL query's address holds (the server, like Salesforce, refuses a
+    request line over 16 KB): read in groups by the page's range of Ids."""
+    from tests import salesforce_server as sfs
+
+    many = {f"Custom_Field_With_A_Long_API_Name_{i:03d}__c": "string" for i in range(500)}
+    monkeypatch.setitem(sfs.FIELDS, "Account", {**sfs.FIELDS["Account"], **many})
+    org = salesforce_server.org
+    org.page_size = 3
+    ids = [org.add("Account", Name=f"Acme {i}", **{n: f"{i}-{j}" for j, n in enumerate(many)})
+           for i in range(8)]  # fmt: skip
+    folder = tmp_path / "pulled"
+    done = run_pull(sf(salesforce_server, folder), folder)
+    assert done.files["Account"] == 8
+    rows = list(csv.DictReader((folder / "Account.csv").open()))
+    assert [r["Id"] for r in rows] == ids
+    last = "Custom_Field_With_A_Long_API_Name_499__c"
+    assert rows[7]["Name"] == "Acme 7" and rows[7][last] == "7-499"
+    assert rows[0]["Custom_Field_With_A_Long_API_Name_000__c"] == "0-0"

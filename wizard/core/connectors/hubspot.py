@@ -61,6 +61,20 @@ def hubspot_api(token: str, base_url: str | None = None, **kw) -> Api:
     return Api("HubSpot", base, {"Authorization": f"Bearer {token}"}, burst=BURST, **kw)
 
 
+URL_PROPERTIES = 6000  # characters of property names a list request's address may carry
+
+
+def _split(names: list[str]) -> tuple[list[str], list[str]]:
+    """The properties a list request asks for in its address (a portal's hundreds of
+    properties would make it too long: HubSpot answers 414), and the rest."""
+    size = 0
+    for i, name in enumerate(names):
+        size += len(name) + 3  # the comma, encoded
+        if size > URL_PROPERTIES:
+            return names[:i], names[i:]
+    return names, []
+
+
 def _ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
@@ -175,10 +189,17 @@ class HubSpotConnector(Connector):
     def _page(self, kind: str, names: list[str], after: str | None,
               since: str | None) -> tuple[list[dict], str | None]:  # fmt: skip
         if since is None:
+            first, rest = _split(names)
             answer = self.api.json("GET", f"/crm/v3/objects/{kind}", params={
-                "limit": PAGE, "properties": ",".join(names), "archived": "false",
+                "limit": PAGE, "properties": ",".join(first), "archived": "false",
                 **({"after": after} if after else {})})  # fmt: skip
             records = answer.get("results", [])
+            if rest and records:  # too many for one address: the others read by id, in a body
+                more = self.api.json("POST", f"/crm/v3/objects/{kind}/batch/read", json={
+                    "properties": rest, "inputs": [{"id": str(r["id"])} for r in records]})  # fmt: skip
+                extra = {str(r["id"]): r.get("properties") or {} for r in more.get("results", [])}
+                for r in records:
+                    r.setdefault("properties", {}).update(extra.get(str(r["id"]), {}))
             nxt = ((answer.get("paging") or {}).get("next") or {}).get("after")
             return records, nxt
         # changed since: searched by modified time, paged by id (``after`` is the last id)

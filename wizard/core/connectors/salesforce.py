@@ -30,6 +30,7 @@ TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_SALESFORCE"
 OBJECTS = ["User", "Account", "Contact", "Lead", "OpportunityContactRole", "Opportunity",
            "AccountContactRelation", "Task", "Event"]  # fmt: skip
 COMPOUND = {"address", "location", "base64"}
+SOQL_FIELDS = 10_000  # characters of field names one query's address carries (the limit is 16 KB)
 QUOTA = ("REQUEST_LIMIT_EXCEEDED",)
 
 
@@ -72,14 +73,43 @@ class SalesforceConnector(Connector):
         names = [f["name"] for f in answer.get("fields", []) if f.get("type") not in COMPOUND]
         return ["Id", *[n for n in names if n != "Id"]]
 
-    def _soql(self, obj: str, header: list[str], since: str | None, after: str | None) -> str:
+    def _soql(self, obj: str, fields: list[str], since: str | None, after: str | None,
+              through: str | None = None) -> str:  # fmt: skip
         where = []
         if since:
             where.append(f"SystemModstamp > {since}")
         if after:
-            where.append(f"Id > {soql_text(after)}")
-        return (f"SELECT {', '.join(header)} FROM {obj}"
+            where.append(f"Id {'>=' if through else '>'} {soql_text(after)}")
+        if through:
+            where.append(f"Id <= {soql_text(through)}")
+        return (f"SELECT {', '.join(fields)} FROM {obj}"
                 + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY Id")  # fmt: skip
+
+    @staticmethod
+    def _groups(header: list[str]) -> list[list[str]]:
+        """The fields in groups one query each can ask for (an object with hundreds of custom
+        fields makes a query too long for its address); each group has the Id."""
+        groups: list[list[str]] = [["Id"]]
+        size = 0
+        for name in header[1:]:
+            if size + len(name) + 2 > SOQL_FIELDS:
+                groups.append(["Id"])
+                size = 0
+            groups[-1].append(name)
+            size += len(name) + 2
+        return groups
+
+    def _rest(self, obj: str, groups: list[list[str]], since: str | None,
+              records: list[dict]) -> None:  # fmt: skip
+        """The other groups' fields of a page's records, read by the page's range of Ids."""
+        if not records:
+            return
+        first, last = records[0]["Id"], records[-1]["Id"]
+        by_id = {r["Id"]: r for r in records}
+        for fields in groups[1:]:
+            for r in query_all(self.api, self._soql(obj, fields, since, first, last)):
+                if r["Id"] in by_id:
+                    by_id[r["Id"]].update({f: r.get(f) for f in fields})
 
     def pages(self, obj: str, cursor: str | None, since: str | None,
               header: list[str]) -> Iterator[Page]:  # fmt: skip
@@ -87,6 +117,7 @@ class SalesforceConnector(Connector):
         fill_contact = obj == "Opportunity" and "ContactId" in header
         roles = self._primary_roles() if fill_contact else {}
         at = header.index("ContactId") if fill_contact else -1
+        groups = self._groups(header)
         while True:
             answer = None
             if state["next"]:
@@ -96,10 +127,11 @@ class SalesforceConnector(Connector):
                     if exc.code not in ("INVALID_QUERY_LOCATOR", "NOT_FOUND") and exc.status != 404:
                         raise
             if answer is None:
-                q = self._soql(obj, header, since, state["last"])
+                q = self._soql(obj, groups[0], since, state["last"])
                 answer = self.api.json("GET", f"/services/data/{VERSION}/query/",
                                        params={"q": q})  # fmt: skip
             records = answer.get("records", [])
+            self._rest(obj, groups, since, records)
             rows = [[cell(r.get(f)) for f in header] for r in records]
             if fill_contact:
                 for row in rows:
