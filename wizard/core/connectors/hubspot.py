@@ -86,6 +86,7 @@ class HubSpotConnector(Connector):
     def __init__(self, token: str, base_url: str | None = None, **kw) -> None:
         self.api = hubspot_api(token, base_url, **kw)
         self._defs: dict[str, list[dict]] = {}
+        self._labels: dict[str, dict[str, dict[str, str]]] = {}
         self._owners: dict[str, str] | None = None
         self._searched: deque[float] = deque(maxlen=1)
 
@@ -143,11 +144,20 @@ class HubSpotConnector(Connector):
             return ""
         if name == OWNER:
             return self.owners().get(str(value), str(value))
-        for p in self._properties(kind) if kind in self._defs else ():
-            if p["name"] == name and p.get("options"):
-                labels = {o["value"]: o["label"] for o in p["options"]}
-                return ";".join(labels.get(v, v) for v in str(value).split(";"))
+        labels = self._options(kind).get(name)
+        if labels:
+            return ";".join(labels.get(v, v) for v in str(value).split(";"))
         return cell(value)
+
+    def _options(self, kind: str) -> dict[str, dict[str, str]]:
+        """Property -> its options' value -> label (only properties with options)."""
+        if kind not in self._labels:
+            self._labels[kind] = {
+                p["name"]: {o["value"]: o["label"] for o in p["options"]}
+                for p in (self._properties(kind) if kind in self._defs else ())
+                if p.get("options")
+            }  # fmt: skip
+        return self._labels[kind]
 
     def _associations(self, kind: str, to: str, ids: list[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {i: [] for i in ids}

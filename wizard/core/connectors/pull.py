@@ -244,8 +244,7 @@ def _merge(folder: Path, obj: str, header: list[str]) -> list[int]:
             old_header = next(csv.reader(f), [])
     columns = old_header + [c for c in header if c not in old_header]
     tmp = folder / f"{obj}.csv.part"
-    new = changed = deleted = rows = 0
-    seen: set[str] = set()
+    changed = deleted = rows = 0
     with tmp.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(columns)
@@ -257,7 +256,6 @@ def _merge(folder: Path, obj: str, header: list[str]) -> list[int]:
                 for row in reader:
                     if not row:
                         continue
-                    seen.add(row[0])
                     if row[0] in changed_ids:
                         changed += 1
                         continue
@@ -275,9 +273,10 @@ def _merge(folder: Path, obj: str, header: list[str]) -> list[int]:
                     continue
                 writer.writerow([row[i] if i is not None else "" for i in where])
                 rows += 1
-                new += row[0] not in seen
         out.flush()
         os.fsync(out.fileno())
     private(tmp)
     os.replace(tmp, base)
-    return [new, changed, deleted, rows]
+    # the old file holds each record once: the changed ones it did not hold are new (only the
+    # delta's ids are kept in memory, never the whole file's)
+    return [len(changed_ids) - changed, changed, deleted, rows]

@@ -195,6 +195,7 @@ class HubSpotTarget(Target):
             errors = dict(refused) | {str(ctx): e.get("message", "refused")
                       for e in answer.get("errors", []) for ctx in e.get("context", {}).get("ids", [])}  # fmt: skip
             links: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            took = []
             for data in part:
                 sid = str(data["source_id"])
                 hid = ids.get(sid)
@@ -214,8 +215,9 @@ class HubSpotTarget(Target):
                         continue
                     links.setdefault((obj, OBJECTS[target]), []).append(
                         {"from": {"id": hid}, "to": {"id": str(parent)}})  # fmt: skip
-                self.written.remember(entity, sid, hid, kept)
+                took.append((sid, hid, kept))
                 results.append(WriteResult(hid))
+            self.written.remember_many(entity, took)
             for (a, b), inputs_ in links.items():
                 for i in range(0, len(inputs_), BATCH):
                     self.call("POST", f"/crm/v4/associations/{a}/{b}/batch/associate/default",

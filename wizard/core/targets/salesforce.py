@@ -243,14 +243,15 @@ class SalesforceTarget(Target):
         good, bad = self._job(obj, "upsert", header, lines)
         ids = {r[LEGACY]: r["sf__Id"] for r in good}
         errors = {r[LEGACY]: r.get("sf__Error", "") for r in bad}
-        results = []
+        results, took = [], []
         for line, kept in zip(lines, kept_links, strict=True):
             sid = line[0]
             if sid in ids:
-                self.written.remember(entity, sid, ids[sid], kept)
+                took.append((sid, ids[sid], kept))
                 results.append(WriteResult(ids[sid]))
             else:
                 results.append(WriteResult(None, _refused(errors.get(sid, "NO_ANSWER:no answer"))))
+        self.written.remember_many(entity, took)
         return results
 
     def _value(self, entity: str, name: str, value: object) -> str:

@@ -19,11 +19,16 @@ class Written:
         self.db.commit()
 
     def remember(self, entity: str, sid: str, rid: str, links: dict[str, str]) -> None:
-        """Recorded at once (a crash after the CRM answered keeps what it said)."""
+        self.remember_many(entity, [(sid, rid, links)])
+
+    def remember_many(self, entity: str, rows: list[tuple[str, str, dict[str, str]]]) -> None:
+        """(legacy id, CRM id, links) of records the CRM took, in one transaction as soon as it
+        answered (a crash after that keeps what it said)."""
         with self.db:
-            self.db.execute("INSERT INTO records VALUES (?,?,?,?) ON CONFLICT (entity, source_id)"
-                            " DO UPDATE SET id=excluded.id, links=excluded.links",
-                            (entity, sid, rid, json.dumps(links)))  # fmt: skip
+            self.db.executemany(
+                "INSERT INTO records VALUES (?,?,?,?) ON CONFLICT (entity, source_id) DO UPDATE "
+                "SET id=excluded.id, links=excluded.links",
+                [(entity, sid, rid, json.dumps(links)) for sid, rid, links in rows])  # fmt: skip
 
     def known(self, entity: str, rid: str) -> bool:
         return self.db.execute("SELECT 1 FROM records WHERE entity=? AND id=?",
