@@ -555,7 +555,7 @@ def test_an_api_wait_is_counted_down_on_the_phase_page(qtbot, wizard, tmp_path: 
             page.run_button.click()
             qtbot.waitUntil(told.is_set, timeout=5_000)
             qtbot.waitUntil(lambda: "7 s left" in page.status.text(), timeout=5_000)
-            assert "HubSpot asks to wait" in page.status.text()
+            assert "asks to wait before the next request" in page.status.text()
             page.cancel()  # Stop: the wait ends, the run stops
         assert target.should_stop() is True
         assert page.status.text().startswith("Stopped")  # said as a stop, run again to go on

@@ -49,7 +49,7 @@ COLUMNS = ("file", "read", "loaded", "updated", "unchanged", "rejected", "deferr
 
 
 class WaitNotice(QObject):
-    """The seconds an API asks to wait (HubSpot's 429), told from the worker thread to the
+    """The seconds an API asks to wait (a 429), told from the worker thread to the
     page: a signal, so the page's slot runs in the GUI thread."""
 
     left = Signal(float)
@@ -59,6 +59,7 @@ class PhasePage(SessionPage):
     def __init__(self, phase: PhaseDef, live: bool = False) -> None:
         super().__init__()
         self.waits = WaitNotice()
+        self._crm = "The CRM"  # who asks to wait: the running phase's target
         self.waits.left.connect(self._waiting)
         self.phase = phase
         self.running = self.stopping = False
@@ -279,6 +280,8 @@ class PhasePage(SessionPage):
             lambda stop: mig.run(self.phase, plan, stop, batch_rows=session.batch_rows),
             lambda item: isinstance(item, PhaseResult),
         )
+        self._crm = {"hubspot": "HubSpot", "salesforce": "Salesforce"}.get(mig.target.kind,
+                                                                           "The CRM")  # fmt: skip
         if hasattr(mig.target, "on_wait"):  # an API that may ask to wait: a countdown, and
             mig.target.on_wait = self.waits.left.emit  # Stop ends the wait
             mig.target.should_stop = worker.should_stop
@@ -303,7 +306,7 @@ class PhasePage(SessionPage):
         if not self.running:
             return
         if left > 0:
-            self.status.setText(f"HubSpot asks to wait before the next request: {left:,.0f} s "
+            self.status.setText(f"{self._crm} asks to wait before the next request: {left:,.0f} s "
                                 "left. 'Stop after this batch' ends the wait; running the "
                                 "phase again goes on, and nothing is written twice.")  # fmt: skip
         else:
