@@ -94,6 +94,7 @@ class Org:
         self.token = token
         self.records: dict[str, dict[str, dict]] = {o: {} for o in FIELDS}
         self.deleted: dict[str, dict[str, dict]] = {o: {} for o in FIELDS}
+        self.external: dict[str, dict[str, str]] = {o: {} for o in FIELDS}  # Legacy_Id__c -> Id
         self.counter = 0
         self.clock = 0  # SystemModstamp: a logical clock, as an ISO time
         self.page_size = 2000
@@ -127,6 +128,8 @@ class Org:
         rec.update({"Id": rid, "IsDeleted": False, "SystemModstamp": self.now()})
         rec.update(values)
         self.records[obj][rid] = rec
+        if rec.get("Legacy_Id__c"):
+            self.external[obj][rec["Legacy_Id__c"]] = rid
         return rid
 
     def update(self, obj: str, rid: str, **values: object) -> None:
@@ -226,8 +229,8 @@ class Org:
             existing = None
             if op == "upsert":
                 key = values.get(ext)
-                existing = next((r["Id"] for r in self.records[obj].values()
-                                 if key is not None and r.get(ext) == key), None)  # fmt: skip
+                rid = self.external[obj].get(key) if key is not None else None
+                existing = rid if rid in self.records[obj] else None
             if error is None and existing is None:
                 missing = [f for f in REQUIRED.get(obj, []) if not values.get(f)]
                 if missing:
