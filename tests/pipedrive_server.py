@@ -21,7 +21,8 @@ class Account:
         self.token = token
         self.data: dict[str, dict[int, dict]] = {o: {} for o in (
             "organizations", "persons", "deals", "activities")}  # fmt: skip
-        self.users = [{"id": 11, "name": "Ann Lee", "email": "ann@acme.com"}]
+        self.users = [{"id": 11, "name": "Ann Lee", "email": "ann@acme.com", "active_flag": True,
+                       "modified": "2026-11-01 00:00:00"}]  # fmt: skip
         self.stages = [{"id": 1, "name": "Qualified", "pipeline_id": 1},
                        {"id": 2, "name": "Won", "pipeline_id": 1}]  # fmt: skip
         self.pipelines = [{"id": 1, "name": "Sales"}]

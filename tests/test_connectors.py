@@ -286,7 +286,11 @@ def test_hubspot_pull_writes_export_shaped_files_with_associations(hubspot_serve
     ids = fill_portal(portal)
     folder = tmp_path / "pulled"
     done = run_pull(hs(hubspot_server), folder)
-    assert done.files == {"companies": 5, "contacts": 12, "deals": 5, "activities": 7}
+    assert done.files == {"owners": 3, "companies": 5, "contacts": 12, "deals": 5,
+                          "activities": 7}  # fmt: skip
+    owners = list(csv.DictReader((folder / "owners.csv").open()))
+    assert owners[1] == {"Record ID": "902", "First Name": "Bo", "Last Name": "Ray",
+                         "Email": "bo@acme.com"}  # fmt: skip
     contacts = {r["Record ID"]: r for r in csv.DictReader((folder / "contacts.csv").open())}
     header = rows_of(folder / "contacts.csv")[0]
     assert header[0] == "Record ID" and "Secret Internal" not in header  # hidden: left out
@@ -360,11 +364,13 @@ def test_a_migration_from_hubspot_to_salesforce_end_to_end(hubspot_server, sales
     monkeypatch.setattr(secrets, "_session", {})
     monkeypatch.setattr("time.sleep", lambda s: None)  # Salesforce's polls are not slept here
     ids = fill_portal(hubspot_server.portal)
+    bo = salesforce_server.org.add("User", FirstName="Bo", LastName="Ray", Email="BO@acme.com",
+                                   IsActive=True)  # fmt: skip
     project = tmp_path / "project"
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", HUBSPOT_TOKEN)
     assert main(["pull", "hubspot", "--project", str(project)]) == 0
     out = capsys.readouterr().out
-    assert "Pulled from HubSpot: 29 records" in out
+    assert "Pulled from HubSpot: 32 records" in out  # 3 owners, 29 records that name them
     folder = pull_folder(project, "hubspot")
     assert main(["migrate", str(folder), "--project", str(project)]) == 0
     monkeypatch.setenv("SALESFORCE_ACCESS_TOKEN", SALESFORCE_TOKEN)
@@ -382,6 +388,8 @@ def test_a_migration_from_hubspot_to_salesforce_end_to_end(hubspot_server, sales
     contact_of = {r["Id"]: legacy for legacy, r in by_legacy["Contact"].items()}
     for j, cid in enumerate(ids["contacts"][:10]):  # the contact's company, as in HubSpot
         assert account_of[by_legacy["Contact"][cid]["AccountId"]] == ids["companies"][j % 5]
+    # the contacts' owner in HubSpot (Bo Ray) is the Salesforce user with his email
+    assert {c["OwnerId"] for c in by_legacy["Contact"].values()} == {bo}
     for k, did in enumerate(ids["deals"]):
         deal = by_legacy["Opportunity"][did]
         assert account_of[deal["AccountId"]] == ids["companies"][k]
@@ -442,7 +450,9 @@ def test_pipedrive_pull_writes_export_shaped_files(pipedrive_server, tmp_path) -
     ids = fill_pipedrive(acct)
     folder = tmp_path / "pulled"
     done = run_pull(pd(folder), folder)
-    assert done.files == {"organizations": 4, "persons": 9, "deals": 4, "activities": 4}
+    assert done.files == {"users": 1, "organizations": 4, "persons": 9, "deals": 4,
+                          "activities": 4}  # fmt: skip
+    assert rows_of(folder / "users.csv")[1] == ["11", "Ann Lee", "ann@acme.com", "true"]
     persons = {r["ID"]: r for r in csv.DictReader((folder / "persons.csv").open())}
     ze = persons[str(ids["persons"][0])]
     assert ze["Email"] == "ze0@x.example"  # the primary one

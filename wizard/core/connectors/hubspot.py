@@ -1,6 +1,7 @@
 """HubSpot through its CRM API: companies, contacts and deals (CRM v3 objects), their
 associations (v4, read in batches), the activities (calls, emails, meetings, notes and tasks in
-one file) and the owners' names.
+one file) and the owners (a users file with their emails; the other files name them, as
+HubSpot's export does).
 
 The files have the columns of HubSpot's own export: ``Record ID``, then each property under its
 label (``First Name``, ``Lifecycle Stage``), options by their labels, owners by name, and the
@@ -31,11 +32,13 @@ TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_HUBSPOT"
 BURST = (100, 10.0)
 SEARCH_GAP = 0.25  # seconds between searches
 PAGE = 100
-OBJECTS = ["companies", "contacts", "deals", "activities"]
+# the owners (users) first: the other files name them, and the new CRM matches them by email
+OBJECTS = ["owners", "companies", "contacts", "deals", "activities"]
+OWNER_COLUMNS = ["Record ID", "First Name", "Last Name", "Email"]
 ENGAGEMENTS = ("calls", "emails", "meetings", "notes", "tasks")
 ASSOCIATED = {"companies": "Associated Company IDs", "contacts": "Associated Contact IDs",
               "deals": "Associated Deal IDs"}  # fmt: skip
-LINKS = {"companies": (), "contacts": ("companies",), "deals": ("companies", "contacts"),
+LINKS = {"owners": (), "companies": (), "contacts": ("companies",), "deals": ("companies", "contacts"),
          "activities": ("contacts", "companies", "deals")}  # fmt: skip
 MODIFIED = {"contacts": "lastmodifieddate"}  # the others: hs_lastmodifieddate
 OWNER = "hubspot_owner_id"
@@ -88,6 +91,7 @@ class HubSpotConnector(Connector):
         self._defs: dict[str, list[dict]] = {}
         self._labels: dict[str, dict[str, dict[str, str]]] = {}
         self._owners: dict[str, str] | None = None
+        self._owner_records: list[dict] = []
         self._searched: deque[float] = deque(maxlen=1)
 
     def objects(self) -> list[str]:
@@ -118,6 +122,7 @@ class HubSpotConnector(Connector):
         """Owner id -> the name HubSpot's export shows (else the email)."""
         if self._owners is None:
             found: dict[str, str] = {}
+            self._owner_records = []
             after = None
             while True:
                 answer = self.api.json("GET", "/crm/v3/owners", params={
@@ -125,13 +130,25 @@ class HubSpotConnector(Connector):
                 for o in answer.get("results", []):
                     name = f"{o.get('firstName') or ''} {o.get('lastName') or ''}".strip()
                     found[str(o["id"])] = name or str(o.get("email") or o["id"])
+                    self._owner_records.append(o)
                 after = ((answer.get("paging") or {}).get("next") or {}).get("after")
                 if not after:
                     break
             self._owners = found
         return self._owners
 
+    def _owner_page(self, since: str | None) -> list[list[str]]:
+        """The owners as a users file (a portal has few: one page); in a delta, those
+        updated since (or whose update time HubSpot does not say)."""
+        self.owners()
+        cut = _ms(since) if since else None
+        return [[str(o["id"]), cell(o.get("firstName")), cell(o.get("lastName")),
+                 cell(o.get("email"))] for o in self._owner_records
+                if cut is None or not o.get("updatedAt") or _ms(str(o["updatedAt"])) >= cut]  # fmt: skip
+
     def header(self, obj: str) -> list[str]:
+        if obj == "owners":
+            return list(OWNER_COLUMNS)
         links = [ASSOCIATED[k] for k in LINKS[obj]]
         if obj == "activities":
             return ["Record ID", *ACTIVITY_COLUMNS, *links]
@@ -177,6 +194,9 @@ class HubSpotConnector(Connector):
     # -- pages ---------------------------------------------------------------------------
     def pages(self, obj: str, cursor: str | None, since: str | None,
               header: list[str]) -> Iterator[Page]:  # fmt: skip
+        if obj == "owners":
+            yield self._owner_page(since), None
+            return
         kinds = list(ENGAGEMENTS) if obj == "activities" else [obj]
         state = json.loads(cursor) if cursor else {"kind": 0, "after": None}
         while state["kind"] < len(kinds):
@@ -263,6 +283,8 @@ class HubSpotConnector(Connector):
         return rows
 
     def deleted(self, obj: str, since: str) -> set[str]:
+        if obj == "owners":  # a user who left stays in the file: records still name them
+            return set()
         out: set[str] = set()
         cut = _ms(since)
         for kind in ENGAGEMENTS if obj == "activities" else (obj,):

@@ -2,6 +2,7 @@
 500, ``updated_since`` for the delta), with users, stages and pipelines by name (v1 users,
 v2 stages and pipelines) and custom fields from the v1 field definitions.
 
+Users go into ``users.csv`` (id, name, email), which the other files' owners name.
 The files have the columns of Pipedrive's own export (``ID``, ``Name``, ``Organization ID``,
 ``Contact person ID``, ``Owner``, ``Add time``, custom fields by their names), so the Pipedrive
 preset maps them as it maps an export.
@@ -23,7 +24,9 @@ from wizard.core.connectors.http import Api, vendor_url
 
 TEST_SERVER_ENV = "CUTOVER_WIZARD_TEST_PIPEDRIVE"
 PAGE = 500
-OBJECTS = ["organizations", "persons", "deals", "activities"]
+# the users first: the other files name them (Owner), and the new CRM matches them by email
+OBJECTS = ["users", "organizations", "persons", "deals", "activities"]
+USER_COLUMNS = ["ID", "Name", "Email", "Active"]
 FIELDS = {"organizations": "organizationFields", "persons": "personFields",
           "deals": "dealFields", "activities": "activityFields"}  # fmt: skip
 # the export's columns and where each comes from in a v2 record
@@ -64,6 +67,7 @@ class PipedriveConnector(Connector):
         self.folder = Path(folder) if folder else None
         self._custom: dict[str, list[dict]] = {}
         self._names: dict[str, dict[str, str]] = {}
+        self._users: list[dict] = []
 
     def objects(self) -> list[str]:
         return list(OBJECTS)
@@ -97,9 +101,10 @@ class PipedriveConnector(Connector):
                 while True:
                     answer = self.api.json("GET", path, params={
                         "limit": PAGE, **({"cursor": cursor} if cursor else {})})  # fmt: skip
-                    names |= {
-                        str(x["id"]): str(x.get("name") or "") for x in answer.get("data") or []
-                    }
+                    data = answer.get("data") or []
+                    names |= {str(x["id"]): str(x.get("name") or "") for x in data}
+                    if what == "users":
+                        self._users += data
                     cursor = (answer.get("additional_data") or {}).get("next_cursor")
                     if not cursor:
                         break
@@ -111,6 +116,8 @@ class PipedriveConnector(Connector):
         return answer.get("data") or []
 
     def header(self, obj: str) -> list[str]:
+        if obj == "users":
+            return list(USER_COLUMNS)
         taken = {c.lower() for c in COLUMNS[obj]}
         custom = []
         for f in self._fields(obj):
@@ -142,6 +149,12 @@ class PipedriveConnector(Connector):
 
     def pages(self, obj: str, cursor: str | None, since: str | None,
               header: list[str]) -> Iterator[Page]:  # fmt: skip
+        if obj == "users":  # a company has few: one page; in a delta, those changed since
+            self._lookup("users")
+            yield [[cell(u.get("id")), cell(u.get("name")), cell(u.get("email")),
+                    cell(u.get("active_flag"))] for u in self._users
+                   if not since or str(u.get("modified") or "9") >= since.replace("T", " ")[:19]], None  # fmt: skip
+            return
         custom = {}
         for f in self._fields(obj):
             name = f.get("name") or f["key"]
@@ -176,6 +189,8 @@ class PipedriveConnector(Connector):
                 return
 
     def deleted(self, obj: str, since: str) -> set[str]:
+        if obj == "users":  # a user who left stays in the file: records still name them
+            return set()
         previous: set[str] = set()
         path = self.folder / f"{obj}.csv" if self.folder else None
         if path and path.exists():
