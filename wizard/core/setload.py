@@ -58,6 +58,7 @@ def detach(db: sqlite3.Connection) -> None:
     if db.in_transaction:
         db.execute("ROLLBACK")
     db.execute("DROP TABLE IF EXISTS temp._load")
+    db.execute("DROP TABLE IF EXISTS temp._ids")
     db.execute("PRAGMA foreign_keys=OFF")
     db.execute(f"DETACH DATABASE {SCHEMA}")
 
@@ -125,7 +126,8 @@ class SetLoad:
             f"SELECT *, CASE WHEN outcome='rejected' THEN 0 ELSE {linked} END AS linked, "
             "CASE outcome WHEN 'rejected' THEN NULL WHEN 'merged' THEN 'Merged into ' || dup_of "
             f"|| '.' ELSE NULLIF(substr({notes}, 2), '') END AS note, CASE outcome WHEN 'merged' "
-            "THEN xd_id WHEN 'unchanged' THEN xo_id END AS tid FROM judged"
+            "THEN xd_id WHEN 'unchanged' THEN xo_id WHEN 'rejected' THEN NULL ELSE (SELECT c.id "
+            f"FROM {self.table} c WHERE c.source_id=judged.key) END AS tid FROM judged"
         )
         self.flags = []
         # the values a lost link held stay, as written, and the record says why
@@ -143,18 +145,25 @@ class SetLoad:
         sources = ["key", *(f"f_{n}" for n in batch.values), "props",
                    *(f"t{i}" for i in range(self.nrefs))]  # fmt: skip
         pairs = [(t, s) for t, s in zip(targets, sources, strict=True) if t != "source_id"]
+        # a written record the target has (its id was looked up once, in the fill) is updated
+        # by its id; the others are inserted with the ids SQLite would give them: the next
+        # ones after the target's highest, in the staged order
+        self.top = f"SELECT COALESCE(MAX(id), 0) FROM {self.table}"
         self.update = (
             f"UPDATE {self.table} AS c SET {', '.join(f'{t}=_load.{s}' for t, s in pairs)} "
-            f"FROM _load WHERE c.source_id=_load.key AND _load.outcome IN {WRITTEN}"
+            f"FROM _load WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
         )
         self.insert = (
-            f"INSERT INTO {self.table} ({', '.join(targets)}) SELECT {', '.join(sources)} "
-            f"FROM _load WHERE outcome IN {WRITTEN} AND NOT EXISTS (SELECT 1 FROM {self.table} c "
-            "WHERE c.source_id=_load.key) ORDER BY sid"
+            f"INSERT INTO {self.table} (id, {', '.join(targets)}) SELECT ? + ROW_NUMBER() OVER "
+            f"(ORDER BY sid), {', '.join(sources)} FROM _load WHERE outcome IN {WRITTEN} AND "
+            "tid IS NULL ORDER BY sid"
         )
-        self.ids = (
-            f"UPDATE _load SET tid=(SELECT c.id FROM {self.table} c WHERE c.source_id=_load.key) "
-            f"WHERE outcome IN {WRITTEN}"
+        # the new records' ids, in a narrow table (writing them into _load rewrites its wide
+        # rows): the next ids after the target's highest, in the staged order, as the insert
+        # gives them
+        self.number = (
+            "INSERT INTO _ids SELECT sid, ? + ROW_NUMBER() OVER (ORDER BY sid) FROM _load "
+            f"WHERE outcome IN {WRITTEN} AND tid IS NULL"
         )
         self.associations = [
             f"INSERT OR IGNORE INTO {SCHEMA}.associations(from_table, from_id, to_table, to_id, "
@@ -166,15 +175,16 @@ class SetLoad:
         e, p = q(entity), q(phase)
         self.inflight = (f"INSERT OR IGNORE INTO inflight SELECT {e}, key, {p} FROM _load "
                          "WHERE outcome='loaded'")  # fmt: skip
+        nid = "COALESCE(tid, (SELECT i.nid FROM _ids i WHERE i.sid=_load.sid))"
         self.record = [
             "INSERT OR REPLACE INTO outcomes(entity, sid, fid, phase, outcome, reason, "
-            f"target_id, linked, note, run_id) SELECT {e}, sid, fid, {p}, outcome, why, tid, "
+            f"target_id, linked, note, run_id) SELECT {e}, sid, fid, {p}, outcome, why, {nid}, "
             f"linked, note, {int(batch.run_id)} FROM _load ORDER BY sid",
-            f"INSERT OR REPLACE INTO crosswalk SELECT {e}, key, tid, hsh, {p}, 1, seq FROM _load "
+            f"INSERT OR REPLACE INTO crosswalk SELECT {e}, key, {nid}, hsh, {p}, 1, seq FROM _load "
             "WHERE outcome='loaded' ORDER BY sid",
             f"INSERT OR IGNORE INTO crosswalk SELECT {e}, key, tid, hsh, {p}, 0, seq FROM _load "
             "WHERE outcome='merged' ORDER BY sid",
-            "UPDATE crosswalk SET target_id=_load.tid, hash=_load.hsh FROM _load WHERE "
+            f"UPDATE crosswalk SET target_id={nid}, hash=_load.hsh FROM _load WHERE "
             f"crosswalk.entity={e} AND crosswalk.source_id=_load.key AND _load.outcome='updated'",
             f"DELETE FROM inflight WHERE entity={e} AND phase={p}",
         ]
@@ -184,6 +194,8 @@ class SetLoad:
         were decided and the last sid (0 and ``after`` when none were left)."""
         db = self.b.ledger.db
         db.execute("DROP TABLE IF EXISTS temp._load")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (sid INTEGER PRIMARY KEY, nid INTEGER)")
+        db.execute("DELETE FROM temp._ids")
         db.execute(self.fill, (self.b.phase.name, ord_, after, limit, ord_))
         n, last = db.execute("SELECT COUNT(*), MAX(sid) FROM _load").fetchone()
         if not n:
@@ -203,8 +215,9 @@ class SetLoad:
         try:
             if written:
                 db.execute(self.update)
-                db.execute(self.insert)
-                db.execute(self.ids)
+                (top,) = db.execute(self.top).fetchone()
+                db.execute(self.insert, (top,))
+                db.execute(self.number, (top,))
             if counts.get("merged"):
                 for sql in self.associations:
                     db.execute(sql)
