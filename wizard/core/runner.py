@@ -572,12 +572,15 @@ def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconcili
                               (entity,)).fetchone()[0]  # fmt: skip
         rec = Reconciliation(entity, target.count(entity), expected)
         have = target.link_counts(entity)
+        # every link's count in one pass over the entity's outcomes
+        wants = db.execute(
+            "SELECT "
+            + (", ".join(f"SUM((linked & {1 << i}) != 0)" for i in range(len(refs))) or "0")
+            + " FROM outcomes WHERE entity=? AND outcome IN ('loaded','updated','unchanged')",
+            (entity,),
+        ).fetchone()
         for i, name in enumerate(refs):
-            want = db.execute(
-                "SELECT COUNT(*) FROM outcomes WHERE entity=? AND outcome IN "
-                "('loaded','updated','unchanged') AND (linked & ?) != 0",
-                (entity, 1 << i),
-            ).fetchone()[0]
+            want = wants[i] or 0
             if want or have.get(name):
                 rec.links[name] = [have.get(name, 0), want]
         rec.dangling = {k: v for k, v in target.dangling(entity).items() if v}
