@@ -151,7 +151,9 @@ def hash_term(name: str, values: pd.Series) -> np.ndarray:
     mapped but empty is no value at all."""
     key = hashlib.blake2b(name.encode(), digest_size=8).hexdigest()
     raw = values.to_numpy(dtype=object)
-    out = pd.util.hash_array(raw, hash_key=key, categorize=True)
+    # the same hashes either way; factorizing first (categorize) costs 5-7x more on columns of
+    # mostly distinct values, such as ids, emails and phones (measured on 100k contacts)
+    out = pd.util.hash_array(raw, hash_key=key, categorize=False)
     out[raw == ""] = 0
     return out
 
