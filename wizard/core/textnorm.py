@@ -11,6 +11,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # most text: NFKD leaves ASCII as it is
+        return text
     return "".join(
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
     ).replace("ß", "ss")

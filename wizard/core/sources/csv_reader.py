@@ -200,8 +200,8 @@ class CsvSource(Source):
             text = io.TextIOWrapper(raw, encoding=self.options.encoding,
                                     errors=FALLBACK_ERRORS, newline="")  # fmt: skip
             nuls = [0]
-            reader = csv.reader(_without_nul(text, nuls), delimiter=self.options.delimiter,
-                                strict=False)  # fmt: skip
+            lines = _without_nul(text, nuls) if self._may_hold_nul() else text
+            reader = csv.reader(lines, delimiter=self.options.delimiter, strict=False)
             records = _with_last(reader)
             tail_quote = self._ends_with_quote()
             record_no = 0
@@ -326,6 +326,22 @@ class CsvSource(Source):
         except (pa.ArrowException, LookupError, OSError, ValueError):
             # from the start again: callers collect sets of values, a value seen twice is one
             yield from super().columns_only(names)
+
+    def _may_hold_nul(self) -> bool:
+        """Whether a NUL can be in the text: always in UTF-16 and UTF-32 (their bytes hold
+        zeros), else only when the file's bytes do (one scan in C, about 4 ms per 20 MB), so
+        the lines of most files skip the per-line check."""
+        encoding = self.options.encoding or ""
+        if not encoding or "16" in encoding or "32" in encoding:
+            return True
+        try:
+            with self.path.open("rb") as f:
+                while block := f.read(1 << 22):
+                    if b"\x00" in block:
+                        return True
+        except OSError:
+            return True  # the read itself says what went wrong
+        return False
 
     def _ends_with_quote(self) -> bool:
         """True when the file's last character (before line breaks) is a quote."""
