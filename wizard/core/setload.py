@@ -153,17 +153,15 @@ class SetLoad:
             f"UPDATE {self.table} AS c SET {', '.join(f'{t}=_load.{s}' for t, s in pairs)} "
             f"FROM _load WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
         )
-        self.insert = (
-            f"INSERT INTO {self.table} (id, {', '.join(targets)}) SELECT ? + ROW_NUMBER() OVER "
-            f"(ORDER BY sid), {', '.join(sources)} FROM _load WHERE outcome IN {WRITTEN} AND "
-            "tid IS NULL ORDER BY sid"
-        )
-        # the new records' ids, in a narrow table (writing them into _load rewrites its wide
-        # rows): the next ids after the target's highest, in the staged order, as the insert
-        # gives them
+        # the new records' ids, numbered once in a narrow table (writing them into _load
+        # rewrites its wide rows), then inserted with them
         self.number = (
             "INSERT INTO _ids SELECT sid, ? + ROW_NUMBER() OVER (ORDER BY sid) FROM _load "
             f"WHERE outcome IN {WRITTEN} AND tid IS NULL"
+        )
+        self.insert = (
+            f"INSERT INTO {self.table} (id, {', '.join(targets)}) SELECT i.nid, "
+            f"{', '.join(sources)} FROM _load JOIN _ids i ON i.sid=_load.sid ORDER BY i.nid"
         )
         self.associations = [
             f"INSERT OR IGNORE INTO {SCHEMA}.associations(from_table, from_id, to_table, to_id, "
@@ -216,8 +214,8 @@ class SetLoad:
             if written:
                 db.execute(self.update)
                 (top,) = db.execute(self.top).fetchone()
-                db.execute(self.insert, (top,))
                 db.execute(self.number, (top,))
+                db.execute(self.insert)
             if counts.get("merged"):
                 for sql in self.associations:
                     db.execute(sql)
