@@ -59,6 +59,7 @@ def detach(db: sqlite3.Connection) -> None:
         db.execute("ROLLBACK")
     db.execute("DROP TABLE IF EXISTS temp._load")
     db.execute("DROP TABLE IF EXISTS temp._ids")
+    db.execute("DROP TABLE IF EXISTS temp._flag")
     db.execute("PRAGMA foreign_keys=OFF")
     db.execute(f"DETACH DATABASE {SCHEMA}")
 
@@ -72,7 +73,12 @@ class SetLoad:
         ent, entity, phase = batch.ent, batch.entity, batch.phase.name
         self.table = f"{SCHEMA}.{ent.table}"
         self.nrefs = len(batch.refs)
-        raw = ", ".join(f"{expr} AS {alias}" for expr, alias in batch.aliased)
+        # the decisions are made over narrow rows: the values and properties stay in the stage
+        # table, and the writes read them from there by sid (a wide copy per batch cost more)
+        wide = {f"f_{n}" for n in batch.values} | {"props"}
+        raw = ", ".join(f"{expr} AS {alias}" for expr, alias in batch.aliased
+                        if alias not in wide)  # fmt: skip
+        self.stage = stage_table(entity)
         texts = []
         for i, (name, parent) in enumerate(zip(batch.refs, batch.ref_targets, strict=True)):
             what = ent.field(name).label.lower()
@@ -87,7 +93,6 @@ class SetLoad:
                 f"{q(chr(39) + f' is not among the {plabel} in your files')} END) END AS txt{i}"
             )
         texts_sql = ", ".join(texts)
-        self.raw_columns = ", ".join(alias for _, alias in batch.aliased)
         # the batch depends on itself: a parent of the same kind, or the record a duplicate
         # is merged into, is in this batch and has no id yet (the row path links them in order)
         inside = ["(dup_of IS NOT NULL AND xd_id IS NULL AND dup_of IN (SELECT key FROM _load))"]
@@ -119,7 +124,7 @@ class SetLoad:
         # one statement decides the whole batch: the rows (materialized once), the orphan
         # texts (their look-ups run once per row), then the outcome and what it records
         self.fill = (
-            f"CREATE TEMP TABLE _load AS WITH raw AS MATERIALIZED (SELECT {raw} {batch.source} "
+            f"CREATE TEMP TABLE _load AS WITH raw AS (SELECT {raw} {batch.source} "
             f"LIMIT ?), texts AS MATERIALIZED (SELECT *, {texts_sql + ', ' if texts else ''}"
             f"? * 10000000000 + sid AS seq FROM raw), decided AS (SELECT *, {why} AS why FROM "
             f"texts), judged AS (SELECT *, {outcome} AS outcome FROM decided) "
@@ -129,29 +134,44 @@ class SetLoad:
             "THEN xd_id WHEN 'unchanged' THEN xo_id WHEN 'rejected' THEN NULL ELSE (SELECT c.id "
             f"FROM {self.table} c WHERE c.source_id=judged.key) END AS tid FROM judged"
         )
-        self.flags = []
-        # the values a lost link held stay, as written, and the record says why
-        for i, name in enumerate(batch.refs):
-            self.flags.append(
-                f"UPDATE _load SET props=json_set(props, '$.\"{name}_as_written\"', v{i}) "
-                f"WHERE outcome IN {WRITTEN} AND txt{i} IS NOT NULL"
-            )
-        self.flags.append(
-            "UPDATE _load SET props=json_set(props, '$.cutover_flag', note) "
-            f"WHERE outcome IN {WRITTEN} AND note IS NOT NULL"
+        # the values a lost link held stay, as written, and the record says why: the few
+        # written rows with a note get their properties rewritten in a narrow table
+        nrefs = self.nrefs
+        self.flag_table = (
+            "CREATE TEMP TABLE _flag (sid INTEGER PRIMARY KEY, props TEXT, note "
+            "TEXT" + "".join(f", v{i} TEXT, txt{i} TEXT" for i in range(nrefs)) + ")"
         )
+        flag_cols = ["sid", "props", "note"] + [
+            c for i in range(nrefs) for c in (f"v{i}", f"txt{i}")
+        ]
+        self.flag_fill = (
+            f"INSERT INTO _flag ({', '.join(flag_cols)}) SELECT _load.sid, s.properties, "
+            + ", ".join(f"_load.{c}" for c in flag_cols[2:])
+            + f" FROM _load CROSS JOIN {self.stage} s ON s.sid=_load.sid WHERE _load.outcome IN "
+            f"{WRITTEN} AND _load.note IS NOT NULL"
+        )
+        self.flags = [
+            f"UPDATE _flag SET props=json_set(props, '$.\"{name}_as_written\"', v{i}) "
+            f"WHERE txt{i} IS NOT NULL"
+            for i, name in enumerate(batch.refs)
+        ]
+        self.flags.append("UPDATE _flag SET props=json_set(props, '$.cutover_flag', note)")
         targets = [column_for(entity, c) if c not in ("source_id", "properties") else c
                    for c in batch.columns]  # fmt: skip
-        sources = ["key", *(f"f_{n}" for n in batch.values), "props",
-                   *(f"t{i}" for i in range(self.nrefs))]  # fmt: skip
+        sources = ["_load.key", *(f"s.f_{n}" for n in batch.values),
+                   "COALESCE(f.props, s.properties)",
+                   *(f"_load.t{i}" for i in range(self.nrefs))]  # fmt: skip
+        # the batch's rows, each with its stage row (by sid) and its rewritten properties
+        rows = (f"_load CROSS JOIN {self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON "
+                "f.sid=_load.sid")  # fmt: skip
         pairs = [(t, s) for t, s in zip(targets, sources, strict=True) if t != "source_id"]
         # a written record the target has (its id was looked up once, in the fill) is updated
         # by its id; the others are inserted with the ids SQLite would give them: the next
         # ones after the target's highest, in the staged order
         self.top = f"SELECT COALESCE(MAX(id), 0) FROM {self.table}"
         self.update = (
-            f"UPDATE {self.table} AS c SET {', '.join(f'{t}=_load.{s}' for t, s in pairs)} "
-            f"FROM _load WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
+            f"UPDATE {self.table} AS c SET {', '.join(f'{t}={s}' for t, s in pairs)} "
+            f"FROM {rows} WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
         )
         # the new records' ids, numbered once in a narrow table (writing them into _load
         # rewrites its wide rows), then inserted with them
@@ -161,7 +181,9 @@ class SetLoad:
         )
         self.insert = (
             f"INSERT INTO {self.table} (id, {', '.join(targets)}) SELECT i.nid, "
-            f"{', '.join(sources)} FROM _load JOIN _ids i ON i.sid=_load.sid ORDER BY i.nid"
+            f"{', '.join(sources)} FROM _load CROSS JOIN _ids i ON i.sid=_load.sid CROSS JOIN "
+            f"{self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON f.sid=_load.sid "
+            "ORDER BY i.nid"
         )
         self.associations = [
             f"INSERT OR IGNORE INTO {SCHEMA}.associations(from_table, from_id, to_table, to_id, "
@@ -194,12 +216,15 @@ class SetLoad:
         db.execute("DROP TABLE IF EXISTS temp._load")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS _ids (sid INTEGER PRIMARY KEY, nid INTEGER)")
         db.execute("DELETE FROM temp._ids")
+        db.execute("DROP TABLE IF EXISTS temp._flag")  # its columns are the entity's links
+        db.execute(self.flag_table)
         db.execute(self.fill, (self.b.phase.name, ord_, after, limit, ord_))
         n, last = db.execute("SELECT COUNT(*), MAX(sid) FROM _load").fetchone()
         if not n:
             return 0, after
         if db.execute(self.depends).fetchone()[0]:
-            return self._by_rows(ord_), last
+            return self._by_rows(ord_, after, limit), last
+        db.execute(self.flag_fill)
         for sql in self.flags:
             db.execute(sql)
         counts = dict(db.execute("SELECT outcome, COUNT(*) FROM _load GROUP BY outcome"))
@@ -223,7 +248,7 @@ class SetLoad:
         except sqlite3.IntegrityError:
             # the target refused some records: the row path finds which, one by one
             db.execute("ROLLBACK")
-            return self._by_rows(ord_), last
+            return self._by_rows(ord_, after, limit), last
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -239,8 +264,6 @@ class SetLoad:
                 self.b.reasons.add(why)
         return n, last
 
-    def _by_rows(self, ord_: int) -> int:
-        rows = self.b.ledger.db.execute(
-            f"SELECT {self.raw_columns} FROM _load ORDER BY sid"
-        ).fetchall()
-        return self.b.run(rows, ord_)
+    def _by_rows(self, ord_: int, after: int, limit: int) -> int:
+        """The same rows through the row path (nothing of them was recorded yet)."""
+        return self.b.run(self.b.fetch(ord_, after, limit), ord_)
