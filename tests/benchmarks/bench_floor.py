@@ -1,0 +1,248 @@
+"""Benchmark: the fastest this design can write, beside the ``sqlite3`` shell's ``.import``.
+
+Not a test, and not the product: a lower bound for ``migrate`` (issue 15). On the same
+generated files as ``bench_migrate.py``, it does only the writes the guarantees cannot do
+without, each in C and each row once:
+
+1. read each CSV in Arrow batches (pyarrow) and stage its rows into the ledger's real stage
+   tables with ADBC bulk ingest (adbc-driver-sqlite), then build the key and load-order
+   indexes the loader needs;
+2. per batch of 10,000 rows, in load order, decide the batch in one ``CREATE TEMP TABLE ... AS
+   SELECT``: each link's target id looked up in the crosswalk, rows already decided left out;
+3. load the batch into the sandbox's real tables (foreign keys on) with ``INSERT ... SELECT``,
+   and build their link indexes after the load, as the sandbox does;
+4. record each row's outcome and its crosswalk row with ``INSERT ... SELECT``.
+
+No checks, no mapping, no merges, no active rule, no fidelity, no success or error files: all
+of that comes on top. So ``migrate`` cannot be faster than this figure without writing less
+than one stage row, one target row, one outcome and one crosswalk row per source row.
+
+    python tests/benchmarks/bench_floor.py [--scale 0.1] [--batch 10000]
+
+It installs adbc-driver-sqlite (pip) and the sqlite3 shell (apt-get) when they are missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+from make_dataset import generate  # noqa: E402
+
+from wizard.core.blueprint import ENTITIES  # noqa: E402
+from wizard.core.ledger import Ledger, stage_table  # noqa: E402
+from wizard.core.targets.base import column_for  # noqa: E402
+from wizard.core.targets.sandbox import SCHEMA_TAIL, table_sql  # noqa: E402
+
+OUT = HERE / "out"
+
+# entity: (file, id column, {field: column}, {link: column}), in load order
+FILES = {
+    "company": ("companies.csv", "Company ID",
+                {"name": "Company Name", "domain": "Website", "phone": "Phone",
+                 "industry": "Industry"},
+                {"parent_company": "Parent Company ID"}),
+    "contact": ("contacts.csv", "Contact ID",
+                {"first_name": "First Name", "last_name": "Last Name", "email": "Email",
+                 "phone": "Phone", "title": "Job Title", "lifecycle_stage": "Lifecycle Stage"},
+                {"company": "Company ID"}),
+    "deal": ("deals.csv", "Deal ID",
+             {"name": "Deal Name", "amount": "Amount", "stage": "Stage",
+              "close_date": "Close Date"},
+             {"company": "Company ID", "contact": "Contact ID"}),
+    "activity": ("activities.csv", "Activity ID",
+                 {"type": "Activity Type", "subject": "Subject", "occurred_at": "Activity Date",
+                  "body": "Notes"},
+                 {"contact": "Contact ID", "deal": "Deal ID"}),
+}  # fmt: skip
+
+
+def ensure_tools() -> None:
+    if importlib.util.find_spec("adbc_driver_sqlite") is None:
+        print("installing adbc-driver-sqlite (pip)...", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "adbc-driver-sqlite"],
+                       check=True)  # fmt: skip
+    if shutil.which("sqlite3") is None:
+        print("installing the sqlite3 command-line shell (apt-get)...", flush=True)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "sqlite3"], check=True)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.parts: dict[str, float] = {}
+
+    def add(self, name: str, since: float) -> None:
+        self.parts[name] = self.parts.get(name, 0.0) + time.perf_counter() - since
+
+
+def stage(data: Path, ledger: Path, clock: Clock) -> int:
+    import adbc_driver_sqlite.dbapi as adbc
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    rows = 0
+    conn = adbc.connect(str(ledger))
+    try:
+        for entity, (name, id_col, values, links) in FILES.items():
+            start = time.perf_counter()
+            reader = pcsv.open_csv(
+                data / name,
+                read_options=pcsv.ReadOptions(block_size=8 << 20),
+                convert_options=pcsv.ConvertOptions(
+                    strings_can_be_null=False,
+                    column_types={c: pa.string() for c in (id_col, *values.values(),
+                                                           *links.values())},
+                ),
+            )  # fmt: skip
+            sid = 0
+            with conn.cursor() as cur:
+                for batch in reader:
+                    n = batch.num_rows
+                    cols = {
+                        "sid": pa.array(range(sid + 1, sid + n + 1), pa.int64()),
+                        "fid": pa.repeat(pa.scalar(1, pa.int64()), n),
+                        "row": pa.array(range(sid + 2, sid + n + 2), pa.int64()),
+                        "key": batch.column(id_col),
+                        "hash": pa.repeat(pa.scalar(0, pa.int64()), n),
+                        "phase": pa.repeat(pa.scalar(entity), n),
+                        "vr": pa.repeat(pa.scalar(batch.num_columns, pa.int64()), n),
+                        "vk": pa.repeat(pa.scalar(batch.num_columns, pa.int64()), n),
+                    }
+                    for field, col in values.items():
+                        cols[f"f_{field}"] = batch.column(col)
+                    for field, col in links.items():
+                        cols[f"r_{field}"] = batch.column(col)
+                        cols[f"b_{field}"] = pa.repeat(pa.scalar("source_id"), n)
+                    cur.adbc_ingest(stage_table(entity), pa.table(cols), mode="append")
+                    sid += n
+            conn.commit()
+            rows += sid
+            clock.add("read and stage (pyarrow, ADBC ingest)", start)
+    finally:
+        conn.close()
+    return rows
+
+
+def load(ledger: Path, sandbox: Path, batch_rows: int, cache_mb: int, clock: Clock) -> None:
+    db = sqlite3.connect(ledger, isolation_level=None)
+    db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
+    start = time.perf_counter()
+    for entity in FILES:
+        t = stage_table(entity)
+        db.execute(f"CREATE INDEX {t}_key ON {t}(key)")
+        db.execute(f"CREATE INDEX {t}_todo ON {t}(phase, ord, sid)")
+    clock.add("stage indexes", start)
+    db.execute("ATTACH DATABASE ? AS crm", (str(sandbox),))
+    db.execute("PRAGMA crm.synchronous=NORMAL")
+    db.execute(f"PRAGMA crm.cache_size=-{cache_mb // 2 * 1024}")
+    db.execute("PRAGMA foreign_keys=ON")
+    for entity, (_, _, values, links) in FILES.items():
+        ent = ENTITIES[entity]
+        t = stage_table(entity)
+        joins = " ".join(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{ent.field(r).ref}' AND "
+                         f"x{i}.source_id=s.r_{r}" for i, r in enumerate(links))  # fmt: skip
+        tids = ", ".join(f"x{i}.target_id AS t{i}" for i in range(len(links)))
+        fill = (f"CREATE TEMP TABLE _load AS SELECT s.sid, s.fid, s.key, s.hash, {tids} FROM {t} s "
+                f"{joins} WHERE s.phase=? AND s.ord=0 AND s.sid>? AND NOT EXISTS (SELECT 1 FROM "
+                f"outcomes o WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid LIMIT ?")  # fmt: skip
+        targets = ["id", "source_id", *(column_for(entity, v) for v in values),
+                   *(column_for(entity, r) for r in links), "properties"]  # fmt: skip
+        sources = ["l.sid", "l.key", *(f"s.f_{v}" for v in values),
+                   *(f"l.t{i}" for i in range(len(links))), "s.properties"]  # fmt: skip
+        insert = (f"INSERT INTO crm.{ent.table} ({', '.join(targets)}) SELECT "
+                  f"{', '.join(sources)} FROM _load l CROSS JOIN {t} s ON s.sid=l.sid")  # fmt: skip
+        record = [
+            f"INSERT INTO outcomes(entity, sid, fid, phase, outcome, target_id, run_id) SELECT "
+            f"'{entity}', sid, fid, '{entity}', 'loaded', sid, 1 FROM _load",
+            f"INSERT INTO crosswalk SELECT '{entity}', key, sid, hash, '{entity}', 1, sid FROM "
+            "_load WHERE true ON CONFLICT DO NOTHING",
+        ]
+        after = 0
+        while True:
+            start = time.perf_counter()
+            db.execute("DROP TABLE IF EXISTS temp._load")
+            db.execute(fill, (entity, after, batch_rows))
+            n, last = db.execute("SELECT COUNT(*), MAX(sid) FROM _load").fetchone()
+            clock.add("decide (crosswalk look-ups)", start)
+            if not n:
+                break
+            after = last
+            start = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(insert)
+            db.execute("COMMIT")
+            clock.add("load the sandbox (INSERT ... SELECT)", start)
+            start = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            for sql in record:
+                db.execute(sql)
+            db.execute("COMMIT")
+            clock.add("outcomes and crosswalk", start)
+    db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--cache-mb", type=int, default=32,
+                        help="the ledger's page cache (the sandbox gets half), as migrate: 32")  # fmt: skip
+    args = parser.parse_args()
+    ensure_tools()
+    data = OUT / f"data-{args.scale:g}"
+    files = generate(data, scale=args.scale, seed=7)
+    work = OUT / f"floor-{args.scale:g}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+
+    db = work / "import.db"
+    start = time.perf_counter()
+    cmd = ["sqlite3", str(db), ".mode csv"]
+    subprocess.run(cmd + [f".import {p} {n}" for n, p in files.items()], check=True)
+    import_s = time.perf_counter() - start
+
+    ledger, sandbox = work / "ledger.db", work / "sandbox.db"
+    Ledger(ledger).close()  # the real schema: stage tables, outcomes, crosswalk
+    con = sqlite3.connect(sandbox, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    for name in ENTITIES:  # the link indexes are built after the load, as the sandbox does
+        con.execute(table_sql(ENTITIES[name])[0])
+    con.executescript(SCHEMA_TAIL)
+    con.close()
+    clock = Clock()
+    rows = stage(data, ledger, clock)
+    load(ledger, sandbox, args.batch, args.cache_mb, clock)
+    start = time.perf_counter()
+    con = sqlite3.connect(sandbox, isolation_level=None)
+    for name in ENTITIES:
+        for sql in table_sql(ENTITIES[name])[1:]:
+            con.execute(sql)
+    con.close()
+    clock.add("the sandbox's link indexes", start)
+
+    total = sum(clock.parts.values())
+    print(f"\n{rows:,} rows (scale {args.scale:g}), batches of {args.batch:,}, "
+          f"cache {args.cache_mb} MB")
+    for name, seconds in clock.parts.items():
+        print(f"{seconds:8.2f} s  {name}")
+    print(f"{total:8.2f} s  the floor: {rows / total:,.0f} rows/s")
+    print(f"{import_s:8.2f} s  sqlite3 .import: {rows / import_s:,.0f} rows/s")
+    print(
+        f"\nfloor / .import = {import_s / total:.3f}x (issue 15 asks migrate for >= 0.2x)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
