@@ -930,6 +930,7 @@ def _settle_shared(db, entity: str, pairs: set[tuple[str, str]]) -> None:
 def _active(db, plan: Plan, as_of: date) -> None:
     rule = plan.active_rule
     c = stage_table("contact")
+    # each rule marks only who is not active yet: a row rewritten costs its whole width
     db.execute(f"UPDATE {c} SET active=0 WHERE active != 0")
     if rule.lifecycle:
         marks = ",".join("?" * len(rule.lifecycle))
@@ -937,14 +938,14 @@ def _active(db, plan: Plan, as_of: date) -> None:
                    rule.lifecycle)  # fmt: skip
     if rule.lead_status:
         marks = ",".join("?" * len(rule.lead_status))
-        db.execute(f"UPDATE {c} SET active=1 WHERE f_lead_status IN ({marks})",
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND f_lead_status IN ({marks})",
                    rule.lead_status)  # fmt: skip
     if rule.recent_days:
         cutoff = (as_of - timedelta(days=rule.recent_days)).isoformat()
-        db.execute(f"UPDATE {c} SET active=1 WHERE substr(f_last_activity_at, 1, 10) >= ?",
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND substr(f_last_activity_at, 1, 10) >= ?",
                    (cutoff,))  # fmt: skip
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact')} FROM "
+            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT {parent_key('contact')} FROM "
             "stage_activity WHERE r_contact IS NOT NULL AND reason IS NULL AND "
             "substr(f_occurred_at, 1, 10) >= ?)",
             (cutoff,),
@@ -953,7 +954,7 @@ def _active(db, plan: Plan, as_of: date) -> None:
         marks = ",".join("?" * len(CLOSED_STAGES))
         # a row merged into a deal (a contact role) is as open as that deal
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE key IN (SELECT {parent_key('contact', 'd')} FROM "
+            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT {parent_key('contact', 'd')} FROM "
             "stage_deal d LEFT JOIN stage_deal s ON s.key=d.dup_of AND s.dup_of IS NULL AND "
             "s.reason IS NULL WHERE d.r_contact IS NOT NULL AND d.reason IS NULL AND "
             "COALESCE(s.f_is_closed, d.f_is_closed, '0') != '1' AND COALESCE(s.f_stage, "
