@@ -121,8 +121,9 @@ class SetLoad:
             "WHEN xo_id IS NOT NULL AND xo_hash = hsh THEN 'unchanged' "
             "WHEN xo_id IS NOT NULL THEN 'updated' ELSE 'loaded' END"
         )
-        # one statement decides the whole batch: the rows (materialized once), the orphan
-        # texts (their look-ups run once per row), then the outcome and what it records
+        # one statement decides the whole batch: the rows with their look-ups, and the orphan
+        # texts (materialized, so each look-up runs once per row), then the outcome and what
+        # it records
         self.fill = (
             f"CREATE TEMP TABLE _load AS WITH raw AS (SELECT {raw} {batch.source} "
             f"LIMIT ?), texts AS MATERIALIZED (SELECT *, {texts_sql + ', ' if texts else ''}"
@@ -137,9 +138,9 @@ class SetLoad:
         # the values a lost link held stay, as written, and the record says why: the few
         # written rows with a note get their properties rewritten in a narrow table
         nrefs = self.nrefs
+        links = "".join(f", v{i} TEXT, txt{i} TEXT" for i in range(nrefs))
         self.flag_table = (
-            "CREATE TEMP TABLE _flag (sid INTEGER PRIMARY KEY, props TEXT, note "
-            "TEXT" + "".join(f", v{i} TEXT, txt{i} TEXT" for i in range(nrefs)) + ")"
+            f"CREATE TEMP TABLE _flag (sid INTEGER PRIMARY KEY, props TEXT, note TEXT{links})"
         )
         flag_cols = ["sid", "props", "note"] + [
             c for i in range(nrefs) for c in (f"v{i}", f"txt{i}")
