@@ -121,3 +121,24 @@ def test_an_encoding_guess_that_leaves_bytes_undefined_still_reads(tmp_path) -> 
         return  # refused in plain words is fine; a raw decoding error is not
     for _ in source.chunks():
         pass
+
+
+def test_nul_bytes_are_removed_block_by_block_and_counted(tmp_path) -> None:
+    """A UTF-8 export with NULs (a faulty export) in a value, and a run of them longer than a
+    read block after the sample: every row reads, the values keep everything else, and the
+    notice counts every NUL removed."""
+    import pandas as pd
+
+    from wizard.core.sources import open_source
+
+    rows = b"".join(b"P%d,p%d@example.com\r\n" % (i, i) for i in range(20_000))
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"Name,Email\r\nAnn\x00,ann@example.com\r\n" + rows + b"\x00" * 3_000_000
+                     + b"Bob,bob@example.com\r\nJos\xc3\xa9\x00\x00,jose@example.com\r\n")  # fmt: skip
+    source = open_source(path)
+    frame = pd.concat(list(source.chunks(5_000)))
+    assert len(frame) == 20_003
+    assert frame.iloc[0].tolist() == ["Ann", "ann@example.com"]
+    assert frame.iloc[-2:].values.tolist() == [["Bob", "bob@example.com"],
+                                               ["José", "jose@example.com"]]  # fmt: skip
+    assert [n.message.split(" invisible")[0] for n in source.read_notices] == ["3,000,003"]
