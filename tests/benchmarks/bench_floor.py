@@ -140,6 +140,14 @@ def stage(data: Path, ledger: Path, clock: Clock) -> int:
     return rows
 
 
+def link_lookups(entity: str, links: dict[str, str]) -> tuple[str, str]:
+    """The crosswalk joins of a stage row's links, and their target ids (t0, t1, ...)."""
+    ent = ENTITIES[entity]
+    joins = " ".join(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{ent.field(r).ref}' AND "
+                     f"x{i}.source_id=s.r_{r}" for i, r in enumerate(links))  # fmt: skip
+    return joins, ", ".join(f"x{i}.target_id AS t{i}" for i in range(len(links)))
+
+
 def load(ledger: Path, sandbox: Path, batch_rows: int, cache_mb: int, clock: Clock) -> None:
     db = sqlite3.connect(ledger, isolation_level=None)
     db.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
@@ -156,9 +164,7 @@ def load(ledger: Path, sandbox: Path, batch_rows: int, cache_mb: int, clock: Clo
     for entity, (_, _, values, links) in FILES.items():
         ent = ENTITIES[entity]
         t = stage_table(entity)
-        joins = " ".join(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{ent.field(r).ref}' AND "
-                         f"x{i}.source_id=s.r_{r}" for i, r in enumerate(links))  # fmt: skip
-        tids = ", ".join(f"x{i}.target_id AS t{i}" for i in range(len(links)))
+        joins, tids = link_lookups(entity, links)
         fill = (f"CREATE TEMP TABLE _load AS SELECT s.sid, s.fid, s.key, s.hash, {tids} FROM {t} s "
                 f"{joins} WHERE s.phase=? AND s.ord=0 AND s.sid>? AND NOT EXISTS (SELECT 1 FROM "
                 f"outcomes o WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid LIMIT ?")  # fmt: skip
@@ -231,9 +237,7 @@ def floor_duckdb(data: Path, work: Path, sandbox: Path, batch_rows: int, clock: 
         for entity, (_, _, values, links) in FILES.items():
             ent = ENTITIES[entity]
             t = stage_table(entity)
-            joins = " ".join(f"LEFT JOIN crosswalk x{i} ON x{i}.entity='{ent.field(r).ref}' AND "
-                             f"x{i}.source_id=s.r_{r}" for i, r in enumerate(links))  # fmt: skip
-            tids = ", ".join(f"x{i}.target_id AS t{i}" for i in range(len(links)))
+            joins, tids = link_lookups(entity, links)
             picked = ", ".join(["l.sid AS id", "l.key AS source_id",
                                 *(f"s.f_{v} AS {column_for(entity, v)}" for v in values),
                                 *(f"l.t{i} AS {column_for(entity, r)}"
