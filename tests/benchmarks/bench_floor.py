@@ -165,9 +165,10 @@ def load(ledger: Path, sandbox: Path, batch_rows: int, cache_mb: int, clock: Clo
         ent = ENTITIES[entity]
         t = stage_table(entity)
         joins, tids = link_lookups(entity, links)
-        fill = (f"CREATE TEMP TABLE _load AS SELECT s.sid, s.fid, s.key, s.hash, {tids} FROM {t} s "
-                f"{joins} WHERE s.phase=? AND s.ord=0 AND s.sid>? AND NOT EXISTS (SELECT 1 FROM "
-                f"outcomes o WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid LIMIT ?")  # fmt: skip
+        fill = (f"CREATE TEMP TABLE _load AS SELECT s.sid, s.fid, s.key, s.hash, {tids} FROM "
+                f"{t} s {joins} WHERE s.phase=? AND s.ord=0 AND s.sid>? AND NOT EXISTS (SELECT 1 "
+                f"FROM outcomes o WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid "
+                "LIMIT ?")  # fmt: skip
         targets = ["id", "source_id", *(column_for(entity, v) for v in values),
                    *(column_for(entity, r) for r in links), "properties"]  # fmt: skip
         sources = ["l.sid", "l.key", *(f"s.f_{v}" for v in values),
@@ -281,9 +282,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--ledger", choices=("sqlite", "duckdb"), default="sqlite")
     parser.add_argument("--defer-fk", action="store_true",
-                        help="load with foreign keys off, then PRAGMA foreign_key_check once")  # fmt: skip
+                        help="foreign keys off while loading, checked once after")  # fmt: skip
     parser.add_argument("--cache-mb", type=int, default=32,
-                        help="the ledger's page cache (the sandbox gets half), as migrate: 32")  # fmt: skip
+                        help="the ledger's page cache in MB (the sandbox: half)")  # fmt: skip
     args = parser.parse_args()
     global DEFER_FK
     DEFER_FK = args.defer_fk

@@ -938,25 +938,26 @@ def _active(db, plan: Plan, as_of: date) -> None:
                    rule.lifecycle)  # fmt: skip
     if rule.lead_status:
         marks = ",".join("?" * len(rule.lead_status))
-        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND f_lead_status IN ({marks})",
-                   rule.lead_status)  # fmt: skip
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND f_lead_status IN "
+                   f"({marks})", rule.lead_status)  # fmt: skip
     if rule.recent_days:
         cutoff = (as_of - timedelta(days=rule.recent_days)).isoformat()
-        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND substr(f_last_activity_at, 1, 10) >= ?",
-                   (cutoff,))  # fmt: skip
+        db.execute(f"UPDATE {c} SET active=1 WHERE active=0 AND "
+                   "substr(f_last_activity_at, 1, 10) >= ?", (cutoff,))  # fmt: skip
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT {parent_key('contact')} FROM "
-            "stage_activity WHERE r_contact IS NOT NULL AND reason IS NULL AND "
-            "substr(f_occurred_at, 1, 10) >= ?)",
+            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT "
+            f"{parent_key('contact')} FROM stage_activity WHERE r_contact IS NOT NULL AND "
+            "reason IS NULL AND substr(f_occurred_at, 1, 10) >= ?)",
             (cutoff,),
         )
     if rule.open_deal:
         marks = ",".join("?" * len(CLOSED_STAGES))
         # a row merged into a deal (a contact role) is as open as that deal
         db.execute(
-            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT {parent_key('contact', 'd')} FROM "
-            "stage_deal d LEFT JOIN stage_deal s ON s.key=d.dup_of AND s.dup_of IS NULL AND "
-            "s.reason IS NULL WHERE d.r_contact IS NOT NULL AND d.reason IS NULL AND "
+            f"UPDATE {c} SET active=1 WHERE active=0 AND key IN (SELECT "
+            f"{parent_key('contact', 'd')} FROM stage_deal d LEFT JOIN stage_deal s ON "
+            "s.key=d.dup_of AND s.dup_of IS NULL AND s.reason IS NULL WHERE d.r_contact IS NOT "
+            "NULL AND d.reason IS NULL AND "
             "COALESCE(s.f_is_closed, d.f_is_closed, '0') != '1' AND COALESCE(s.f_stage, "
             f"d.f_stage, '') NOT IN ({marks}))",
             CLOSED_STAGES,
