@@ -163,8 +163,8 @@ class SetLoad:
                    "COALESCE(f.props, s.properties)",
                    *(f"_load.t{i}" for i in range(self.nrefs))]  # fmt: skip
         # the batch's rows, each with its stage row (by sid) and its rewritten properties
-        rows = (f"_load CROSS JOIN {self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON "
-                "f.sid=_load.sid")  # fmt: skip
+        values = (f"CROSS JOIN {self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON "
+                  "f.sid=_load.sid")  # fmt: skip
         pairs = [(t, s) for t, s in zip(targets, sources, strict=True) if t != "source_id"]
         # a written record the target has (its id was looked up once, in the fill) is updated
         # by its id; the others are inserted with the ids SQLite would give them: the next
@@ -172,7 +172,7 @@ class SetLoad:
         self.top = f"SELECT COALESCE(MAX(id), 0) FROM {self.table}"
         self.update = (
             f"UPDATE {self.table} AS c SET {', '.join(f'{t}={s}' for t, s in pairs)} "
-            f"FROM {rows} WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
+            f"FROM _load {values} WHERE c.id=_load.tid AND _load.outcome IN {WRITTEN}"
         )
         # the new records' ids, numbered once in a narrow table (writing them into _load
         # rewrites its wide rows), then inserted with them
@@ -182,8 +182,7 @@ class SetLoad:
         )
         self.insert = (
             f"INSERT INTO {self.table} (id, {', '.join(targets)}) SELECT i.nid, "
-            f"{', '.join(sources)} FROM _load CROSS JOIN _ids i ON i.sid=_load.sid CROSS JOIN "
-            f"{self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON f.sid=_load.sid "
+            f"{', '.join(sources)} FROM _load CROSS JOIN _ids i ON i.sid=_load.sid {values} "
             "ORDER BY i.nid"
         )
         self.associations = [
