@@ -122,9 +122,14 @@ def custom_renamed(s: SourcePlan) -> None:
     s.custom = {**s.custom, "Last Name": "surname", "Department": "team"}
 
 
+def custom_named_as_no_json_path_can_spell(s: SourcePlan) -> None:
+    s.custom = {**s.custom, "Job Title": 'title "as typed" \\ kept', "Last Name": "sur\tname"}
+
+
 EDITS: list[Callable[[SourcePlan], None]] = [
     title_to_custom, custom_back_to_title, title_in_capitals, title_left_out,
     notes_as_department, title_from_a_template, custom_renamed,
+    title_to_custom, custom_named_as_no_json_path_can_spell,
 ]  # fmt: skip
 
 
@@ -158,6 +163,44 @@ def test_each_column_change_gives_the_rows_and_findings_of_a_fresh_check(tmp_pat
             assert again.links == fresh.links and again.orphans == fresh.orphans
     # formulas were found and counted through the changes (the fixture has some)
     assert any(rule == "formula" for (_, rule, _) in findings(again)[0])
+
+
+def sparse_export(folder: Path, rows: int = 1500, seed: int = 5) -> list[Path]:
+    """Contacts each their own record (nothing merges) whose titles and notes are mostly
+    empty: the re-check leaves the rows with nothing in the changed columns as they are."""
+    rnd = random.Random(seed)
+    companies = write(folder / "companies.csv", ["Company ID", "Company Name", "Website"],
+                       [[f"A{i}", f"Company {i}", f"c{i}.example.com"] for i in range(40)])  # fmt: skip
+    contacts = [[
+        f"C{i}", rnd.choice(["Ann", "Bo", ""]), f"Name{i}", f"p{i}@example.com",
+        rnd.choice(TITLES) if rnd.random() < 0.3 else "", rnd.choice(["Sales", "", "IT"]),
+        rnd.choice(["met at the fair", "-call back", " x "]) if rnd.random() < 0.2 else "",
+        rnd.choice(["green", "", "blue"]), f"A{rnd.randrange(45)}",
+    ] for i in range(rows)]  # fmt: skip
+    return [companies, write(folder / "contacts.csv", CONTACT_COLUMNS, contacts)]
+
+
+def test_column_changes_of_sparse_columns_give_the_rows_of_a_fresh_check(tmp_path: Path) -> None:
+    """Without merges, rows with nothing in the changed columns are not written again; the
+    staged rows are still a fresh check's."""
+    inputs = sparse_export(tmp_path / "export")
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare(inputs)
+        check(mig, prepared)
+        assert mig.ledger.db.execute("SELECT COUNT(*) FROM stage_contact WHERE dup_of IS NOT "
+                                     "NULL OR key LIKE 'row:%'").fetchone()[0] == 0  # fmt: skip
+        for n, edit in enumerate(EDITS):
+            edit(contacts(prepared.plan))
+            again = check(mig, prepared)
+            assert again is not None
+            assert {f.label: f for f in again.files}["contacts.csv"].columns, edit.__name__
+            with Migration(tmp_path / f"fresh{n}") as fresh_mig:
+                fresh_prepared = fresh_mig.prepare(inputs)
+                fresh_prepared.plan.sources = prepared.plan.sources
+                fresh = check(fresh_mig, fresh_prepared)
+            assert fresh is not None
+            assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / f"fresh{n}"), edit.__name__
+            assert findings(again) == findings(fresh), edit.__name__
 
 
 def test_a_change_finalize_reads_reads_the_file_again(tmp_path: Path) -> None:

@@ -5,9 +5,11 @@ field, a notes column added, a city column swapped) used to read and check the w
 again. When the change only touches columns whose values nothing else reads, their part of
 each staged row is worked out again from the raw store (:mod:`rawstore`) instead: the field
 values, the custom fields, the content hash (scheme 2: one part per value), the count of
-values kept, and the findings of those fields. Every other part of the row is what it was,
-and what finalize made of the set (links, phases, the active rule) does not depend on those
-columns, so it stands; merged values do, and are merged again (below).
+values kept, and the findings of those fields. A row with nothing in those columns, before or
+after the change, is left as it is, unless its file merges with others. Every other part of
+the row is what it was, and what finalize made of the set (links, phases, the active rule)
+does not depend on those columns, so it stands; merged values do, and are merged again
+(below).
 
 A change qualifies when, between the plan the file was staged with and the new one:
 
@@ -275,6 +277,9 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
             for frame in rawstore.read(ledger.path, fid, change.columns, BATCH):
                 dh = np.zeros(len(frame), dtype=np.uint64)
                 dvk = np.zeros(len(frame), dtype=np.int64)
+                # a row none of whose changed values or cells holds anything stays as it is,
+                # unless merges may have filled its fields from other rows
+                touched = np.full(len(frame), change.merged, dtype=bool)
                 values: list[dict[str, pd.Series]] = [{}, {}]
                 for side, (splan, checker) in enumerate(zip(plans, checkers, strict=True)):
                     for name in change.fields:
@@ -285,9 +290,12 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
                         checker.formulas(out, col, ent.field(name))
                         values[side][name] = out
                         dh ^= hash_term(f"f_{name}", out)
+                        touched |= (out != "").to_numpy(dtype=bool)
                     pairs = change.gone if side == 0 else change.added
                     for column, prop in pairs:
-                        dh ^= hash_term(custom_hash_name(column, prop), _cell(frame, column))
+                        cells = _cell(frame, column)
+                        dh ^= hash_term(custom_hash_name(column, prop), cells)
+                        touched |= (cells != "").to_numpy(dtype=bool)
                     sign = -1 if side == 0 else 1
                     for column in change.columns:
                         cells = _cell(frame, column) != ""
@@ -301,16 +309,18 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
                                     has |= out != ""
                             kept = cells & has
                         dvk += sign * kept.to_numpy(dtype=np.int64)
-                arrays: list[list[object]] = [frame.index.tolist(), dh.view(np.int64).tolist(),
-                                              dvk.tolist()]  # fmt: skip
-                for name in new_fields:
-                    out = values[1][name]
-                    arrays.append(out.where(out != "", None).tolist())
-                for column, _ in change.added:
-                    cell = _cell(frame, column)
-                    arrays.append(cell.where(cell != "", None).tolist())
-                db.executemany(f"INSERT INTO _recheck VALUES ({marks})",
-                               zip(*arrays, strict=True))  # fmt: skip
+                if touched.any():
+                    arrays: list[list[object]] = [
+                        frame.index[touched].tolist(), dh.view(np.int64)[touched].tolist(),
+                        dvk[touched].tolist()]  # fmt: skip
+                    for name in new_fields:
+                        out = values[1][name][touched]
+                        arrays.append(out.where(out != "", None).tolist())
+                    for column, _ in change.added:
+                        cell = _cell(frame, column)[touched]
+                        arrays.append(cell.where(cell != "", None).tolist())
+                    db.executemany(f"INSERT INTO _recheck VALUES ({marks})",
+                                   zip(*arrays, strict=True))  # fmt: skip
                 done += len(frame)
                 yield StageProgress(label, done, done / max(time.perf_counter() - start, 1e-9))
                 if should_stop():
