@@ -79,10 +79,12 @@ def rows_differing(mine: Path, fresh: Path) -> int:
     return int(n)
 
 
-def with_titles_filled(contacts: Path, filled: float) -> Path:
+def with_titles_filled(contacts: Path, filled: float, scale: float) -> Path:
     """A copy of the contacts with the job title left empty in all but ``filled`` of the rows
-    (which rows: a fixed hash of the row number), written once."""
-    out = contacts.with_name(f"contacts-titles-{filled:g}.csv")
+    (which rows: a fixed hash of the row number), written once, beside the data folder (which
+    bench_migrate.py migrates whole)."""
+    out = OUT / f"titles-{filled:g}-{scale:g}" / "contacts.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
         return out
     part = out.with_suffix(".part")
@@ -112,7 +114,7 @@ def main() -> None:
     files = generate(data, scale=args.scale, seed=7)
     contacts_file = files["contacts"]
     if args.filled < 1:
-        contacts_file = with_titles_filled(contacts_file, args.filled)
+        contacts_file = with_titles_filled(contacts_file, args.filled, args.scale)
     work = Path(tempfile.mkdtemp(prefix="cutover-recheck-"))
     try:
         inputs = [files["companies"], contacts_file]
