@@ -169,6 +169,43 @@ def test_phases_load_in_order_with_active_contacts_last(migrated) -> None:
         assert all(a.balanced for a in r.accounting)
 
 
+def test_rows_move_back_from_the_active_phase_when_the_rule_changes(tmp_path: Path) -> None:
+    """What the active rule held back goes home when the rule no longer holds it, and is held
+    back again when it does: contacts, their deals and the activities on either."""
+    from wizard.core.plan import ActiveRule
+    from wizard.core.staging import Staged
+
+    src = crm(tmp_path / "export")
+
+    def phases(mig: Migration) -> dict[str, str]:
+        out = {}
+        for t in ("stage_contact", "stage_deal", "stage_activity"):
+            out |= dict(mig.ledger.db.execute(f"SELECT key, phase FROM {t} WHERE key LIKE "
+                                              "'C_' OR key LIKE 'D_' OR key LIKE 'T_'"))  # fmt: skip
+        return out
+
+    def check(mig: Migration, prepared) -> None:
+        assert any(isinstance(item, Staged) for item in mig.stage(prepared))
+
+    held = {"C2", "C3", "C4", "D1", "T1", "T3", "T5"}  # as test_phases_load_in_order... says
+    with Migration(tmp_path / "project") as mig:
+        prepared = mig.prepare([src])
+        check(mig, prepared)
+        first = phases(mig)
+        assert {k for k, v in first.items() if v == "active"} == held
+        # only the lifecycle stage makes a contact active now: C4 alone (Opportunity)
+        prepared.plan.active_rule = ActiveRule(open_deal=False, via_company=False,
+                                               recent_days=None, lifecycle=["Opportunity"])  # fmt: skip
+        check(mig, prepared)
+        narrow = phases(mig)
+        assert {k for k, v in narrow.items() if v == "active"} == {"C4"}
+        home = {"C": "contacts", "D": "deals", "T": "activities"}
+        assert all(narrow[k] == home[k[0]] for k in first if k != "C4"), narrow
+        prepared.plan.active_rule = ActiveRule()
+        check(mig, prepared)
+        assert phases(mig) == first
+
+
 def test_links_parents_first_merges_and_orphans(migrated) -> None:
     _mig, _results, project = migrated
     db = project / "sandbox.db"

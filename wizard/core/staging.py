@@ -984,17 +984,18 @@ def _phases(db) -> None:
     """Rows were staged in their entity's own phase; move what the active rule holds back
     (and back again when the rule or the data changed), and set the load order."""
     c, d, a = stage_table("contact"), stage_table("deal"), stage_table("activity")
-    db.execute(f"UPDATE {c} SET phase='active' WHERE active=1 AND phase != 'active'")
-    db.execute(f"UPDATE {c} SET phase='contacts' WHERE active=0 AND phase='active'")
     active = f"SELECT key FROM {c} WHERE active=1"
     contact, deal = parent_key("contact"), parent_key("deal")
-    db.execute(f"UPDATE {d} SET phase='active' WHERE phase != 'active' AND {contact} IN ({active})")
-    db.execute(f"UPDATE {d} SET phase='deals' WHERE phase='active' AND ({contact} IS NULL OR "
-               f"{contact} NOT IN ({active}))")  # fmt: skip
-    held = f"{contact} IN ({active}) OR {deal} IN (SELECT key FROM {d} WHERE phase='active')"
-    db.execute(f"UPDATE {a} SET phase='active' WHERE phase != 'active' AND ({held})")
-    db.execute(f"UPDATE {a} SET phase='activities' WHERE phase='active' AND NOT "
-               f"(COALESCE({held}, 0))")  # fmt: skip
+    # each row is held back with active contacts or not (a link to nothing: not), and moves
+    # only when that differs from its phase: one pass over the rows, each rule read once
+    for t, home, held in (
+        (c, "contacts", "active=1"),
+        (d, "deals", f"{contact} IN ({active})"),
+        (a, "activities",
+         f"{contact} IN ({active}) OR {deal} IN (SELECT key FROM {d} WHERE phase='active')"),
+    ):  # fmt: skip
+        db.execute(f"UPDATE {t} SET phase=CASE WHEN phase='active' THEN '{home}' ELSE 'active' "
+                   f"END WHERE (phase='active') != COALESCE({held}, 0)")  # fmt: skip
     for name in ENTITIES:  # a merged row loads in the phase of the record it is merged into
         t = stage_table(name)
         db.execute(f"UPDATE {t} SET phase=(SELECT o.phase FROM {t} o WHERE o.key={t}.dup_of AND "
