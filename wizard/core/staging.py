@@ -983,19 +983,20 @@ def _active(db, plan: Plan, as_of: date) -> None:
 def _phases(db) -> None:
     """Rows were staged in their entity's own phase; move what the active rule holds back
     (and back again when the rule or the data changed), and set the load order."""
-    c, d, a = stage_table("contact"), stage_table("deal"), stage_table("activity")
+    c, d = stage_table("contact"), stage_table("deal")
     active = f"SELECT key FROM {c} WHERE active=1"
     contact, deal = parent_key("contact"), parent_key("deal")
     # each row is held back with active contacts or not (a link to nothing: not), and moves
     # only when that differs from its phase: one pass over the rows, each rule read once
-    for t, home, held in (
-        (c, "contacts", "active=1"),
-        (d, "deals", f"{contact} IN ({active})"),
-        (a, "activities",
+    for entity, held in (
+        ("contact", "active=1"),
+        ("deal", f"{contact} IN ({active})"),
+        ("activity",
          f"{contact} IN ({active}) OR {deal} IN (SELECT key FROM {d} WHERE phase='active')"),
     ):  # fmt: skip
-        db.execute(f"UPDATE {t} SET phase=CASE WHEN phase='active' THEN '{home}' ELSE 'active' "
-                   f"END WHERE (phase='active') != COALESCE({held}, 0)")  # fmt: skip
+        db.execute(f"UPDATE {stage_table(entity)} SET phase=CASE WHEN phase='active' THEN "
+                   f"'{HOME[entity]}' ELSE 'active' END WHERE (phase='active') != "
+                   f"COALESCE({held}, 0)")  # fmt: skip
     for name in ENTITIES:  # a merged row loads in the phase of the record it is merged into
         t = stage_table(name)
         db.execute(f"UPDATE {t} SET phase=(SELECT o.phase FROM {t} o WHERE o.key={t}.dup_of AND "
