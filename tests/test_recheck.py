@@ -133,6 +133,30 @@ EDITS: list[Callable[[SourcePlan], None]] = [
 ]  # fmt: skip
 
 
+def each_edit_gives_a_fresh_check(mig: Migration, prepared, inputs: list[Path],
+                                  tmp_path: Path) -> Staged:  # fmt: skip
+    """Each of EDITS in turn, re-checked column by column in ``tmp_path / "p"``: the staged
+    rows, findings and links of a fresh check of the same plan. The last re-check's result."""
+    again = None
+    for n, edit in enumerate(EDITS):
+        edit(contacts(prepared.plan))
+        again = check(mig, prepared)
+        assert again is not None
+        by_label = {f.label: f for f in again.files}
+        assert by_label["contacts.csv"].columns, f"{edit.__name__}: the file was read again"
+        assert not by_label["companies.csv"].restaged
+        with Migration(tmp_path / f"fresh{n}") as fresh_mig:
+            fresh_prepared = fresh_mig.prepare(inputs)
+            fresh_prepared.plan.sources = prepared.plan.sources
+            fresh = check(fresh_mig, fresh_prepared)
+        assert fresh is not None
+        assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / f"fresh{n}"), edit.__name__
+        assert findings(again) == findings(fresh), edit.__name__
+        assert again.links == fresh.links and again.orphans == fresh.orphans
+    assert again is not None
+    return again
+
+
 def test_each_column_change_gives_the_rows_and_findings_of_a_fresh_check(tmp_path: Path) -> None:
     inputs = export(tmp_path / "export")
     with Migration(tmp_path / "shape") as mig:  # the fixture has what the re-check must keep
@@ -146,21 +170,7 @@ def test_each_column_change_gives_the_rows_and_findings_of_a_fresh_check(tmp_pat
         prepared = mig.prepare(inputs)
         first = check(mig, prepared)
         assert first is not None and all(not f.columns for f in first.files)
-        for n, edit in enumerate(EDITS):
-            edit(contacts(prepared.plan))
-            again = check(mig, prepared)
-            assert again is not None
-            by_label = {f.label: f for f in again.files}
-            assert by_label["contacts.csv"].columns, f"{edit.__name__}: the file was read again"
-            assert not by_label["companies.csv"].restaged
-            with Migration(tmp_path / f"fresh{n}") as fresh_mig:
-                fresh_prepared = fresh_mig.prepare(inputs)
-                fresh_prepared.plan.sources = prepared.plan.sources
-                fresh = check(fresh_mig, fresh_prepared)
-            assert fresh is not None
-            assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / f"fresh{n}"), edit.__name__
-            assert findings(again) == findings(fresh), edit.__name__
-            assert again.links == fresh.links and again.orphans == fresh.orphans
+        again = each_edit_gives_a_fresh_check(mig, prepared, inputs, tmp_path)
     # formulas were found and counted through the changes (the fixture has some)
     assert any(rule == "formula" for (_, rule, _) in findings(again)[0])
 
@@ -189,18 +199,7 @@ def test_column_changes_of_sparse_columns_give_the_rows_of_a_fresh_check(tmp_pat
         check(mig, prepared)
         assert mig.ledger.db.execute("SELECT COUNT(*) FROM stage_contact WHERE dup_of IS NOT "
                                      "NULL OR key LIKE 'row:%'").fetchone()[0] == 0  # fmt: skip
-        for n, edit in enumerate(EDITS):
-            edit(contacts(prepared.plan))
-            again = check(mig, prepared)
-            assert again is not None
-            assert {f.label: f for f in again.files}["contacts.csv"].columns, edit.__name__
-            with Migration(tmp_path / f"fresh{n}") as fresh_mig:
-                fresh_prepared = fresh_mig.prepare(inputs)
-                fresh_prepared.plan.sources = prepared.plan.sources
-                fresh = check(fresh_mig, fresh_prepared)
-            assert fresh is not None
-            assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / f"fresh{n}"), edit.__name__
-            assert findings(again) == findings(fresh), edit.__name__
+        each_edit_gives_a_fresh_check(mig, prepared, inputs, tmp_path)
 
 
 def test_a_change_finalize_reads_reads_the_file_again(tmp_path: Path) -> None:
