@@ -238,6 +238,43 @@ def test_links_parents_first_merges_and_orphans(migrated) -> None:
     assert table(db, "PRAGMA foreign_key_check") == []
 
 
+def test_a_link_the_target_holds_is_kept_when_its_record_leaves_the_files(tmp_path: Path) -> None:
+    """A fresh export no longer lists company A2, loaded last time; then the companies file
+    leaves the plan. C2's link to A2 is in the target all along: fidelity counts it as kept,
+    never as 'loaded without the link'."""
+    src = crm(tmp_path / "export")
+    files = [src / "companies.csv", src / "contacts.csv"]
+    sandbox = tmp_path / "project" / "sandbox.db"
+    linked = ("SELECT p.source_id FROM contacts c JOIN companies p ON p.id=c.company_id "
+              "WHERE c.source_id='C2'")  # fmt: skip
+
+    def contacts(mig: Migration):
+        return next(f for f in mig.fidelity() if f.label == "contacts.csv")
+
+    with Migration(tmp_path / "project") as mig:
+        mig.migrate(files)
+        first = contacts(mig)
+        # C1..C4 and the merged duplicate keep their link; C5's A9 is in no file; the rejected
+        # row's A1 is in the files but not written
+        assert (first.links, first.links_kept, first.orphans) == (6, 5, 1)
+        rows = (src / "companies.csv").read_text().splitlines()
+        (src / "companies.csv").write_text("\n".join(r for r in rows if not r.startswith("A2,")))
+        mig.migrate(files)
+        assert table(sandbox, linked) == [("A2",)]  # what was loaded stays loaded
+        again = contacts(mig)
+        assert (again.links, again.links_kept, again.orphans) == (6, 5, 1)
+        prepared = mig.prepare(files)
+        prepared.plan.sources = [s for s in prepared.plan.sources
+                                 if not s.file.endswith("companies.csv")]  # fmt: skip
+        mig.save_plan(prepared.plan)
+        mig.migrate([src / "contacts.csv"])
+        assert table(sandbox, linked) == [("A2",)]
+        alone = contacts(mig)
+    # the five links written are kept; the rejected row's A1 is now in no file (an orphan)
+    assert (alone.links, alone.links_kept, alone.orphans) == (5, 5, 2)
+    assert not any("were not written" in why for why in alone.why)
+
+
 def test_orphan_policy_reject(tmp_path: Path) -> None:
     src = crm(tmp_path / "export")
     with Migration(tmp_path / "p") as mig:

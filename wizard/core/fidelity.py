@@ -1,8 +1,10 @@
 """Fidelity: per source file, how many records, links and non-empty values reached the target.
 
 Counted from the sources, not from what the ledger decided: the records are the file's rows;
-the links are the references recognised across the files whose record is in the files (a link
-to nothing in the files is an orphan, counted apart); the values are the file's non-empty cells.
+the links are the references recognised across the files whose record is in the files, or
+that the target holds (a link to a record loaded from a file since left out, or from an earlier
+export); a link to nothing in the files is an orphan, counted apart. The values are the file's
+non-empty cells.
 What reached the target is what the loaded records carry: a record kept (loaded, updated,
 unchanged, or merged into its duplicate), a link written, a cell kept in a field, beside it as
 written, in a custom field or as a link. Whatever did not arrive is said, with why.
@@ -85,16 +87,19 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         ent = ENTITIES[entity]
         t = stage_table(entity)
         refs = [f for f in ent.references]
-        # one pass over the file's rows. Each link's "is its record in the files" (a look-up)
-        # appears once in the SQL, since SQLite copies an inner query's expression into every
-        # place that uses it: found links count 1 and found links kept 2**32 in one sum
+        # one pass over the file's rows: found links count 1 and found links kept 2**32, in
+        # one sum. A link the target holds (its record kept with it) is found: its record was
+        # loaded, even from a file since left out of the plan or an earlier export. Only the
+        # others ask "is its record in the files" (a look-up, most of the pass's time when it
+        # ran for every link); it appears once in the SQL, since SQLite copies an inner
+        # query's expression into every place that uses it
         inner = ["o.outcome AS outcome, o.linked AS linked, s.vr AS vr, s.vk AS vk"]
         link_cols = []
         for i, f in enumerate(refs):
             inner.append(
-                f"s.r_{f.name} IS NOT NULL AS w{i}, CASE WHEN s.r_{f.name} IS NOT NULL AND "
-                f"{found_sql(entity, f.name, 's')} THEN 1 + ((o.outcome IN {KEPT} AND "
-                f"(o.linked & {1 << i}) != 0) << 32) ELSE 0 END AS c{i}"
+                f"s.r_{f.name} IS NOT NULL AS w{i}, CASE WHEN s.r_{f.name} IS NULL THEN 0 "
+                f"WHEN o.outcome IN {KEPT} AND (o.linked & {1 << i}) != 0 THEN {1 + (1 << 32)} "
+                f"WHEN {found_sql(entity, f.name, 's')} THEN 1 ELSE 0 END AS c{i}"
             )
             link_cols.append(f"SUM(w{i}), SUM(c{i})")
         where = "s.fid=?" + (" AND s.phase=?" if phase else "")
