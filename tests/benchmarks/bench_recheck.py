@@ -84,7 +84,8 @@ def rows_differing(mine: Path, fresh: Path) -> int:
 def update_by_width(ledger: Path, work: Path) -> dict[str, float]:
     """Where the re-check's time goes: the same ``UPDATE ... FROM`` a re-check runs (a new job
     title, hash and value count for every contact) on a copy of the staged contacts, and on a
-    table holding only the six columns it reads and writes. Seconds for each, with the commit."""
+    table holding only the six columns it reads and writes. The best of two runs of each,
+    with the commit."""
     copy = work / "width.db"
     src = sqlite3.connect(ledger)
     src.execute("VACUUM INTO ?", (str(copy),))
@@ -101,14 +102,16 @@ def update_by_width(ledger: Path, work: Path) -> dict[str, float]:
     db.execute("CREATE TEMP TABLE u (row INTEGER PRIMARY KEY, dh INTEGER, dvk INTEGER, t TEXT)")
     db.execute("INSERT INTO u SELECT row, sid * 2654435761 % 1000003, 1, 'Head of ' || row "
                "FROM stage_contact WHERE fid=?", (fid,))  # fmt: skip
-    out = {}
-    for table in ("stage_contact", "narrow"):
-        start = time.perf_counter()
-        db.execute("BEGIN")
-        db.execute(f"UPDATE {table} SET f_title=u.t, hash=(hash | u.dh) - (hash & u.dh), "
-                   f"vk=vk + u.dvk FROM u WHERE {table}.fid=? AND {table}.row=u.row", (fid,))  # fmt: skip
-        db.execute("COMMIT")
-        out[table] = round(time.perf_counter() - start, 2)
+    out: dict[str, float] = {}
+    for _ in range(2):  # each table twice, in turn, the best kept: neither gains a warm cache
+        for table in ("stage_contact", "narrow"):
+            start = time.perf_counter()
+            db.execute("BEGIN")
+            db.execute(f"UPDATE {table} SET f_title=u.t, hash=(hash | u.dh) - (hash & u.dh), "
+                       f"vk=vk + u.dvk FROM u WHERE {table}.fid=? AND {table}.row=u.row", (fid,))  # fmt: skip
+            db.execute("COMMIT")
+            seconds = round(time.perf_counter() - start, 2)
+            out[table] = min(out.get(table, seconds), seconds)
     columns = len(db.execute("PRAGMA table_info(stage_contact)").fetchall())
     db.close()
     copy.unlink()
