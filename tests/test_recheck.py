@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_pipeline import write
+from wizard.core.ledger import staged_rows_sql
 from wizard.core.migration import Migration
 from wizard.core.plan import FieldMap, SourcePlan
 from wizard.core.staging import Staged
@@ -59,7 +60,7 @@ def staged_rows(project: Path) -> list[dict[str, object]]:
     """Every staged contact row, as a fresh check would write it (its sid aside)."""
     db = sqlite3.connect(project / "ledger.db")
     try:
-        cur = db.execute("SELECT * FROM stage_contact ORDER BY row")
+        cur = db.execute(staged_rows_sql(db, "contact") + " ORDER BY s.row")
         names = [d[0] for d in cur.description]
         out = []
         for values in cur:
@@ -279,6 +280,113 @@ def test_records_loaded_before_a_column_change_are_updated_when_their_phase_runs
     assert titles and all(not r.get("title") for r in rows)
 
 
+def sandbox_contacts(project: Path) -> dict[str, tuple]:
+    """The sandbox's contacts by source id: their title and custom fields."""
+    db = sqlite3.connect(project / "sandbox.db")
+    try:
+        table = next(t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE "
+                                              "type='table'") if "contact" in t)  # fmt: skip
+        return {sid: (title, json.loads(props or "{}")) for sid, title, props in
+                db.execute(f"SELECT source_id, title, properties FROM {table}")}  # fmt: skip
+    finally:
+        db.close()
+
+
+def test_a_column_change_kept_beside_the_rows_loads_what_a_fresh_check_loads(
+    tmp_path: Path,
+) -> None:
+    """Without merges the re-check writes beside the staged rows (``recheck_contact``), not
+    in them: the phase run, fidelity and the values shown read what it wrote, through two
+    changes in a row, and a file read again later writes it into the rows (finalize) with
+    the same result as a fresh check."""
+    inputs = sparse_export(tmp_path / "export", rows=400)
+
+    def title_skipped(s: SourcePlan) -> None:  # left out on purpose: fewer values kept
+        title_left_out(s)
+        s.skipped.append("Job Title")
+
+    edits = [title_to_custom, custom_back_to_title, title_in_capitals, title_skipped]
+    shows = [[None, "Buyer"], ["Buyer", None], ["BUYER", None], [None, None]]
+    lines = inputs[1].read_text(encoding="utf-8").splitlines()
+    buyer = next(i + 1 for i, line in enumerate(lines) if line.split(",")[4] == "Buyer")
+    with Migration(tmp_path / "p") as mig:
+        prepared = mig.prepare(inputs)
+        # contacts of a company no file holds are refused: their values are in the error file
+        prepared.plan.orphan_policy["contact.company"] = "reject"
+        mig.save_plan(prepared.plan)
+        assert mig.migrate(inputs)
+        for n, edit in enumerate(edits):
+            edit(contacts(prepared.plan))
+            again = check(mig, prepared)
+            assert again is not None and next(f for f in again.files if f.columns)
+            db = mig.ledger.db
+            beside = db.execute("SELECT COUNT(*) FROM recheck_contact").fetchone()[0]
+            assert beside > 100, "the re-check wrote beside the rows"
+            shown = mig.staged_row("contacts.csv", buyer)  # the row on the review page
+            assert [shown.get(k) for k in ("title", "job_title_kept")] == shows[n], edit.__name__
+            mig.migrate(inputs)
+            with Migration(tmp_path / f"fresh{n}") as fresh:
+                fresh.save_plan(prepared.plan)
+                fresh.migrate(inputs, plan_path=fresh.plan_path)
+                theirs = [(f.label, f.records_kept, f.links_kept, f.values, f.values_kept)
+                          for f in fresh.fidelity()]  # fmt: skip
+                refused = (fresh.exports / "03-contacts-rejected.csv").read_text("utf-8")
+            assert refused.count("\n") > 10
+            assert (mig.exports / "03-contacts-rejected.csv").read_text("utf-8") == refused
+            assert sandbox_contacts(tmp_path / "p") == sandbox_contacts(tmp_path / f"fresh{n}")
+            mine = [(f.label, f.records_kept, f.links_kept, f.values, f.values_kept)
+                    for f in mig.fidelity()]  # fmt: skip
+            assert mine == theirs, edit.__name__
+            assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / f"fresh{n}")
+        # the companies file changes: it is read again, finalize runs and writes the values
+        # beside the rows into them
+        rows = inputs[0].read_text(encoding="utf-8").splitlines()
+        inputs[0].write_text("\n".join(rows[:-1]) + "\n", encoding="utf-8")
+        prepared = mig.prepare(inputs)
+        check(mig, prepared)
+        assert mig.ledger.db.execute("SELECT COUNT(*) FROM recheck_contact").fetchone()[0] == 0
+    with Migration(tmp_path / "fresh") as fresh_mig:
+        fresh_prepared = fresh_mig.prepare(inputs)
+        fresh_prepared.plan.sources = prepared.plan.sources
+        check(fresh_mig, fresh_prepared)
+    assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / "fresh")
+
+
+def test_status_and_report_read_the_values_beside_the_rows_and_older_ledgers(
+    tmp_path: Path,
+) -> None:
+    """A project opened only to read it (status, report) reads what a re-check wrote beside
+    the rows; a ledger of version 4 (before there was such a table) still opens that way."""
+    inputs = sparse_export(tmp_path / "export", rows=300)
+    with Migration(tmp_path / "p") as mig:
+        mig.migrate(inputs)
+        prepared = mig.prepare(inputs)
+        title_to_custom(contacts(prepared.plan))
+        check(mig, prepared)
+        mig.migrate(inputs)
+        kept = [(f.label, f.values, f.values_kept) for f in mig.fidelity()]
+        row = mig.staged_row("contacts.csv", 2)
+        assert mig.ledger.db.execute("SELECT COUNT(*) FROM recheck_contact").fetchone()[0]
+    with Migration(tmp_path / "p", read_only=True) as ro:
+        assert [(f.label, f.values, f.values_kept) for f in ro.fidelity()] == kept
+        assert ro.staged_row("contacts.csv", 2) == row
+    db = sqlite3.connect(tmp_path / "p" / "ledger.db")
+    from wizard.core.ledger import fold
+
+    with db:
+        fold(db)  # what version 4 would have held: the values in the rows
+        for name in ("owner", "company", "contact", "deal", "activity"):
+            db.execute(f"DROP TABLE recheck_{name}")
+        db.execute("UPDATE meta SET value='4' WHERE key='ledger_version'")
+    db.close()
+    with Migration(tmp_path / "p", read_only=True) as ro:
+        assert [(f.label, f.values, f.values_kept) for f in ro.fidelity()] == kept
+        assert ro.staged_row("contacts.csv", 2) == row
+    with Migration(tmp_path / "p") as mig:  # written to again: brought up to version 5
+        assert mig.ledger.meta("ledger_version") == "5"
+        assert mig.staged_row("contacts.csv", 2) == row
+
+
 def test_the_raw_store_keeps_cells_as_read_and_is_dropped_with_its_file(tmp_path: Path) -> None:
     import pandas as pd
 
@@ -406,7 +514,7 @@ def staged_all(project: Path) -> dict[str, list[dict[str, object]]]:
         files = dict(db.execute("SELECT fid, path || '|' || sheet FROM files"))
         out: dict[str, list[dict[str, object]]] = {}
         for name in ENTITIES:
-            cur = db.execute(f"SELECT * FROM stage_{name}")
+            cur = db.execute(staged_rows_sql(db, name))
             names = [d[0] for d in cur.description]
             rows = []
             for values in cur:

@@ -16,7 +16,7 @@ from pathlib import Path
 import xlsxwriter
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.ledger import Ledger, stage_table, value_fields
+from wizard.core.ledger import Ledger, Rechecked, stage_table, value_fields
 from wizard.core.paths import private
 from wizard.core.phases import PHASES, PhaseDef
 from wizard.core.textsafe import neutralise
@@ -64,10 +64,11 @@ def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
     for entity in dict.fromkeys(phase.entities):
         fields = value_fields(ENTITIES[entity])
         label = ENTITIES[entity].label
-        cols = ", ".join(f"s.f_{n}" for n in fields)
+        rc = Rechecked(entity, db=ledger.db)  # the values as the last re-check left them
+        cols = ", ".join(rc.col(f"f_{n}") for n in fields)
         for row in ledger.db.execute(
             f"SELECT f.label, s.row, s.key, o.reason, s.raw, {cols} FROM outcomes o "
-            f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
+            f"JOIN {stage_table(entity)} s ON s.sid=o.sid {rc.join} JOIN files f ON f.fid=o.fid "
             "WHERE o.entity=? AND o.phase=? AND o.outcome='rejected' ORDER BY o.sid",
             (entity, phase.name),
         ):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.ledger import Ledger, stage_table
+from wizard.core.ledger import Ledger, Rechecked, stage_table
 from wizard.core.staging import found_sql
 
 KEPT = ("loaded", "updated", "unchanged", "merged")  # the record is in the target
@@ -93,7 +93,8 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         # others ask "is its record in the files" (a look-up, most of the pass's time when it
         # ran for every link); it appears once in the SQL, since SQLite copies an inner
         # query's expression into every place that uses it
-        inner = ["o.outcome AS outcome, o.linked AS linked, s.vr AS vr, s.vk AS vk"]
+        rc = Rechecked(entity, db=db)
+        inner = [f"o.outcome AS outcome, o.linked AS linked, s.vr AS vr, {rc.col('vk')} AS vk"]
         link_cols = []
         for i, f in enumerate(refs):
             inner.append(
@@ -112,7 +113,7 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
             f"SUM(CASE WHEN outcome IN {WRITTEN} THEN vr - vk END), "
             f"SUM(CASE WHEN outcome IS NOT NULL THEN vr END)"
             + "".join(f", {c}" for c in link_cols)
-            + f" FROM (SELECT {', '.join(inner)} FROM {t} s LEFT JOIN outcomes o ON "
+            + f" FROM (SELECT {', '.join(inner)} FROM {t} s {rc.join} LEFT JOIN outcomes o ON "
             f"o.entity=? AND o.sid=s.sid WHERE {where})",
             (entity, *args),
         ).fetchone()

@@ -19,7 +19,7 @@ from wizard.core.blueprint import ENTITIES, LOAD_ORDER
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
-from wizard.core.ledger import Ledger, stage_table
+from wizard.core.ledger import Ledger, stage_table, staged_rows_sql
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.paths import private
 from wizard.core.phases import (
@@ -511,8 +511,9 @@ class Migration:
         if found is None:
             return {}
         fid, entity = found
-        cur = self.ledger.db.execute(f"SELECT * FROM {stage_table(entity)} WHERE fid=? AND row=?",
-                                     (fid, row))  # fmt: skip
+        # as the last re-check left it
+        sql = staged_rows_sql(self.ledger.db, entity) + " WHERE s.fid=? AND s.row=?"
+        cur = self.ledger.db.execute(sql, (fid, row))
         values = cur.fetchone()
         if values is None:
             return {}

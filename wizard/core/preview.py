@@ -15,6 +15,7 @@ import pandas as pd
 
 from wizard.core.blueprint import ENTITIES
 from wizard.core.errors import CutoverError
+from wizard.core.ledger import Rechecked, stage_table
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.sources import Source
 from wizard.core.validate import Checker, Findings
@@ -130,9 +131,12 @@ def unmatched_values(ledger, splan: SourcePlan, field: str, limit: int = 500,
         return []
     options = options or ent.field(field).options
     marks = ",".join("?" * len(options))
+    rc = Rechecked(ent.name, db=ledger.db)  # the values as the last re-check left them
+    value = rc.col(f"f_{field}")
     rows = ledger.db.execute(
-        f"SELECT f_{field}, COUNT(*) FROM stage_{ent.name} WHERE fid=? AND f_{field} IS NOT "
-        f"NULL AND f_{field} NOT IN ({marks}) GROUP BY 1 ORDER BY 2 DESC LIMIT ?",
+        f"SELECT v, COUNT(*) FROM (SELECT {value} AS v FROM {stage_table(ent.name)} s {rc.join} "
+        f"WHERE s.fid=?) WHERE v IS NOT NULL AND v NOT IN ({marks}) GROUP BY 1 ORDER BY 2 DESC "
+        "LIMIT ?",
         (found[0], *options, limit),
     )
     return [v for v, _ in rows]

@@ -22,7 +22,14 @@ from wizard.core import setload
 from wizard.core.blueprint import ENTITIES
 from wizard.core.crashpoints import CrashPoints
 from wizard.core.fidelity import Fidelity, fidelity
-from wizard.core.ledger import Ledger, now, ref_fields, stage_table, value_fields
+from wizard.core.ledger import (
+    Ledger,
+    Rechecked,
+    now,
+    ref_fields,
+    stage_table,
+    value_fields,
+)
 from wizard.core.phases import (
     COMPLETED,
     FAILED,
@@ -247,16 +254,23 @@ class _Batch:
         self.ref_targets = [ent.field(n).ref or "" for n in self.refs]
         self.policies = [plan.policy(entity, n) for n in self.refs]
         t = stage_table(entity)
+        rc = Rechecked(
+            entity, db=ledger.db
+        )  # what a re-check wrote beside the rows takes their place
+        self.rechecked = rc
+        h = rc.col("hash")
         # the content hash, with what merged duplicates added (XOR: SQLite has no ^)
-        mixed = "((s.hash | COALESCE(s.mhash, 0)) - (s.hash & COALESCE(s.mhash, 0)))"
+        mixed = f"(({h} | COALESCE(s.mhash, 0)) - ({h} & COALESCE(s.mhash, 0)))"
         # each column with the name the set-based path (setload) gives it
         self.aliased = [
             ("s.sid", "sid"), ("s.fid", "fid"), ("s.note", "vnote"), ("s.key", "key"),
             (mixed, "hsh"), ("s.reason", "reason"), ("s.dup_of", "dup_of"),
             ("xo.target_id", "xo_id"), ("xo.hash", "xo_hash"), ("xd.target_id", "xd_id"),
-            *((f"s.f_{n}", f"f_{n}") for n in self.values), ("s.properties", "props"),
+            *((rc.col(f"f_{n}"), f"f_{n}") for n in self.values),
+            (rc.col("properties"), "props"),
         ]  # fmt: skip
         joins = [
+            rc.join,
             f"LEFT JOIN crosswalk xo ON xo.entity='{entity}' AND xo.source_id=s.key",
             f"LEFT JOIN crosswalk xd ON xd.entity='{entity}' AND xd.source_id=s.dup_of",
         ]

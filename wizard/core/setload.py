@@ -79,6 +79,7 @@ class SetLoad:
         raw = ", ".join(f"{expr} AS {alias}" for expr, alias in batch.aliased
                         if alias not in wide)  # fmt: skip
         self.stage = stage_table(entity)
+        rc = batch.rechecked  # the rows' values as the last re-check left them
         texts = []
         for i, (name, parent) in enumerate(zip(batch.refs, batch.ref_targets, strict=True)):
             what = ent.field(name).label.lower()
@@ -148,9 +149,10 @@ class SetLoad:
             c for i in range(nrefs) for c in (f"v{i}", f"txt{i}")
         ]
         self.flag_fill = (
-            f"INSERT INTO _flag ({', '.join(flag_cols)}) SELECT _load.sid, s.properties, "
+            f"INSERT INTO _flag ({', '.join(flag_cols)}) SELECT _load.sid, {rc.col('properties')}, "
             + ", ".join(f"_load.{c}" for c in flag_cols[2:])
-            + f" FROM _load CROSS JOIN {self.stage} s ON s.sid=_load.sid WHERE _load.outcome IN "
+            + f" FROM _load CROSS JOIN {self.stage} s ON s.sid=_load.sid {rc.join} WHERE "
+            f"_load.outcome IN "
             f"{WRITTEN} AND _load.note IS NOT NULL"
         )
         self.flags = [
@@ -161,12 +163,12 @@ class SetLoad:
         self.flags.append("UPDATE _flag SET props=json_set(props, '$.cutover_flag', note)")
         targets = [column_for(entity, c) if c not in ("source_id", "properties") else c
                    for c in batch.columns]  # fmt: skip
-        sources = ["_load.key", *(f"s.f_{n}" for n in batch.values),
-                   "COALESCE(f.props, s.properties)",
+        sources = ["_load.key", *(rc.col(f"f_{n}") for n in batch.values),
+                   f"COALESCE(f.props, {rc.col('properties')})",
                    *(f"_load.t{i}" for i in range(self.nrefs))]  # fmt: skip
         # the batch's rows, each with its stage row (by sid) and its rewritten properties
-        values = (f"CROSS JOIN {self.stage} s ON s.sid=_load.sid LEFT JOIN _flag f ON "
-                  "f.sid=_load.sid")  # fmt: skip
+        values = (f"CROSS JOIN {self.stage} s ON s.sid=_load.sid {rc.join} LEFT JOIN _flag f "
+                  "ON f.sid=_load.sid")  # fmt: skip
         pairs = [(t, s) for t, s in zip(targets, sources, strict=True) if t != "source_id"]
         # a written record the target has (its id was looked up once, in the fill) is updated
         # by its id; the others are inserted with the ids SQLite would give them: the next

@@ -27,6 +27,7 @@ from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.ledger import (
     HASH_SCHEME,
     Ledger,
+    fold,
     now,
     ref_fields,
     stage_table,
@@ -592,6 +593,7 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
     """Merges, links, the active rule, phases and load order, over the whole staged set."""
     db = ledger.db
     with ledger.transaction():
+        fold(db)  # what re-checks wrote beside the rows: merges below read and write it
         for name, cols in _KEY_INDEXES.items():
             t = stage_table(name)
             for col in cols:
