@@ -336,8 +336,11 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
             patch += [(prop, f"u.u{len(cols) + i}") for i, (_, prop) in enumerate(change.added)]
             patch = list(dict(patch).items())  # a property both gone and added: the new value
             args = [prop for prop, _ in patch] + [fid]
-            if change.needs_finalize:  # merges and keys: the rows themselves, as finalize
-                fold(db)  # reads them (what earlier re-checks wrote beside them goes in)
+            beside = {f"f_{name}" for name in change.fields if ent.has(name)}
+            if change.needs_finalize or not beside <= Rechecked(entity).fields:
+                # merges and keys (and any field not kept beside): the rows themselves, as
+                # finalize reads them (what earlier re-checks wrote beside them goes in)
+                fold(db)
                 db.execute(_update_rows(t, change, cols, new_fields, patch), args)
             else:  # the values beside the rows (a narrow table, 5x faster than the rows)
                 # (read beside the table it writes, SQLite would first copy the rows it writes)
@@ -404,7 +407,6 @@ def _beside_rows(entity: str, change: ColumnChange, new_fields: list[str],
     changed = {f"f_{name}": f"COALESCE(u.u{i}, '')" for i, name in enumerate(new_fields)}
     changed |= {f"f_{name}": "''" for name in change.fields
                 if name not in new_fields and ent.has(name)}  # fmt: skip
-    assert set(changed) <= rc.fields, "a re-check changes only plain text fields"
 
     def cur(c: str) -> str:
         return rc.col(c) if earlier else f"s.{c}"
