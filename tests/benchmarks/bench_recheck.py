@@ -18,7 +18,10 @@ the job title empty, and a re-check leaves the rows with nothing in the changed 
 they are: ``--filled 0.3`` checks a copy of the contacts whose job title is filled in 30% of
 the rows (the same rows every run).
 
-    python tests/benchmarks/bench_recheck.py [--scale 1] [--filled 1.0]
+``--then-load`` then runs the phases on two copies of the re-checked project: one reading the
+values beside the rows, one with them written into the rows first (and times that fold).
+
+    python tests/benchmarks/bench_recheck.py [--scale 1] [--filled 1.0] [--then-load]
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 from make_dataset import generate  # noqa: E402
 
-from wizard.core.ledger import staged_rows_sql  # noqa: E402
+from wizard.core.ledger import fold, staged_rows_sql  # noqa: E402
 from wizard.core.migration import Migration  # noqa: E402
 from wizard.core.staging import Staged  # noqa: E402
 
@@ -123,6 +126,31 @@ def update_by_width(ledger: Path, work: Path) -> dict[str, float]:
             "update_six_column_copy_s": out["narrow"]}  # fmt: skip
 
 
+def load_after(project: Path, work: Path) -> dict[str, float]:
+    """What the re-check's values beside the rows cost later: the phases run on a copy of the
+    re-checked project as it is (the load reads the values beside the rows), and on a copy
+    whose values were first written into the rows (what finalize does when a later check
+    reads a file again; that fold is timed too)."""
+    out: dict[str, float] = {}
+    for how in ("beside", "folded"):
+        copy = work / f"load-{how}"
+        shutil.copytree(project, copy)
+        with Migration(copy) as mig:
+            if how == "folded":
+                start = time.perf_counter()
+                with mig.ledger.transaction():
+                    fold(mig.ledger.db)
+                out["fold_s"] = round(time.perf_counter() - start, 2)
+            plan = mig.require_plan()
+            for phase in mig.phases(plan):
+                start = time.perf_counter()
+                for _ in mig.run(phase, plan):
+                    pass
+                out[f"{phase.name}_{how}_s"] = round(time.perf_counter() - start, 2)
+        shutil.rmtree(copy)
+    return out
+
+
 def with_titles_filled(contacts: Path, filled: float, scale: float) -> Path:
     """A copy of the contacts with the job title left empty in all but ``filled`` of the rows
     (which rows: a fixed hash of the row number), written once, beside the data folder (which
@@ -153,6 +181,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--filled", type=float, default=1.0,
                     help="the share of contacts whose job title is filled (1: all, as generated)")  # fmt: skip
+    ap.add_argument("--then-load", action="store_true",
+                    help="also run the phases after the re-check, with its values beside the "
+                    "rows and written into them first")  # fmt: skip
     args = ap.parse_args()
     data = OUT / f"data-{args.scale:g}"
     files = generate(data, scale=args.scale, seed=7)
@@ -184,6 +215,8 @@ def main() -> None:
                           "job_titles_filled": args.filled}),
               flush=True)  # fmt: skip
         print(json.dumps(update_by_width(work / "project" / "ledger.db", work)), flush=True)
+        if args.then_load:
+            print(json.dumps(load_after(work / "project", work)), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
