@@ -225,8 +225,14 @@ def test_a_change_finalize_reads_reads_the_file_again(tmp_path: Path) -> None:
         assert f.restaged and not f.columns and f.rows_read == 1199
 
 
-def test_a_stopped_column_check_changes_nothing_and_the_next_one_finishes(tmp_path: Path) -> None:
-    inputs = export(tmp_path / "export", rows=3000)
+@pytest.mark.parametrize("shape", ["merged", "sparse"])
+def test_a_stopped_column_check_changes_nothing_and_the_next_one_finishes(
+    tmp_path: Path, shape: str
+) -> None:
+    """Stopped between steps, whether it writes into the rows (rows that merge) or beside
+    them (sparse: a title moved back and forth, so the second stop leaves values beside)."""
+    make = export if shape == "merged" else sparse_export
+    inputs = make(tmp_path / "export", rows=3000)
     from wizard.core import recheck
 
     with Migration(tmp_path / "p") as mig:
@@ -243,6 +249,17 @@ def test_a_stopped_column_check_changes_nothing_and_the_next_one_finishes(tmp_pa
         assert staged_rows(tmp_path / "p") == before
         again = check(mig, prepared)
         assert again is not None and next(f for f in again.files if f.columns)
+        if shape == "sparse":  # stopped again with values beside the rows: they stand
+            assert mig.ledger.db.execute("SELECT COUNT(*) FROM recheck_contact").fetchone()[0]
+            before = staged_rows(tmp_path / "p")
+            custom_back_to_title(contacts(prepared.plan))
+            recheck.BATCH = 1000
+            try:
+                assert check(mig, prepared, should_stop=lambda: True) is None
+            finally:
+                recheck.BATCH = old
+            assert staged_rows(tmp_path / "p") == before
+            title_to_custom(contacts(prepared.plan))  # back to what was checked last
     with Migration(tmp_path / "fresh") as fresh_mig:
         fresh_prepared = fresh_mig.prepare(inputs)
         fresh_prepared.plan.sources = prepared.plan.sources
