@@ -430,3 +430,29 @@ def test_a_value_made_from_the_row_fills_a_field_the_file_lacks(tmp_path: Path) 
     path.write_text(json.dumps(bad))
     with pytest.raises(PlanError, match="names at least one"):
         Plan.load(path)
+
+
+def test_the_sandbox_is_reconciled_only_while_it_holds_what_every_phase_loaded(migrated) -> None:
+    """``reconciled`` (what makes the rehearsal count) checks each entity once, whichever
+    phases loaded it: a contact deleted from the sandbox after the last phase is caught,
+    whether the contacts phase or the active one loaded it."""
+    mig, _, project = migrated
+    assert all(mig.is_done(p) for p in mig.phases())
+    assert mig.reconciled()
+    picked = [mig.ledger.db.execute(
+        "SELECT s.key FROM outcomes o JOIN stage_contact s ON s.sid=o.sid WHERE "
+        "o.entity='contact' AND o.phase=? AND o.outcome='loaded' LIMIT 1", (phase,),
+    ).fetchone()[0] for phase in ("contacts", "active")]  # fmt: skip
+    sandbox = sqlite3.connect(project / "sandbox.db")
+    try:
+        for source_id in picked:
+            row = sandbox.execute("SELECT * FROM contacts WHERE source_id=?",
+                                  (source_id,)).fetchone()  # fmt: skip
+            with sandbox:
+                sandbox.execute("DELETE FROM contacts WHERE source_id=?", (source_id,))
+            assert not mig.reconciled(), source_id
+            with sandbox:  # put back: reconciled again
+                sandbox.execute(f"INSERT INTO contacts VALUES ({','.join('?' * len(row))})", row)
+            assert mig.reconciled(), source_id
+    finally:
+        sandbox.close()

@@ -40,6 +40,7 @@ from wizard.core.runner import (
     pending_rows,
     phase_state,
     reconcile,
+    reconcile_entities,
     refresh_states,
     run_phase,
     stored_result,
@@ -414,8 +415,9 @@ class Migration:
     def reconciled(self) -> bool:
         """Every completed phase's records and links are in the target as the ledger says
         (a sandbox deleted or emptied since is caught here)."""
-        return all(r.ok for p in self.phases() if self.is_done(p)
-                   for r in reconcile(self.ledger, self.target, p))  # fmt: skip
+        done = [e for p in self.phases() if self.is_done(p) for e in p.entities]
+        # each entity once (the active phase loads contacts, deals and activities again)
+        return all(r.ok for r in reconcile_entities(self.ledger, self.target, done))
 
     def undo_plan(self, phase: PhaseDef | str) -> list[PhaseDef]:
         phases = self.phases()

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from wizard.core import setload
@@ -578,9 +578,16 @@ def accounting(ledger: Ledger, phase: PhaseDef) -> list[Accounting]:
 
 
 def reconcile(ledger: Ledger, target: Target, phase: PhaseDef) -> list[Reconciliation]:
+    """The phase's entities in the target against the ledger (the counts are the entity's as
+    a whole, whatever phase loaded its records)."""
+    return reconcile_entities(ledger, target, phase.entities)
+
+
+def reconcile_entities(ledger: Ledger, target: Target,
+                       entities: Iterable[str]) -> list[Reconciliation]:  # fmt: skip
     db = ledger.db
     out = []
-    for entity in dict.fromkeys(phase.entities):
+    for entity in dict.fromkeys(entities):
         refs = ref_fields(ENTITIES[entity])
         expected = db.execute("SELECT COUNT(*) FROM crosswalk WHERE entity=? AND created=1",
                               (entity,)).fetchone()[0]  # fmt: skip
