@@ -73,6 +73,15 @@ def staged_rows(project: Path) -> list[dict[str, object]]:
         db.close()
 
 
+def rows_of_a_fresh_check(tmp_path: Path, inputs: list[Path], prepared) -> None:
+    """The staged contacts in ``tmp_path / "p"`` are a fresh check's of the same plan."""
+    with Migration(tmp_path / "fresh") as fresh_mig:
+        fresh_prepared = fresh_mig.prepare(inputs)
+        fresh_prepared.plan.sources = prepared.plan.sources
+        check(fresh_mig, fresh_prepared)
+    assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / "fresh")
+
+
 def findings(staged: Staged) -> tuple[dict, list]:
     assert staged.findings is not None
     examples = sorted((f.file, f.row or 0, f.column or "", f.value, f.rule, f.message)
@@ -260,11 +269,7 @@ def test_a_stopped_column_check_changes_nothing_and_the_next_one_finishes(
                 recheck.BATCH = old
             assert staged_rows(tmp_path / "p") == before
             title_to_custom(contacts(prepared.plan))  # back to what was checked last
-    with Migration(tmp_path / "fresh") as fresh_mig:
-        fresh_prepared = fresh_mig.prepare(inputs)
-        fresh_prepared.plan.sources = prepared.plan.sources
-        check(fresh_mig, fresh_prepared)
-    assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / "fresh")
+    rows_of_a_fresh_check(tmp_path, inputs, prepared)
 
 
 def test_records_loaded_before_a_column_change_are_updated_when_their_phase_runs_again(
@@ -362,11 +367,7 @@ def test_a_column_change_kept_beside_the_rows_loads_what_a_fresh_check_loads(
         prepared = mig.prepare(inputs)
         check(mig, prepared)
         assert mig.ledger.db.execute("SELECT COUNT(*) FROM recheck_contact").fetchone()[0] == 0
-    with Migration(tmp_path / "fresh") as fresh_mig:
-        fresh_prepared = fresh_mig.prepare(inputs)
-        fresh_prepared.plan.sources = prepared.plan.sources
-        check(fresh_mig, fresh_prepared)
-    assert staged_rows(tmp_path / "p") == staged_rows(tmp_path / "fresh")
+    rows_of_a_fresh_check(tmp_path, inputs, prepared)
 
 
 def test_status_and_report_read_the_values_beside_the_rows_and_older_ledgers(
