@@ -254,10 +254,8 @@ class _Batch:
         self.ref_targets = [ent.field(n).ref or "" for n in self.refs]
         self.policies = [plan.policy(entity, n) for n in self.refs]
         t = stage_table(entity)
-        rc = Rechecked(
-            entity, db=ledger.db
-        )  # what a re-check wrote beside the rows takes their place
-        self.rechecked = rc
+        # what a re-check wrote beside the rows takes their place
+        rc = self.rechecked = Rechecked(entity, db=ledger.db)
         h = rc.col("hash")
         # the content hash, with what merged duplicates added (XOR: SQLite has no ^)
         mixed = f"(({h} | COALESCE(s.mhash, 0)) - ({h} & COALESCE(s.mhash, 0)))"

@@ -152,8 +152,7 @@ class SetLoad:
             f"INSERT INTO _flag ({', '.join(flag_cols)}) SELECT _load.sid, {rc.col('properties')}, "
             + ", ".join(f"_load.{c}" for c in flag_cols[2:])
             + f" FROM _load CROSS JOIN {self.stage} s ON s.sid=_load.sid {rc.join} WHERE "
-            f"_load.outcome IN "
-            f"{WRITTEN} AND _load.note IS NOT NULL"
+            f"_load.outcome IN {WRITTEN} AND _load.note IS NOT NULL"
         )
         self.flags = [
             f"UPDATE _flag SET props=json_set(props, '$.\"{name}_as_written\"', v{i}) "
