@@ -64,8 +64,9 @@ def recheck_table(entity: str) -> str:
 def recheck_fields(ent: Entity) -> list[str]:
     """The fields a re-check by column may write beside the staged rows: plain text ones that
     need no value (:func:`recheck._local` narrows it further)."""
-    return [f.name for f in ent.fields if f.name in set(value_fields(ent))
-            and f.type == FieldType.TEXT and not f.required]  # fmt: skip
+    values = set(value_fields(ent))
+    return [f.name for f in ent.fields
+            if f.name in values and f.type == FieldType.TEXT and not f.required]  # fmt: skip
 
 
 class Rechecked:
@@ -112,11 +113,15 @@ def staged_rows_sql(db: sqlite3.Connection, entity: str) -> str:
             f"{stage_table(entity)} s {rc.join}")  # fmt: skip
 
 
+def _recheck_columns(ent: Entity) -> str:
+    return ", ".join(["sid INTEGER PRIMARY KEY", "hash INTEGER NOT NULL", "vk INTEGER",
+                      "properties TEXT NOT NULL",
+                      *(f"f_{n} TEXT" for n in recheck_fields(ent))])  # fmt: skip
+
+
 def _recheck_sql(ent: Entity) -> list[str]:
     t, r = stage_table(ent.name), recheck_table(ent.name)
-    cols = ["sid INTEGER PRIMARY KEY", "hash INTEGER NOT NULL", "vk INTEGER",
-            "properties TEXT NOT NULL", *(f"f_{n} TEXT" for n in recheck_fields(ent))]  # fmt: skip
-    return [f"CREATE TABLE IF NOT EXISTS {r} ({', '.join(cols)})",
+    return [f"CREATE TABLE IF NOT EXISTS {r} ({_recheck_columns(ent)})",
             # a staged row deleted (its file read again, its record gone from a fresh export)
             # takes what a re-check wrote of it along: a row staged later may get its sid
             f"CREATE TRIGGER IF NOT EXISTS {r}_gone AFTER DELETE ON {t} BEGIN "
@@ -270,11 +275,8 @@ class Ledger:
                 for name in LOAD_ORDER:
                     if self.db.execute("SELECT 1 FROM sqlite_master WHERE name=?",
                                        (recheck_table(name),)).fetchone() is None:  # fmt: skip
-                        self.db.execute(f"CREATE TEMP TABLE {recheck_table(name)} (sid INTEGER "
-                                        "PRIMARY KEY, hash, vk, properties, "
-                                        + ", ".join(f"f_{n}" for n in
-                                                    recheck_fields(ENTITIES[name]))
-                                        + ")")  # fmt: skip
+                        self.db.execute(f"CREATE TEMP TABLE {recheck_table(name)} "
+                                        f"({_recheck_columns(ENTITIES[name])})")  # fmt: skip
                 if version is None or int(version) < 2:
                     raise CutoverError(
                         f"The project's ledger {self.path.name} is from an older Cutover "
