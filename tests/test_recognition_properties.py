@@ -114,3 +114,42 @@ def test_random_exports_are_recognised_and_linked(tmp_path_factory, id_header, i
     assert linked == (n_people, n_deals)
     assert wrong == 0
     assert all(f.complete for f in fidelity.values()), [f.line() for f in fidelity.values()]
+
+
+NAME_TEXT = st.lists(
+    st.sampled_from(list("abcXYZ ij-_.'Ds0 9") + ["é", "ß", "İ", "\u0301", "Æ", "ﬁ", "Ω", "\t",
+                                                   "__c", "IDs", "Mc", "O'", "-Ann"]),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(parents=st.lists(NAME_TEXT, max_size=25), others=st.lists(NAME_TEXT, max_size=10),
+       pick=st.lists(st.booleans(), max_size=25))  # fmt: skip
+def test_the_names_worked_out_in_c_first_keep_every_name_a_child_may_point_to(parents, others,
+                                                                              pick) -> None:  # fmt: skip
+    # the parent table's names, some of them the children's (as another export writes them)
+    import pyarrow as pa
+
+    from wizard.core.recognition.links import _may_be_person_keys
+    from wizard.core.validate import person_key
+
+    names = [n.strip() for n in parents]
+    wanted = {person_key(n) for n, p in zip(names, pick, strict=False) if p}
+    wanted |= {person_key(n.upper()) for n in others} | {person_key(n) for n in others}
+    wanted.discard("")
+    letters = pa.array(list({w.replace(" ", "") for w in wanted}), pa.string())
+    kept = set(_may_be_person_keys(names, letters))
+    assert {n for n in names if person_key(n) in wanted} <= kept
+
+
+def test_the_names_worked_out_in_c_first_leave_out_the_names_no_child_points_to() -> None:
+    import pyarrow as pa
+
+    from wizard.core.recognition.links import _may_be_person_keys
+
+    letters = pa.array(["maryannoneil", "mcdonald"], pa.string())
+    names = ["Mary-Ann O'Neil", "MARY ANN ONEIL", "Mc Donald", "McDonald", "John Smith",
+             "José Núñez", "Ann__c"]  # fmt: skip
+    assert _may_be_person_keys(names, letters) == [
+        "Mary-Ann O'Neil", "MARY ANN ONEIL", "Mc Donald", "McDonald", "José Núñez", "Ann__c"]

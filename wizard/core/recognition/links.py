@@ -55,12 +55,26 @@ def normalise(value: str, match_by: str, entity: str) -> str:
     return v
 
 
+def _may_be_person_keys(names: Iterable[str], wanted_letters: pa.Array) -> list[str]:
+    """The names whose :func:`person_key` may be among the wanted keys, found in C: a plain
+    ASCII name's key is its letters and digits, lower case, with spaces between the words, so
+    a name whose letters and digits are no wanted key's cannot be one. Other names (accents,
+    a ``__c`` ending the key drops) are kept for the exact look in Python."""
+    values = pa.array(names, pa.string())
+    letters = pc.replace_substring_regex(pc.ascii_lower(values), r"[^0-9a-z]+", "")
+    plain = pc.and_(pc.string_is_ascii(values), pc.invert(pc.ends_with(values, "__c")))
+    keep = pc.or_kleene(pc.invert(plain), pc.is_in(letters, value_set=wanted_letters))
+    return pc.filter(values, pc.fill_null(keep, False)).to_pylist()
+
+
 def _parent_values(source: Source, sample_rows: int, sample, keys: list[Key],
                    wanted: set[str]) -> dict[str, set[str]]:  # fmt: skip
     """For each key column, which of the ``wanted`` (normalised) values it holds. Whole
     columns at a time: ids and emails vectorised, names normalised once per distinct value."""
     found: dict[str, set[str]] = {k.column: set() for k in keys}
     wanted_set = pa.array(list(wanted), pa.string())  # for pyarrow's is_in, built once
+    # the wanted keys' letters and digits alone, for the person names worked out in C first
+    wanted_letters = pa.array(list({w.replace(" ", "") for w in wanted}), pa.string())
     normed: dict[tuple[str, str], str] = {}  # a name's key, worked out once per distinct name
 
     def scan(frame) -> None:
@@ -70,7 +84,10 @@ def _parent_values(source: Source, sample_rows: int, sample, keys: list[Key],
             col = frame[k.column].astype(str).str.strip()
             if k.match_by == "name":
                 hits = set()
-                for v in col.unique():
+                names = col.unique()
+                if k.entity != "company":  # a company's key also drops words (Inc, Ltd)
+                    names = _may_be_person_keys(names, wanted_letters)
+                for v in names:
                     if not v:
                         continue
                     n = normed.get((k.entity, v))
