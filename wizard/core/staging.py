@@ -600,7 +600,6 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
                 # email, domain and name keys are often empty: index only the rows that have one
                 where = f" WHERE {col} IS NOT NULL" if col != "key" else ""
                 db.execute(f"CREATE INDEX IF NOT EXISTS {t}_{col} ON {t}({col}){where}")
-            db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
             db.execute(f"CREATE INDEX IF NOT EXISTS {t}_fid ON {t}(fid, row)")
             # the few merged and rejected rows, found without reading every row
             db.execute(
@@ -620,6 +619,11 @@ def finalize(ledger: Ledger, plan: Plan) -> None:
             _settle_shared(db, name, _shared_pairs(plan, name))
         _active(db, plan, date.fromisoformat(ledger.meta("as_of") or date.today().isoformat()))
         _phases(db)
+        for name in _KEY_INDEXES:
+            # the rows each phase loads, in order: built once the phases are set, rather than
+            # kept up to date while most rows move (0.5-0.8 s at 1.05M rows)
+            t = stage_table(name)
+            db.execute(f"CREATE INDEX IF NOT EXISTS {t}_todo ON {t}(phase, ord, sid)")
         ledger.set_meta("cross_token", uuid.uuid4().hex)  # the cross-file findings are stale
 
 
