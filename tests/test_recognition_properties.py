@@ -117,8 +117,8 @@ def test_random_exports_are_recognised_and_linked(tmp_path_factory, id_header, i
 
 
 NAME_TEXT = st.lists(
-    st.sampled_from(list("abcXYZ ij-_.'Ds0 9") + ["é", "ß", "İ", "\u0301", "Æ", "ﬁ", "Ω", "\t",
-                                                   "__c", "IDs", "Mc", "O'", "-Ann"]),
+    st.sampled_from([*"abcXYZ ij-_.'Ds0 9", "é", "ß", "İ", "\u0301", "Æ", "ﬁ", "Ω", "\t", "__c",
+                     "IDs", "Mc", "O'", "-Ann"]),
     max_size=8,
 ).map("".join)  # fmt: skip
 
@@ -152,4 +152,10 @@ def test_the_names_worked_out_in_c_first_leave_out_the_names_no_child_points_to(
     names = ["Mary-Ann O'Neil", "MARY ANN ONEIL", "Mc Donald", "McDonald", "John Smith",
              "José Núñez", "Ann__c"]  # fmt: skip
     assert _may_be_person_keys(names, letters) == [
-        "Mary-Ann O'Neil", "MARY ANN ONEIL", "Mc Donald", "McDonald", "José Núñez", "Ann__c"]
+        "Mary-Ann O'Neil",
+        "MARY ANN ONEIL",
+        "Mc Donald",
+        "McDonald",
+        "José Núñez",
+        "Ann__c",
+    ]

@@ -93,7 +93,7 @@ def _write_csv(path: Path, header: list[str], rows: Iterator[Sequence[object]]) 
             w.writerow(header)
             # each row passes the counter on its way, in C (a generator per row cost 0.5 s
             # per million)
-            w.writerows(map(operator.itemgetter(0), zip(rows, counted)))
+            w.writerows(map(operator.itemgetter(0), zip(rows, counted, strict=False)))
         private(tmp).replace(path)
     except BaseException:  # a full disk: no half file is left, the query is closed now
         tmp.unlink(missing_ok=True)
