@@ -469,3 +469,67 @@ def test_the_sandbox_is_reconciled_only_while_it_holds_what_every_phase_loaded(m
             assert mig.reconciled(), source_id
     finally:
         sandbox.close()
+
+
+def _accounting_row_by_row(db: sqlite3.Connection, phase, home: dict[str, str]) -> list[dict]:
+    """The accounting as it was counted before the census: one query per file."""
+    out = []
+    for entity in phase.entities:
+        for fid, label, rows_read in db.execute(
+            "SELECT fid, label, rows_read FROM files WHERE entity=? ORDER BY fid", (entity,)
+        ).fetchall():
+            is_home = home[entity] == phase.name
+            where = "s.fid=?" if is_home else "s.fid=? AND s.phase=?"
+            args = (fid,) if is_home else (fid, phase.name)
+            buckets = dict(db.execute(
+                f"SELECT CASE WHEN s.phase != ? THEN 'deferred' ELSE COALESCE(o.outcome, "
+                f"'pending') END AS b, COUNT(*) FROM stage_{entity} s LEFT JOIN outcomes o ON "
+                f"o.entity=? AND o.sid=s.sid WHERE {where} GROUP BY b",
+                (phase.name, entity, *args)))  # fmt: skip
+            read = (rows_read or 0) if is_home else sum(buckets.values())
+            if is_home or read:
+                out.append({"label": label, "entity": entity, "read": read, **{
+                    b: buckets.get(b, 0) for b in ("loaded", "updated", "unchanged", "rejected",
+                                                   "deferred", "merged", "pending")}})  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("through", ["companies", "deals", None])
+def test_status_counts_every_row_once_as_each_file_and_phase_did(tmp_path: Path,
+                                                                 through) -> None:  # fmt: skip
+    from wizard.core.phases import HOME
+
+    folder = crm(tmp_path / "export")
+    write(folder / "more_contacts.csv", ["Contact ID", "First Name", "Last Name", "Email",
+                                         "Company ID", "Lifecycle Stage"], [
+        ["C8", "Ida", "Moe", "ida@child.de", "A2", "Opportunity"],
+        ["C9", "Max", "Roe", "max@child.de", "A2", "Subscriber"],
+        ["C1", "Ann", "Lee", "ann@parent.com", "A1", "Customer"],
+    ])  # fmt: skip
+    project = tmp_path / "project"
+    with Migration(project) as mig:
+        mig.migrate([folder], through=through)
+        status = mig.status()
+        db = mig.ledger.db
+        phases = {p.name: p for p in mig.phases()}
+        for p in status["phases"]:
+            phase = phases[p["name"]]
+            want = _accounting_row_by_row(db, phase, HOME)
+            assert [{k: a[k] for k in w} for a, w in zip(p["accounting"], want, strict=True)] \
+                == want  # fmt: skip
+            assert p["pending_rows"] == sum(
+                db.execute(f"SELECT COUNT(*) FROM stage_{e} s WHERE s.phase=? AND NOT EXISTS "
+                           "(SELECT 1 FROM outcomes o WHERE o.entity=? AND o.sid=s.sid)",
+                           (phase.name, e)).fetchone()[0] for e in phase.entities)  # fmt: skip
+            assert all(a["balanced"] for a in p["accounting"])
+        for f in status["files"]:
+            (fid,) = db.execute("SELECT fid FROM files WHERE label=?", (f["label"],)).fetchone()
+            rows = dict(db.execute(
+                f"SELECT COALESCE(o.outcome, 'waiting'), COUNT(*) FROM stage_{f['entity']} s "
+                "LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid WHERE s.fid=? GROUP BY 1",
+                (f["entity"], fid)))  # fmt: skip
+            assert {k: v for k, v in f.items() if k in rows} == rows
+            assert sum(f[k] for k in ("loaded", "updated", "unchanged", "rejected", "merged",
+                                      "waiting")) == f["rows_read"]  # fmt: skip
+        waiting = sum(f["waiting"] for f in status["files"])
+        assert (waiting > 0) == (through is not None)

@@ -33,13 +33,13 @@ from wizard.core.phases import (
 from wizard.core.plan import Plan, SourcePlan
 from wizard.core.runner import (
     BATCH_ROWS,
+    Census,
     PhaseProgress,
     PhaseResult,
     accounting,
     is_done,
     pending_rows,
     phase_state,
-    reconcile,
     reconcile_entities,
     refresh_states,
     run_phase,
@@ -447,22 +447,28 @@ class Migration:
         plan = self.require_plan()
         out_phases = []
         before_done = True
-        for p in self.phases(plan):
+        phases = self.phases(plan)
+        # every row counted once, every entity reconciled once (a pass each, at a million rows
+        # a second or more), whichever phases read them
+        census = Census(self.ledger, [e for p in phases for e in p.entities])
+        recs = {r.entity: r for r in reconcile_entities(self.ledger, self.target,
+                                                         census.counts)}  # fmt: skip
+        for p in phases:
             state = phase_state(self.ledger, p.name)
             done = self.is_done(p)
             if state == PENDING and before_done:
                 state = READY  # derived: it may start now
             before_done = before_done and done
             stored = stored_result(self.ledger, p.name)
-            acc = accounting(self.ledger, p)
+            acc = accounting(self.ledger, p, census)
             out_phases.append({
                 "name": p.name,
                 "label": p.label,
                 "state": state,
-                "pending_rows": pending_rows(self.ledger, p),
+                "pending_rows": pending_rows(self.ledger, p, census),
                 "accounting": [a.__dict__ | {"balanced": a.balanced} for a in acc],
-                "reconciliation": [r.__dict__ | {"ok": r.ok}
-                                   for r in reconcile(self.ledger, self.target, p)],
+                "reconciliation": [recs[e].__dict__ | {"ok": recs[e].ok}
+                                   for e in dict.fromkeys(p.entities)],
                 "seconds": stored.seconds if stored else 0.0,
                 "rows_per_s": round(stored.rows_per_s, 1) if stored else 0.0,
                 "reasons": stored.reasons if stored else [],
@@ -474,7 +480,7 @@ class Migration:
             "SELECT fid, label, entity, rows_read, path FROM files ORDER BY fid"
         ):
             files.append({"label": label, "path": path, "entity": entity, "rows_read": rows_read,
-                          **self.file_outcomes(fid, entity)})  # fmt: skip
+                          **self.file_outcomes(fid, entity, census)})  # fmt: skip
         return {
             "project": str(self.folder),
             "target": self.target.label,
@@ -527,10 +533,15 @@ class Migration:
             out[k] = str(v)
         return out
 
-    def file_outcomes(self, fid: int, entity: str) -> dict[str, int]:
+    def file_outcomes(self, fid: int, entity: str,
+                      census: Census | None = None) -> dict[str, int]:  # fmt: skip
         """A file's rows by final outcome; rows not decided yet are 'waiting'."""
         counts = {"loaded": 0, "updated": 0, "unchanged": 0, "rejected": 0, "merged": 0,
                   "waiting": 0}  # fmt: skip
+        if census is not None and entity in census.counts:
+            for (_, outcome), n in census.of_file(entity, fid).items():
+                counts[outcome or "waiting"] = counts.get(outcome or "waiting", 0) + n
+            return counts
         for bucket, n in self.ledger.db.execute(
             f"SELECT COALESCE(o.outcome, 'waiting'), COUNT(*) FROM stage_{entity} s LEFT JOIN "
             "outcomes o ON o.entity=? AND o.sid=s.sid WHERE s.fid=? GROUP BY 1",

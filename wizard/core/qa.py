@@ -30,7 +30,7 @@ from wizard.core.clock import SYSTEM, Clock
 from wizard.core.errors import CutoverError
 from wizard.core.ledger import stage_table
 from wizard.core.project import ProjectState
-from wizard.core.runner import accounting, reconcile
+from wizard.core.runner import Census, accounting, reconcile_entities
 
 if TYPE_CHECKING:
     from wizard.core.migration import Migration
@@ -140,14 +140,17 @@ def _counts(mig: Migration) -> tuple[bool, str]:
     if plan is None:
         return False, "No plan yet."
     problems = []
-    for phase in mig.phases(plan):
+    phases = mig.phases(plan)
+    census = Census(mig.ledger, [e for p in phases for e in p.entities])  # each row once
+    recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
+    for phase in phases:
         if not mig.is_done(phase):
             problems.append(f"'{phase.label}' has not completed")
             continue
-        for acc in accounting(mig.ledger, phase):
+        for acc in accounting(mig.ledger, phase, census):
             if not acc.balanced:
                 problems.append(f"{acc.label}: {acc.read:,} read, {acc.accounted:,} accounted")
-        for rec in reconcile(mig.ledger, mig.target, phase):
+        for rec in (recs[e] for e in dict.fromkeys(phase.entities)):
             if not rec.ok:
                 problems += rec.lines()
     if problems:

@@ -194,7 +194,34 @@ def phase_state(ledger: Ledger, name: str) -> str:
     return row[0] if row else PENDING
 
 
-def pending_rows(ledger: Ledger, phase: PhaseDef) -> int:
+class Census:
+    """The staged rows of some entities counted by file, phase and outcome (None: not decided
+    yet), one pass over each entity's rows. The accounting of every phase, the rows each
+    phase has still to load and each file's outcomes read these counts, rather than each
+    passing over the rows again (a project's status made 11 passes over them)."""
+
+    def __init__(self, ledger: Ledger, entities: Iterable[str]) -> None:
+        self.counts: dict[str, Counter[tuple[int, str, str | None]]] = {}
+        for entity in dict.fromkeys(entities):
+            self.counts[entity] = Counter({
+                (fid, phase, outcome): n for fid, phase, outcome, n in ledger.db.execute(
+                    f"SELECT s.fid, s.phase, o.outcome, COUNT(*) FROM {stage_table(entity)} s "
+                    "LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid GROUP BY 1, 2, 3",
+                    (entity,))
+            })  # fmt: skip
+
+    def pending(self, entity: str, phase: str) -> int:
+        return sum(n for (_, p, outcome), n in self.counts[entity].items()
+                   if p == phase and outcome is None)  # fmt: skip
+
+    def of_file(self, entity: str, fid: int) -> Counter[tuple[str, str | None]]:
+        """(phase, outcome) -> rows, for one file."""
+        return Counter({(p, o): n for (f, p, o), n in self.counts[entity].items() if f == fid})
+
+
+def pending_rows(ledger: Ledger, phase: PhaseDef, census: Census | None = None) -> int:
+    if census is not None:
+        return sum(census.pending(entity, phase.name) for entity in phase.entities)
     total = 0
     for entity in phase.entities:
         total += ledger.db.execute(
@@ -548,26 +575,25 @@ def _attach(ledger: Ledger, target: Target) -> bool:
     return True
 
 
-def accounting(ledger: Ledger, phase: PhaseDef) -> list[Accounting]:
-    """Per file, every row of this phase's entities: its outcome, or deferred, or pending."""
+def accounting(ledger: Ledger, phase: PhaseDef, census: Census | None = None) -> list[Accounting]:
+    """Per file, every row of this phase's entities: its outcome, or deferred, or pending.
+    ``census``: the counts to read (one is made for the phase's entities when not given)."""
     db = ledger.db
+    census = census or Census(ledger, phase.entities)
     out = []
     for entity in phase.entities:
         home = HOME[entity] == phase.name
-        t = stage_table(entity)
         files = db.execute("SELECT fid, label, rows_read FROM files WHERE entity=? ORDER BY fid",
                            (entity,)).fetchall()  # fmt: skip
         for fid, label, rows_read in files:
             acc = Accounting(label, entity)
-            where = "s.fid=?" if home else "s.fid=? AND s.phase=?"
-            args: tuple = (fid,) if home else (fid, phase.name)
-            for bucket, n in db.execute(
-                f"SELECT CASE WHEN s.phase != ? THEN 'deferred' ELSE COALESCE(o.outcome, "
-                f"'pending') END AS b, COUNT(*) FROM {t} s LEFT JOIN outcomes o ON "
-                f"o.entity=? AND o.sid=s.sid WHERE {where} GROUP BY b",
-                (phase.name, entity, *args),
-            ):
-                setattr(acc, bucket, n)
+            for (row_phase, outcome), n in census.of_file(entity, fid).items():
+                if row_phase != phase.name:  # the file's rows another phase loads
+                    if home:
+                        acc.deferred += n
+                    continue
+                bucket = outcome or "pending"
+                setattr(acc, bucket, getattr(acc, bucket, 0) + n)
             # the reader's own count, so a row lost between reading and loading shows
             acc.read = (rows_read or 0) if home else acc.accounted
             if home or acc.read:
@@ -719,6 +745,7 @@ def _group(rows: object) -> list[tuple[str, list[str]]]:
 
 __all__ = [
     "Accounting",
+    "Census",
     "PhaseProgress",
     "PhaseResult",
     "Reconciliation",

@@ -22,7 +22,14 @@ from wizard.core.cutover import PRECUTOVER as _PRE
 from wizard.core.ledger import stage_table
 from wizard.core.plan import Plan
 from wizard.core.qa import buffer, evaluate
-from wizard.core.runner import ReasonTally, _reason_kind, accounting, reconcile, stored_result
+from wizard.core.runner import (
+    Census,
+    ReasonTally,
+    _reason_kind,
+    accounting,
+    reconcile_entities,
+    stored_result,
+)
 from wizard.core.staging import Staged, summarize
 from wizard.core.transforms import TRANSFORM_LABELS
 
@@ -129,18 +136,21 @@ def _when(text: str | None) -> datetime | None:
 
 def _phase_lines(mig: Migration, plan: Plan, env: str) -> list[PhaseLine]:
     out = []
-    for phase in mig.phases(plan):
+    phases = mig.phases(plan)
+    census = Census(mig.ledger, [e for p in phases for e in p.entities])  # each row once
+    recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
+    for phase in phases:
         stored = stored_result(mig.ledger, phase.name)
         line = PhaseLine(env, phase.name, phase.label, "completed" if mig.is_done(phase)
                          else (stored.state if stored else "not run"))  # fmt: skip
-        for acc in accounting(mig.ledger, phase):
+        for acc in accounting(mig.ledger, phase, census):
             line.read += acc.read
             for o in OUTCOMES:
                 setattr(line, o, getattr(line, o) + getattr(acc, o))
             line.balanced = line.balanced and acc.balanced
-        recs = reconcile(mig.ledger, mig.target, phase)
-        line.reconciled = all(r.ok for r in recs)
-        line.reconciliation = [ln for r in recs for ln in r.lines()]
+        mine = [recs[e] for e in dict.fromkeys(phase.entities)]
+        line.reconciled = all(r.ok for r in mine)
+        line.reconciliation = [ln for r in mine for ln in r.lines()]
         if stored is not None:
             line.seconds, line.rows_per_s = stored.seconds, stored.rows_per_s
         out.append(line)
