@@ -508,10 +508,16 @@ def test_status_counts_every_row_once_as_each_file_and_phase_did(tmp_path: Path,
     ])  # fmt: skip
     project = tmp_path / "project"
     with Migration(project) as mig:
-        mig.migrate([folder], through=through)
+        results = mig.migrate([folder], through=through)
         status = mig.status()
         db = mig.ledger.db
         phases = {p.name: p for p in mig.phases()}
+        # each phase's own accounting, counted with its fidelity as it completed
+        assert results and all(r.state == "completed" for r in results)
+        for r in results:
+            want = _accounting_row_by_row(db, phases[r.phase], HOME)
+            assert [{k: getattr(a, k) for k in w} for a, w in zip(r.accounting, want,
+                                                                   strict=True)] == want  # fmt: skip
         for p in status["phases"]:
             phase = phases[p["name"]]
             want = _accounting_row_by_row(db, phase, HOME)

@@ -12,6 +12,7 @@ written, in a custom field or as a link. Whatever did not arrive is said, with w
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from wizard.core.blueprint import ENTITIES
@@ -75,10 +76,12 @@ class Fidelity:
 
 
 def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[str]] | None = None,
-             entities: tuple[str, ...] | None = None) -> list[Fidelity]:  # fmt: skip
+             entities: tuple[str, ...] | None = None,
+             tally: dict[tuple[str, int], Counter[str]] | None = None) -> list[Fidelity]:  # fmt: skip
     """Per staged file (only its rows of ``phase`` when given, of ``entities`` when given).
     ``skipped``: file label -> the columns the plan leaves out on purpose, named in the
-    reasons."""
+    reasons. ``tally``, when given, gets the rows counted by outcome ('pending': not decided
+    yet) per (entity, file), from the same pass: the phase's accounting reads them."""
     db = ledger.db
     out = []
     for fid, label, entity in db.execute("SELECT fid, label, entity FROM files ORDER BY fid"):
@@ -111,7 +114,8 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
             f"SUM(vr IS NULL), SUM(outcome = 'rejected'), SUM(outcome = 'merged'), "
             f"SUM(CASE WHEN outcome = 'rejected' THEN vr END), "
             f"SUM(CASE WHEN outcome IN {WRITTEN} THEN vr - vk END), "
-            f"SUM(CASE WHEN outcome IS NOT NULL THEN vr END)"
+            f"SUM(CASE WHEN outcome IS NOT NULL THEN vr END), SUM(outcome = 'loaded'), "
+            "SUM(outcome = 'updated'), SUM(outcome = 'unchanged')"
             + "".join(f", {c}" for c in link_cols)
             + f" FROM (SELECT {', '.join(inner)} FROM {t} s {rc.join} LEFT JOIN outcomes o ON "
             f"o.entity=? AND o.sid=s.sid WHERE {where})",
@@ -119,12 +123,15 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
         ).fetchone()
         if not row[0]:
             continue
-        (n, kept, pending, _read, vk, uncounted, rejected, _merged, lost_rejected,
-         lost_cells, decided) = (v or 0 for v in row[:11])  # fmt: skip
+        (n, kept, pending, _read, vk, uncounted, rejected, merged, lost_rejected,
+         lost_cells, decided, loaded, updated, unchanged) = (v or 0 for v in row[:14])  # fmt: skip
+        if tally is not None:
+            tally[(entity, fid)] = Counter(loaded=loaded, updated=updated, unchanged=unchanged,
+                                           rejected=rejected, merged=merged, pending=pending)  # fmt: skip
         fi = Fidelity(label, entity, records=n, records_kept=kept, pending=pending,
                       counted=not uncounted)  # fmt: skip
         for i in range(len(refs)):
-            written, packed = (v or 0 for v in row[11 + 2 * i : 13 + 2 * i])
+            written, packed = (v or 0 for v in row[14 + 2 * i : 16 + 2 * i])
             links, links_kept = packed & 0xFFFFFFFF, packed >> 32
             orphans = written - links
             fi.links += links

@@ -575,11 +575,15 @@ def _attach(ledger: Ledger, target: Target) -> bool:
     return True
 
 
-def accounting(ledger: Ledger, phase: PhaseDef, census: Census | None = None) -> list[Accounting]:
+def accounting(ledger: Ledger, phase: PhaseDef, census: Census | None = None,
+               tally: dict[tuple[str, int], Counter[str]] | None = None) -> list[Accounting]:  # fmt: skip
     """Per file, every row of this phase's entities: its outcome, or deferred, or pending.
-    ``census``: the counts to read (one is made for the phase's entities when not given)."""
+    ``census``: the counts to read (one is made for the phase's entities when not given).
+    ``tally``: instead, the phase's rows by outcome as :func:`fidelity` counted them; the
+    rows the other phases load are then the file's rows less those."""
     db = ledger.db
-    census = census or Census(ledger, phase.entities)
+    if tally is None:
+        census = census or Census(ledger, phase.entities)
     out = []
     for entity in phase.entities:
         home = HOME[entity] == phase.name
@@ -587,13 +591,23 @@ def accounting(ledger: Ledger, phase: PhaseDef, census: Census | None = None) ->
                            (entity,)).fetchall()  # fmt: skip
         for fid, label, rows_read in files:
             acc = Accounting(label, entity)
-            for (row_phase, outcome), n in census.of_file(entity, fid).items():
-                if row_phase != phase.name:  # the file's rows another phase loads
-                    if home:
-                        acc.deferred += n
-                    continue
-                bucket = outcome or "pending"
-                setattr(acc, bucket, getattr(acc, bucket, 0) + n)
+            if tally is not None:
+                mine = tally.get((entity, fid), Counter())
+                for bucket, n in mine.items():
+                    setattr(acc, bucket, getattr(acc, bucket, 0) + n)
+                if home:  # the file's rows another phase loads
+                    (staged,) = db.execute(f"SELECT COUNT(*) FROM {stage_table(entity)} WHERE "
+                                           "fid=?", (fid,)).fetchone()  # fmt: skip
+                    acc.deferred = staged - sum(mine.values())
+            else:
+                assert census is not None
+                for (row_phase, outcome), n in census.of_file(entity, fid).items():
+                    if row_phase != phase.name:  # the file's rows another phase loads
+                        if home:
+                            acc.deferred += n
+                        continue
+                    bucket = outcome or "pending"
+                    setattr(acc, bucket, getattr(acc, bucket, 0) + n)
             # the reader's own count, so a row lost between reading and loading shows
             acc.read = (rows_read or 0) if home else acc.accounted
             if home or acc.read:
@@ -639,11 +653,12 @@ ALL_ARRIVED = "Completed: every row is accounted for, and every record, link and
 def complete_phase(ledger: Ledger, target: Target, phase: PhaseDef, seconds: float, rows: int,
                    reasons: ReasonTally, exporter: Callable[[PhaseDef], list[str]] | None,
                    skipped: dict[str, list[str]] | None = None) -> PhaseResult:  # fmt: skip
-    acc = accounting(ledger, phase)
+    tally: dict[tuple[str, int], Counter[str]] = {}  # the phase's rows, counted with fidelity
+    kept = fidelity(ledger, phase.name, skipped, phase.entities, tally)
+    acc = accounting(ledger, phase, tally=tally)
     rec = reconcile(ledger, target, phase)
     result = PhaseResult(phase.name, phase.label, COMPLETED, acc, rec, seconds, rows)
     result.reasons = reasons.most_common(10)
-    kept = fidelity(ledger, phase.name, skipped, phase.entities)
     result.fidelity = [f.to_dict() for f in kept]
     behind = [f for f in kept if not f.complete]
     unbalanced = [a for a in acc if not a.balanced or a.pending]
