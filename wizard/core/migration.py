@@ -525,13 +525,7 @@ class Migration:
         values = cur.fetchone()
         if values is None:
             return {}
-        record = dict(zip([d[0] for d in cur.description], values, strict=True))
-        if record.get("raw"):
-            return {str(k): str(v) for k, v in json.loads(record["raw"]).items()}
-        out = {k[2:]: str(v) for k, v in record.items() if k.startswith(("f_", "v_")) and v}
-        for k, v in json.loads(record.get("properties") or "{}").items():
-            out[k] = str(v)
-        return out
+        return record_values(dict(zip([d[0] for d in cur.description], values, strict=True)))
 
     def file_outcomes(self, fid: int, entity: str,
                       census: Census | None = None) -> dict[str, int]:  # fmt: skip
@@ -562,6 +556,17 @@ class Migration:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def record_values(record: dict[str, object]) -> dict[str, str]:
+    """A staged row (its columns by name, as :func:`staged_rows_sql` reads them) as the admin
+    knows it: the original values of a row that cannot load, else the record it becomes."""
+    if record.get("raw"):
+        return {str(k): str(v) for k, v in json.loads(str(record["raw"])).items()}
+    out = {k[2:]: str(v) for k, v in record.items() if k.startswith(("f_", "v_")) and v}
+    for k, v in json.loads(str(record.get("properties") or "{}")).items():
+        out[k] = str(v)
+    return out
 
 
 def not_allowed(folder: Path, exc: OSError) -> CutoverError:

@@ -30,7 +30,7 @@ from wizard.core.clock import SYSTEM, Clock
 from wizard.core.errors import CutoverError
 from wizard.core.ledger import stage_table
 from wizard.core.project import ProjectState
-from wizard.core.runner import Census, accounting, reconcile_entities
+from wizard.core.runner import Census, Reconciliation, accounting, reconcile_entities
 
 if TYPE_CHECKING:
     from wizard.core.migration import Migration
@@ -135,14 +135,16 @@ class ItemStatus:
 
 
 # -- the automated checks --------------------------------------------------------------------
-def _counts(mig: Migration) -> tuple[bool, str]:
+def _counts(mig: Migration, census: Census | None = None,
+            recs: dict[str, Reconciliation] | None = None) -> tuple[bool, str]:  # fmt: skip
     plan = mig.saved_plan()
     if plan is None:
         return False, "No plan yet."
     problems = []
     phases = mig.phases(plan)
-    census = Census(mig.ledger, [e for p in phases for e in p.entities])  # each row once
-    recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
+    census = census or Census(mig.ledger, [e for p in phases for e in p.entities])  # each row once
+    if recs is None:
+        recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
     for phase in phases:
         if not mig.is_done(phase):
             problems.append(f"'{phase.label}' has not completed")
@@ -221,13 +223,15 @@ def _spot(state: ProjectState) -> tuple[bool | None, str]:
     return True, f"{len(done)} spot checks passed."
 
 
-def evaluate(state: ProjectState, mig: Migration) -> list[ItemStatus]:
-    """Every checklist item's status now (``mig`` is the sandbox)."""
+def evaluate(state: ProjectState, mig: Migration, census: Census | None = None,
+             recs: dict[str, Reconciliation] | None = None) -> list[ItemStatus]:  # fmt: skip
+    """Every checklist item's status now (``mig`` is the sandbox; ``census`` and ``recs``:
+    its rows counted and its entities reconciled, when the caller has them)."""
     out = []
     for item in ITEMS:
         decision = state.checklist.get(item.id, {})
         if item.id == "quality.counts":
-            ok, detail = _counts(mig)
+            ok, detail = _counts(mig, census, recs)
         elif item.id == "quality.rejected":
             ok, detail = _rejected(mig)
         elif item.id.startswith("consistency."):
