@@ -3,6 +3,7 @@ workbook with openpyxl, the HTML parsed), and formula injection made inert every
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import datetime
 from html.parser import HTMLParser
@@ -87,6 +88,14 @@ def test_demo_project_report_in_three_formats(tmp_path: Path) -> None:
         == 5
     )
     assert not any("…" in text for text in kinds)
+    # each listed record names its file and row, and shows that row's values
+    pigeons = [r for r in report.flagged_rows if "Carrier pigeon" in r.reason]
+    assert len(pigeons) == 5
+    with (demo_dir() / "activities.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = {n: r for n, r in enumerate(csv.DictReader(f), start=2)}
+    for r in pigeons:
+        assert r.file == "activities.csv" and "Carrier pigeon" in rows[r.row].values()
+        assert "type=Carrier pigeon" in r.values
     pdf = write_report(report, tmp_path / "r.pdf")
     text, pages = _pdf_text(pdf)
     assert pages >= 3 and f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
