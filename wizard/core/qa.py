@@ -223,23 +223,35 @@ def _spot(state: ProjectState) -> tuple[bool | None, str]:
     return True, f"{len(done)} spot checks passed."
 
 
-def evaluate(state: ProjectState, mig: Migration, census: Census | None = None,
-             recs: dict[str, Reconciliation] | None = None) -> list[ItemStatus]:  # fmt: skip
-    """Every checklist item's status now (``mig`` is the sandbox; ``census`` and ``recs``:
-    its rows counted and its entities reconciled, when the caller has them)."""
+Checks = dict[str, tuple[bool | None, str]]  # item id -> (passed; None: a person decides, detail)
+
+
+def automated(mig: Migration, census: Census | None = None,
+              recs: dict[str, Reconciliation] | None = None) -> Checks:  # fmt: skip
+    """What the automated items find in the sandbox now (``census`` and ``recs``: its rows
+    counted and its entities reconciled, when the caller has them). Seconds on a million
+    rows: the wizard runs it in its worker, and what a person decides does not run it again
+    (see :func:`statuses`)."""
+    out: Checks = {}
+    for item in ITEMS:
+        if item.id == "quality.counts":
+            out[item.id] = _counts(mig, census, recs)
+        elif item.id == "quality.rejected":
+            out[item.id] = _rejected(mig)
+        elif item.id.startswith("consistency."):
+            out[item.id] = _consistency(mig, item.id.split(".", 1)[1])
+    return out
+
+
+def statuses(state: ProjectState, checks: Checks) -> list[ItemStatus]:
+    """Every checklist item's status from the automated findings (an item ``checks`` lacks
+    is not checked yet: open) and what people decided."""
     out = []
     for item in ITEMS:
         decision = state.checklist.get(item.id, {})
-        if item.id == "quality.counts":
-            ok, detail = _counts(mig, census, recs)
-        elif item.id == "quality.rejected":
-            ok, detail = _rejected(mig)
-        elif item.id.startswith("consistency."):
-            ok, detail = _consistency(mig, item.id.split(".", 1)[1])
-        elif item.id == "accessibility.spot_checks":
-            ok, detail = _spot(state)  # type: ignore[assignment]
-        else:
-            ok, detail = None, item.how  # type: ignore[assignment]
+        ok, detail = checks.get(item.id, (None, item.how))
+        if item.id == "accessibility.spot_checks":
+            ok, detail = _spot(state)  # the spot checks are the state's own: always current
         if ok:
             status = PASSED
         elif decision.get("status") in (ACCEPTED, PASSED):
@@ -251,6 +263,13 @@ def evaluate(state: ProjectState, mig: Migration, census: Census | None = None,
         out.append(ItemStatus(item, status, detail, decision.get("by", ""),
                               decision.get("at", ""), decision.get("comment", "")))  # fmt: skip
     return out
+
+
+def evaluate(state: ProjectState, mig: Migration, census: Census | None = None,
+             recs: dict[str, Reconciliation] | None = None) -> list[ItemStatus]:  # fmt: skip
+    """Every checklist item's status now (``mig`` is the sandbox; ``census`` and ``recs``:
+    its rows counted and its entities reconciled, when the caller has them)."""
+    return statuses(state, automated(mig, census, recs))
 
 
 def decide(state: ProjectState, item_id: str, by: str, comment: str = "",
