@@ -8,7 +8,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QWizard
 
 from tests.conftest import SALESFORCE_TOKEN, new_wizard, rehearse_sample
@@ -19,12 +19,31 @@ from wizard.core.paths import projects_dir
 from wizard.gui.wizard import CutoverWizard, PageId
 
 
+def _settled(w: QWizard) -> None:
+    """Wait for what a page checks in the worker as it opens (the checkpoint counts the
+    sandbox): on the job's signal, not a sleep. An event loop of our own, which lets the
+    worker take the interpreter's lock (QSignalSpy.wait holds it: the worker never ends)."""
+    if not w.jobs.busy:
+        return
+    loop, timer = QEventLoop(), QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(loop.quit)
+    w.jobs.busy_changed.connect(loop.quit)
+    timer.start(30_000)
+    loop.exec()
+    w.jobs.busy_changed.disconnect(loop.quit)
+    assert timer.isActive() and not w.jobs.busy, "the page's check did not end"
+    timer.stop()
+
+
 def _next(w: QWizard) -> None:
+    _settled(w)
     page = w.currentPage()
     button = (QWizard.WizardButton.CommitButton if page.isCommitPage()
               else QWizard.WizardButton.NextButton)  # fmt: skip
     assert w.button(button).isEnabled(), f"page {w.currentId()} is not complete"
     w.next()
+    _settled(w)
 
 
 def _idle(qtbot, w: CutoverWizard, action) -> None:
@@ -257,6 +276,52 @@ def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     assert w.currentPage().live and w.currentPage().isComplete()
     assert w.jobs.wait(10_000)
     w.session.close()
+
+
+def _select(tree, item_id: str) -> None:
+    for g in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(g)
+        for c in range(group.childCount()):
+            if group.child(c).data(0, Qt.ItemDataRole.UserRole) == item_id:
+                tree.setCurrentItem(group.child(c))
+                return
+    raise AssertionError(item_id)
+
+
+def test_the_checkpoint_checks_the_sandbox_in_the_worker(qtbot, wizard, tmp_path) -> None:
+    """The automated checks count every row (seconds on a million): the page runs them in the
+    worker, says so meanwhile, and a person's decision shows at once without counting again."""
+    folder = projects_dir() / "qa-in-the-worker"
+    _to_spotchecks(qtbot, wizard, folder, crm(tmp_path / "export"))
+    _settled(wizard)
+    wizard.next()  # the checkpoint starts its check as it opens
+    check = wizard.currentPage()
+    assert wizard.currentId() == PageId.CHECKPOINT and wizard.jobs.busy
+    found = {i.item.id: (i.status, i.detail) for i in check.items}
+    assert found["quality.counts"] == ("open", "Checking the sandbox…")
+    assert not check.again.isEnabled() and not check.sign.isEnabled()
+    assert "Checking the sandbox" in check.status.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+    check.name.setText("Dana")
+    _select(check.tree, "accessibility.find_own")
+    assert check.decide_selected()  # at once, while the check runs
+    assert {i.item.id: i.status for i in check.items}["accessibility.find_own"] == "passed"
+    assert not check.sign_off() and "being checked" in check.status.text()
+    _settled(wizard)
+    found = {i.item.id: (i.status, i.detail) for i in check.items}
+    assert found["quality.counts"][0] == "passed" and found["accessibility.find_own"][0] == "passed"
+    assert found["consistency.picklists"][0] == "failed"  # 'Carrier pigeon' loaded as written
+    assert check.again.isEnabled() and check.status.text() == "Checked."
+    # another step running: 'Check again' says so rather than starting a second job
+    assert check.report.export(tmp_path / "r.html")
+    assert not check.refresh() and "Another step is still running" in check.status.text()
+    _settled(wizard)
+    assert check.refresh()  # and again: the same findings
+    _settled(wizard)
+    assert {i.item.id: (i.status, i.detail) for i in check.items} == found
+    _next(wizard)
+    assert wizard.currentId() == PageId.CUTOVER
 
 
 def test_the_cutover_page_chooses_the_live_target(qtbot, wizard, tmp_path,

@@ -169,6 +169,8 @@ class CutoverWizard(QWizard):
         self.jobs.busy_changed.connect(self._busy_buttons)
         for page_id in self.pageIds():  # after QWizard's own update of the buttons
             self.page(page_id).completeChanged.connect(self._keep_disabled)
+        # ... and after a page that starts a job as it opens (the checkpoint) is shown
+        self.currentIdChanged.connect(self._keep_disabled)
 
     @Slot()
     def _keep_disabled(self) -> None:

@@ -4,7 +4,9 @@ sign-off that unlocks active sales contacts for the live cutover."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -25,10 +27,18 @@ from wizard.core.errors import CutoverError
 from wizard.gui.icons import decorate
 from wizard.gui.pages.base import SessionPage
 from wizard.gui.pages.report import ReportExporter
+from wizard.gui.workers import GeneratorWorker
 
 STATUS_WORDS = {qa.PASSED: "✓ passed", qa.ACCEPTED: "✓ accepted", qa.FAILED: "✗ failed",
                 qa.OPEN: "… to do"}  # fmt: skip
 TINTS = {qa.FAILED: "#F9D0CB", qa.OPEN: "#FFE9A8"}
+
+
+@dataclass
+class _Checked:
+    """The worker's one item: what the automated checks found."""
+
+    checks: qa.Checks
 
 
 class CheckpointPage(SessionPage):
@@ -65,7 +75,9 @@ class CheckpointPage(SessionPage):
         self.comment.setAccessibleName("Comment")
         self.confirm = QPushButton("Confirm / accept the selected item")
         self.confirm.clicked.connect(self.decide_selected)
-        again = decorate(QPushButton("Check again"), "recheck")
+        self.checks: qa.Checks = {}  # what the automated items found when last checked
+        self.checking = False
+        again = self.again = decorate(QPushButton("Check again"), "recheck")
         again.clicked.connect(self.refresh)
         self.signer = QLineEdit()
         self.signer.setPlaceholderText("Name of the person who signs off")
@@ -107,12 +119,61 @@ class CheckpointPage(SessionPage):
         self.days.blockSignals(True)
         self.days.setValue(project.state.buffer_days)
         self.days.blockSignals(False)
+        self.checks = {}
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self) -> bool:
+        """Check the sandbox again, in the worker: the automated checks count every row (seconds
+        on a million), so the window stays free; what people decide meanwhile shows at once.
+        False when another step is running."""
+        wizard = self.wizard()
+        jobs = getattr(wizard, "jobs", None)
+        if jobs is None or jobs.busy:
+            self.status.setText("Another step is still running; check again in a moment.")
+            self._show()
+            return False
+        mig = self.session.migration
+        worker = GeneratorWorker(lambda _stop: iter([_Checked(qa.automated(mig))]),
+                                 lambda item: isinstance(item, _Checked))  # fmt: skip
+        worker.signals.result.connect(self._checked)
+        worker.signals.failed.connect(self._not_checked)
+        worker.signals.finished.connect(self._check_ended)
+        self.checking = True
+        self.again.setEnabled(False)
+        self.status.setText("Checking the sandbox: every row, record and link is counted…")
+        self._show()
+        jobs.start(worker)
+        self.completeChanged.emit()
+        return True
+
+    @Slot(object)
+    def _checked(self, item: object) -> None:
+        assert isinstance(item, _Checked)
+        self.checks = item.checks
+        self.status.setText("Checked.")
+
+    @Slot(str, str)
+    def _not_checked(self, message: str, _details: str) -> None:
+        self.status.setText(f"The sandbox could not be checked: {message}")
+
+    @Slot()
+    def _check_ended(self) -> None:
+        self.checking = False
+        self.again.setEnabled(True)
+        self._show()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        """Not while the sandbox is being checked: Next waits for the worker."""
+        return not self.checking and super().isComplete()
+
+    def _show(self) -> None:
+        """The checklist as the last check found it and as people decided."""
         project = self.session.project
         self._show_buffer(qa.buffer(project.state, project.clock))
-        self.items = qa.evaluate(project.state, self.session.migration)
+        waiting = "Checking the sandbox…" if self.checking else "Not checked yet."
+        checks = self.checks or {i.id: (None, waiting) for i in qa.ITEMS if i.auto}
+        self.items = qa.statuses(project.state, checks)
         selected = self.tree.currentItem().data(0, Qt.ItemDataRole.UserRole) if (
             self.tree.currentItem()) else None  # fmt: skip
         self.tree.clear()
@@ -153,7 +214,7 @@ class CheckpointPage(SessionPage):
         else:
             self.signed.setText(f"{done} of {len(self.items)} items done. Sign-off needs all of "
                                 "them passed or accepted.")  # fmt: skip
-        self.sign.setEnabled(qa.finalized(self.items) and not signoff)
+        self.sign.setEnabled(qa.finalized(self.items) and not signoff and not self.checking)
 
     def _show_buffer(self, buf: qa.Buffer) -> None:
         self.clock_text.setText(buf.describe())
@@ -190,11 +251,14 @@ class CheckpointPage(SessionPage):
         project.save()
         self.comment.clear()
         self.status.setText(f"Recorded: '{qa.BY_ID[item_id].title}', by {self.name.text()}.")
-        self.refresh()
+        self._show()  # a decision changes no count: nothing to check again
         return True
 
     def sign_off(self) -> bool:
         project = self.session.project
+        if self.checking:  # the button is off meanwhile; a shortcut waits too
+            self.status.setText("The sandbox is being checked; sign off when it is done.")
+            return False
         try:
             qa.sign_off(project.state, self.items, self.signer.text(), project.clock)
         except CutoverError as exc:
@@ -203,7 +267,7 @@ class CheckpointPage(SessionPage):
         project.save()
         self.status.setText("QA is signed off. Active sales contacts can go live after the "
                             "buffer.")  # fmt: skip
-        self.refresh()
+        self._show()
         return True
 
     def nextId(self) -> int:
