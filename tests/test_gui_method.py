@@ -278,6 +278,27 @@ def test_closed_at_every_page_it_reopens_there(qtbot, tmp_path) -> None:
     w.session.close()
 
 
+def test_the_last_sandbox_phase_counts_the_rehearsal_in_the_worker(qtbot, wizard, tmp_path,
+                                                                   monkeypatch) -> None:  # fmt: skip
+    """Whether the sandbox holds what every phase loaded counts every record and link: the
+    last phase's job asks it, so the window does not wait on it when the phase ends."""
+    import threading
+
+    from wizard.core.migration import Migration
+
+    asked: list[bool] = []
+    reconciled = Migration.reconciled
+
+    def counted(self) -> bool:
+        asked.append(threading.current_thread() is threading.main_thread())
+        return reconciled(self)
+
+    monkeypatch.setattr(Migration, "reconciled", counted)
+    _to_spotchecks(qtbot, wizard, projects_dir() / "rehearsal-count", crm(tmp_path / "export"))
+    assert wizard.session.project.state.rehearsal_completed
+    assert asked == [False]  # once, in the worker's thread
+
+
 def _select(tree, item_id: str) -> None:
     for g in range(tree.topLevelItemCount()):
         group = tree.topLevelItem(g)

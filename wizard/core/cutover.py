@@ -75,15 +75,30 @@ class Project:
             lock.release()
 
     # -- the rehearsal ---------------------------------------------------------------------
-    def note_sandbox(self, mig: Migration) -> bool:
+    def rehearsal_reconciled(self, mig: Migration) -> bool | None:
+        """Whether the sandbox holds what every phase loaded, when that is what
+        :meth:`note_sandbox` would ask now (every phase completed, the rehearsal not noted
+        yet); None otherwise. It counts every record and link: seconds on millions, so the
+        wizard asks it in its worker and hands the answer to :meth:`note_sandbox`."""
+        plan = mig.saved_plan()
+        if plan is None or self.state.rehearsal_completed:
+            return None
+        if not all(mig.is_done(p) for p in mig.phases(plan)):
+            return None
+        return mig.reconciled()
+
+    def note_sandbox(self, mig: Migration, reconciled: bool | None = None) -> bool:
         """After sandbox work: when every phase has completed, the full rehearsal is done and
-        the testing buffer starts (once). Returns True when that just happened."""
+        the testing buffer starts (once). Returns True when that just happened.
+        ``reconciled``: :meth:`rehearsal_reconciled`'s answer, when the caller has it."""
         plan = mig.saved_plan()
         if plan is None or self.state.rehearsal_completed:
             return False
         if not all(mig.is_done(p) for p in mig.phases(plan)):
             return False
-        if not mig.reconciled():  # a sandbox deleted or emptied is no rehearsal
+        if reconciled is None:
+            reconciled = mig.reconciled()
+        if not reconciled:  # a sandbox deleted or emptied is no rehearsal
             return False
         self.state.rehearsal_completed = self.clock.now().isoformat(timespec="seconds")
         self.state.rehearsal_files = rehearsal_files(mig)

@@ -63,6 +63,7 @@ class PhasePage(SessionPage):
         self.waits.left.connect(self._waiting)
         self.phase = phase
         self.running = self.stopping = False
+        self._reconciled: bool | None = None  # the last sandbox phase's count, from the worker
         self.live = live
         self.setTitle(f"Live: {phase.label}" if live else phase.label)
         self.setSubTitle(phase.about)
@@ -276,10 +277,15 @@ class PhasePage(SessionPage):
                                 "allows, or with an override.")  # fmt: skip
             return
         mig, plan = self.mig, self._plan()
-        worker = GeneratorWorker(
-            lambda stop: mig.run(self.phase, plan, stop, batch_rows=session.batch_rows),
-            lambda item: isinstance(item, PhaseResult),
-        )
+        project = None if self.live else session.project
+        self._reconciled = None
+
+        def run(stop):
+            yield from mig.run(self.phase, plan, stop, batch_rows=session.batch_rows)
+            if project is not None:  # the last sandbox phase: the rehearsal's count, here
+                self._reconciled = project.rehearsal_reconciled(mig)
+
+        worker = GeneratorWorker(run, lambda item: isinstance(item, PhaseResult))
         self._crm = {"hubspot": "HubSpot", "salesforce": "Salesforce"}.get(mig.target.kind,
                                                                            "The CRM")  # fmt: skip
         if hasattr(mig.target, "on_wait"):  # an API that may ask to wait: a countdown, and
@@ -428,7 +434,10 @@ class PhasePage(SessionPage):
         self._run_label(self.mig.is_done(self.phase))
         self._show_upload()
         project = self.session.project
-        if not self.live and project is not None and project.note_sandbox(self.mig):
+        # reconciled in the worker (a count of every record and link) when it was asked
+        reconciled, self._reconciled = self._reconciled, None
+        if (not self.live and project is not None
+                and project.note_sandbox(self.mig, reconciled)):  # fmt: skip
             from wizard.core.qa import buffer
 
             self.status.setText("The full sandbox rehearsal is complete. "
