@@ -52,6 +52,17 @@ def _idle(qtbot, w: CutoverWizard, action) -> None:
         action()
 
 
+def _select(tree, item_id: str) -> None:
+    """Select a checklist item of the checkpoint page by its id."""
+    for g in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(g)
+        for c in range(group.childCount()):
+            if group.child(c).data(0, Qt.ItemDataRole.UserRole) == item_id:
+                tree.setCurrentItem(group.child(c))
+                return
+    raise AssertionError(item_id)
+
+
 def _to_spotchecks(qtbot, w: CutoverWizard, folder: Path, export: Path) -> None:
     w.currentPage().folder.setText(str(folder))
     _next(w)
@@ -101,30 +112,20 @@ def test_spot_checks_checkpoint_cutover_and_live(qtbot, wizard, tmp_path) -> Non
     assert statuses["accessibility.spot_checks"] == "failed"
     assert statuses["quality.counts"] == "passed" and not check.sign.isEnabled()
 
-    def select(item_id: str) -> None:
-        tree = check.tree
-        for g in range(tree.topLevelItemCount()):
-            group = tree.topLevelItem(g)
-            for c in range(group.childCount()):
-                if group.child(c).data(0, Qt.ItemDataRole.UserRole) == item_id:
-                    tree.setCurrentItem(group.child(c))
-                    return
-        raise AssertionError(item_id)
-
     check.name.setText("Dana")
-    select("quality.rejected")
+    _select(check.tree, "quality.rejected")
     assert not check.decide_selected() and "Say why" in check.status.text()
     check.comment.setText("The rejected rows are test records.")
     assert check.decide_selected()
     # a value that matches no option loaded as written ('Carrier pigeon'): the check says so
     assert statuses["consistency.picklists"] == "failed"
-    select("consistency.picklists")
+    _select(check.tree, "consistency.picklists")
     check.comment.setText("These activity types become options in the new CRM.")
     assert check.decide_selected()
-    select("accessibility.spot_checks")
+    _select(check.tree, "accessibility.spot_checks")
     check.comment.setText("The phone was fixed in the old CRM; reloaded next run.")
     assert check.decide_selected()
-    select("accessibility.find_own")
+    _select(check.tree, "accessibility.find_own")
     assert check.decide_selected()
     assert check.sign.isEnabled()
     check.signer.setText("Morgan Boss")
@@ -297,16 +298,6 @@ def test_the_last_sandbox_phase_counts_the_rehearsal_in_the_worker(qtbot, wizard
     _to_spotchecks(qtbot, wizard, projects_dir() / "rehearsal-count", crm(tmp_path / "export"))
     assert wizard.session.project.state.rehearsal_completed
     assert asked == [False]  # once, in the worker's thread
-
-
-def _select(tree, item_id: str) -> None:
-    for g in range(tree.topLevelItemCount()):
-        group = tree.topLevelItem(g)
-        for c in range(group.childCount()):
-            if group.child(c).data(0, Qt.ItemDataRole.UserRole) == item_id:
-                tree.setCurrentItem(group.child(c))
-                return
-    raise AssertionError(item_id)
 
 
 def test_the_checkpoint_checks_the_sandbox_in_the_worker(qtbot, wizard, tmp_path) -> None:
