@@ -36,6 +36,7 @@ from wizard.core.runner import (
     Census,
     PhaseProgress,
     PhaseResult,
+    Reconciliation,
     accounting,
     is_done,
     pending_rows,
@@ -72,6 +73,10 @@ class UndoProgress:
 @dataclass
 class UndoDone:
     deleted: dict[str, dict[str, int]]  # phase -> entity -> records deleted
+
+
+# a project's rows counted and its entities reconciled (see Migration.counted)
+Counted = tuple[Census, dict[str, Reconciliation]]
 
 
 @dataclass
@@ -448,11 +453,7 @@ class Migration:
         out_phases = []
         before_done = True
         phases = self.phases(plan)
-        # every row counted once, every entity reconciled once (a pass each, at a million rows
-        # a second or more), whichever phases read them
-        census = Census(self.ledger, [e for p in phases for e in p.entities])
-        recs = {r.entity: r for r in reconcile_entities(self.ledger, self.target,
-                                                         census.counts)}  # fmt: skip
+        census, recs = self.counted(plan)
         for p in phases:
             state = phase_state(self.ledger, p.name)
             done = self.is_done(p)
@@ -492,6 +493,14 @@ class Migration:
             "files": files,
             "journal": self.ledger.runs(),
         }
+
+    def counted(self, plan: Plan | None = None) -> Counted:
+        """Every staged row of the plan's phases counted once (by file, phase and outcome) and
+        every entity reconciled once: a pass each, a second or more at a million rows, for
+        everything that reads them (status, the report, the QA checks)."""
+        census = Census(self.ledger, [e for p in self.phases(plan) for e in p.entities])
+        recs = {r.entity: r for r in reconcile_entities(self.ledger, self.target, census.counts)}
+        return census, recs
 
     def fidelity(self, plan: Plan | None = None) -> list[Fidelity]:
         """Per file: the records, links and values that reached the target (see

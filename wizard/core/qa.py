@@ -30,10 +30,10 @@ from wizard.core.clock import SYSTEM, Clock
 from wizard.core.errors import CutoverError
 from wizard.core.ledger import stage_table
 from wizard.core.project import ProjectState
-from wizard.core.runner import Census, Reconciliation, accounting, reconcile_entities
+from wizard.core.runner import accounting
 
 if TYPE_CHECKING:
-    from wizard.core.migration import Migration
+    from wizard.core.migration import Counted, Migration
 
 QUALITY, CONSISTENCY, ACCESSIBILITY = "quality", "consistency", "accessibility"
 GROUPS = {
@@ -135,17 +135,13 @@ class ItemStatus:
 
 
 # -- the automated checks --------------------------------------------------------------------
-def _counts(mig: Migration, census: Census | None = None,
-            recs: dict[str, Reconciliation] | None = None) -> tuple[bool, str]:  # fmt: skip
+def _counts(mig: Migration, counted: Counted | None = None) -> tuple[bool, str]:
     plan = mig.saved_plan()
     if plan is None:
         return False, "No plan yet."
     problems = []
-    phases = mig.phases(plan)
-    census = census or Census(mig.ledger, [e for p in phases for e in p.entities])  # each row once
-    if recs is None:
-        recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
-    for phase in phases:
+    census, recs = counted or mig.counted(plan)
+    for phase in mig.phases(plan):
         if not mig.is_done(phase):
             problems.append(f"'{phase.label}' has not completed")
             continue
@@ -226,16 +222,15 @@ def _spot(state: ProjectState) -> tuple[bool | None, str]:
 Checks = dict[str, tuple[bool | None, str]]  # item id -> (passed; None: a person decides, detail)
 
 
-def automated(mig: Migration, census: Census | None = None,
-              recs: dict[str, Reconciliation] | None = None) -> Checks:  # fmt: skip
-    """What the automated items find in the sandbox now (``census`` and ``recs``: its rows
-    counted and its entities reconciled, when the caller has them). Seconds on a million
+def automated(mig: Migration, counted: Counted | None = None) -> Checks:
+    """What the automated items find in the sandbox now (``counted``: its rows counted and its
+    entities reconciled, when the caller has them, see ``Migration.counted``). Seconds on a million
     rows: the wizard runs it in its worker, and what a person decides does not run it again
     (see :func:`statuses`)."""
     out: Checks = {}
     for item in ITEMS:
         if item.id == "quality.counts":
-            out[item.id] = _counts(mig, census, recs)
+            out[item.id] = _counts(mig, counted)
         elif item.id == "quality.rejected":
             out[item.id] = _rejected(mig)
         elif item.id.startswith("consistency."):
@@ -265,11 +260,11 @@ def statuses(state: ProjectState, checks: Checks) -> list[ItemStatus]:
     return out
 
 
-def evaluate(state: ProjectState, mig: Migration, census: Census | None = None,
-             recs: dict[str, Reconciliation] | None = None) -> list[ItemStatus]:  # fmt: skip
-    """Every checklist item's status now (``mig`` is the sandbox; ``census`` and ``recs``:
-    its rows counted and its entities reconciled, when the caller has them)."""
-    return statuses(state, automated(mig, census, recs))
+def evaluate(state: ProjectState, mig: Migration,
+             counted: Counted | None = None) -> list[ItemStatus]:  # fmt: skip
+    """Every checklist item's status now (``mig`` is the sandbox; ``counted``: as for
+    :func:`automated`)."""
+    return statuses(state, automated(mig, counted))
 
 
 def decide(state: ProjectState, item_id: str, by: str, comment: str = "",

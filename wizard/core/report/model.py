@@ -24,12 +24,9 @@ from wizard.core.migration import record_values
 from wizard.core.plan import Plan
 from wizard.core.qa import buffer, evaluate
 from wizard.core.runner import (
-    Census,
     ReasonTally,
-    Reconciliation,
     _reason_kind,
     accounting,
-    reconcile_entities,
     stored_result,
 )
 from wizard.core.staging import Staged, summarize
@@ -37,7 +34,7 @@ from wizard.core.transforms import TRANSFORM_LABELS
 
 if TYPE_CHECKING:
     from wizard.core.cutover import Project
-    from wizard.core.migration import Migration
+    from wizard.core.migration import Counted, Migration
 
 OUTCOMES = ("loaded", "updated", "unchanged", "rejected", "deferred", "merged")
 METHOD_WORDS = {"integration_sync": "Integration Sync", "manual": "Manual CSV Import"}
@@ -136,20 +133,11 @@ def _when(text: str | None) -> datetime | None:
         return None
 
 
-def _counted(mig: Migration, plan: Plan) -> tuple[Census, dict[str, Reconciliation]]:
-    """Each staged row counted once, each entity reconciled once (the phases' lines and the
-    QA checklist read them)."""
-    census = Census(mig.ledger, [e for p in mig.phases(plan) for e in p.entities])
-    recs = {r.entity: r for r in reconcile_entities(mig.ledger, mig.target, census.counts)}
-    return census, recs
-
-
 def _phase_lines(mig: Migration, plan: Plan, env: str,
-                 counted: tuple[Census, dict[str, Reconciliation]] | None = None,
-                 ) -> list[PhaseLine]:  # fmt: skip
+                 counted: Counted | None = None) -> list[PhaseLine]:  # fmt: skip
     out = []
     phases = mig.phases(plan)
-    census, recs = counted or _counted(mig, plan)
+    census, recs = counted or mig.counted(plan)
     for phase in phases:
         stored = stored_result(mig.ledger, phase.name)
         line = PhaseLine(env, phase.name, phase.label, "completed" if mig.is_done(phase)
@@ -267,7 +255,7 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
     plan = sandbox.require_plan()
     state = project.state
     now = project.clock.now()
-    counted = _counted(sandbox, plan)
+    counted = sandbox.counted(plan)  # the phases' lines and the QA checklist read it
     phases = _phase_lines(sandbox, plan, "Sandbox", counted)
     live_ran = live is not None and any(
         stored_result(live.ledger, p.name) for p in live.phases(plan)
@@ -309,7 +297,7 @@ def build_report(project: Project, sandbox: Migration, live: Migration | None = 
         for r in mig.ledger.runs():
             journal.append({"environment": env_name, **r})
     journal.sort(key=lambda r: str(r.get("started_at") or ""))
-    items = evaluate(state, sandbox, *counted)
+    items = evaluate(state, sandbox, counted)
     report = Report(
         project=state.name or project.folder.name,
         generated=now,
