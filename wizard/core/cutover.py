@@ -75,26 +75,24 @@ class Project:
             lock.release()
 
     # -- the rehearsal ---------------------------------------------------------------------
+    def _rehearsal_due(self, mig: Migration) -> bool:
+        """Every phase has completed and the rehearsal is not noted yet."""
+        plan = mig.saved_plan()
+        return (plan is not None and not self.state.rehearsal_completed
+                and all(mig.is_done(p) for p in mig.phases(plan)))  # fmt: skip
+
     def rehearsal_reconciled(self, mig: Migration) -> bool | None:
         """Whether the sandbox holds what every phase loaded, when that is what
-        :meth:`note_sandbox` would ask now (every phase completed, the rehearsal not noted
-        yet); None otherwise. It counts every record and link: seconds on millions, so the
-        wizard asks it in its worker and hands the answer to :meth:`note_sandbox`."""
-        plan = mig.saved_plan()
-        if plan is None or self.state.rehearsal_completed:
-            return None
-        if not all(mig.is_done(p) for p in mig.phases(plan)):
-            return None
-        return mig.reconciled()
+        :meth:`note_sandbox` would ask now; None otherwise. It counts every record and link:
+        seconds on millions, so the wizard asks it in its worker and hands the answer to
+        :meth:`note_sandbox`."""
+        return mig.reconciled() if self._rehearsal_due(mig) else None
 
     def note_sandbox(self, mig: Migration, reconciled: bool | None = None) -> bool:
         """After sandbox work: when every phase has completed, the full rehearsal is done and
         the testing buffer starts (once). Returns True when that just happened.
         ``reconciled``: :meth:`rehearsal_reconciled`'s answer, when the caller has it."""
-        plan = mig.saved_plan()
-        if plan is None or self.state.rehearsal_completed:
-            return False
-        if not all(mig.is_done(p) for p in mig.phases(plan)):
+        if not self._rehearsal_due(mig):
             return False
         if reconciled is None:
             reconciled = mig.reconciled()
