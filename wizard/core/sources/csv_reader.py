@@ -6,10 +6,11 @@ import codecs
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wizard.core.errors import SourceError
@@ -116,8 +117,51 @@ def _with_last(reader: Iterator[list[str]]) -> Iterator[tuple[list[str], int, bo
         yield previous[0], previous[1], True
 
 
+ARROW_BLOCK_BYTES = 4 << 20  # pyarrow reads blocks of this size (a record must fit in one)
+
+
+def _holds_nul(batch: object, pc: object) -> bool:
+    """Whether any value of the batch holds a NUL character (the Python reader removes them
+    and says so)."""
+    return any(pc.any(pc.match_substring(column, "\x00")).as_py() for column in batch.columns)
+
+
+def _take(held: list, n: int) -> tuple:
+    """The first ``n`` held rows as one table and their numbers; the rest stay held."""
+    import pyarrow as pa
+
+    parts, numbers, left = [], [], n
+    while left:
+        batch, nums = held[0]
+        if batch.num_rows <= left:
+            parts.append(batch)
+            numbers.append(nums)
+            left -= batch.num_rows
+            held = held[1:]
+        else:
+            parts.append(batch.slice(0, left))
+            numbers.append(nums[:left])
+            held = [(batch.slice(left), nums[left:]), *held[1:]]
+            left = 0
+    rest = sum(b.num_rows for b, _ in held)
+    return pa.Table.from_batches(parts), np.concatenate(numbers), held, rest
+
+
+def _arrow_frame(table: object, numbers: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """A frame like :func:`make_frame`'s, from pyarrow's columns (no Python string made)."""
+    dtype = _TEXT.dtype
+    frame = table.to_pandas(types_mapper=lambda _t: dtype)
+    frame.columns = columns
+    frame.index = pd.Index(numbers, name="row", dtype="int64")
+    return frame
+
+
+_TEXT = pd.Series([], dtype="str")
+
+
 class CsvSource(Source):
     kind = "csv"
+    arrow = True  # read in C by pyarrow when it reads the file exactly as Python does
 
     def __init__(self, path: Path, options: ReadOptions | None = None) -> None:
         options = options or ReadOptions()
@@ -213,6 +257,19 @@ class CsvSource(Source):
 
     def _iterate(self, size: int, limit: int | None, aside: list[SetAside],
                  notices: list[Notice]) -> Iterator[pd.DataFrame]:  # fmt: skip
+        after = 0
+        if limit is None and self.arrow and self._arrow_can_read():
+            after = yield from self._arrow_frames(size, notices)
+            if after is None:
+                return
+        yield from self._python_frames(size, limit, aside, notices, after)
+
+    def _python_frames(self, size: int, limit: int | None, aside: list[SetAside],
+                       notices: list[Notice], after: int = 0) -> Iterator[pd.DataFrame]:  # fmt: skip
+        """The file read by Python's ``csv`` module: every shape a spreadsheet can save. Data
+        records up to number ``after`` were given already (by :meth:`_arrow_frames`) and are
+        not given again; everything else (blank rows, rows set aside, notices) is counted over
+        the whole file."""
         path, columns = self.path, self.columns
         width = len(columns)
         skip = self.options.header_row or 0
@@ -273,6 +330,8 @@ class CsvSource(Source):
                             elif not any(rec):
                                 blank += 1
                                 continue
+                            if record_no <= after:
+                                continue  # given already
                             # a tuple of strings leaves the garbage collector's lists at its
                             # first collection; a list would be walked by every full one
                             rows.append(tuple(rec))
@@ -323,6 +382,86 @@ class CsvSource(Source):
                     "accents in the preview.",
                 )
             )
+
+    def _arrow_can_read(self) -> bool:
+        """Whether pyarrow's reader may read this file: UTF-8 text (it decodes nothing else
+        itself) split by one character."""
+        return (self.options.encoding in ("utf-8", "utf-8-sig")
+                and len(self.options.delimiter or ",") == 1 and bool(self.columns))  # fmt: skip
+
+    def _arrow_frames(self, size: int, notices: list[Notice]) -> Generator[pd.DataFrame, None, int | None]:  # fmt: skip
+        """The file read in C by pyarrow's CSV reader (in parallel, without the GIL), for files
+        it reads exactly as :meth:`_python_frames` does: the same records, row numbers, blank
+        rows and frames of ``size`` rows. Returns None when it read the whole file. At the
+        first thing only the Python reader handles (a row that does not split into the
+        header's columns, an unclosed quote at the end, a NUL character, bytes that are not
+        UTF-8, a record longer than a block), it stops and returns the number of the last
+        record it gave, for the Python reader to go on after."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+
+        width, skip = len(self.columns), self.options.header_row or 0
+        names = [f"f{i}" for i in range(width)]
+        try:
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.options.delimiter or ",", quote_char='"', double_quote=True,
+                    escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                    quoted_strings_can_be_null=False, check_utf8=True),
+            )  # fmt: skip
+        except (pa.ArrowException, OSError, ValueError):
+            return 0
+        tail_quote = self._ends_with_quote()
+        record = given = blank = 0  # records read; the last record given; blank rows
+        held: list[tuple[pa.RecordBatch, np.ndarray]] = []  # rows read, not given yet
+        count = 0  # rows held
+        batches = iter(reader)
+        batch: pa.RecordBatch | None = None
+        try:
+            with reader:
+                while True:
+                    # a row that does not split into the header's columns raises here
+                    following = next(batches, None)
+                    while following is not None and not following.num_rows:
+                        following = next(batches, None)  # the last record is in a batch
+                    if following is not None and _holds_nul(following, pc):
+                        return given
+                    if batch is not None:
+                        numbers = np.arange(record + 1, record + 1 + batch.num_rows)
+                        record += batch.num_rows
+                        if following is None and _swallowed(
+                                batch.column(width - 1)[-1].as_py(), tail_quote):  # fmt: skip
+                            return given  # the last record ran to the end of the file
+                        keep = np.ones(batch.num_rows, dtype=bool)
+                        keep[: max(0, skip - (record - batch.num_rows))] = False  # header, titles
+                        empty = np.ones(batch.num_rows, dtype=bool)
+                        for column in batch.columns:
+                            empty &= pc.equal(pc.binary_length(column), 0).to_numpy(
+                                zero_copy_only=False)  # fmt: skip
+                        blank += int((empty & keep).sum())
+                        keep &= ~empty
+                        if keep.any():
+                            held.append((batch.filter(pa.array(keep)), numbers[keep]))
+                            count += int(keep.sum())
+                        while count >= size or (following is None and count):
+                            frame, numbers_given, held, count = _take(held, min(size, count))
+                            given = int(numbers_given[-1])
+                            yield _arrow_frame(frame, numbers_given, self.columns)
+                    if following is None:
+                        break
+                    batch = following
+        except (pa.ArrowException, OSError, ValueError):
+            return given  # bytes that are not UTF-8, a record longer than a block...
+        if blank:
+            notices.append(
+                Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info")
+            )
+        return None
 
     def columns_only(self, names: list[str], size: int = 1 << 20) -> Iterator[pd.DataFrame]:
         """Some columns of every data row, read in C by pyarrow's CSV reader (in parallel,
