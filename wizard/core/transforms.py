@@ -16,6 +16,8 @@ from functools import cache, lru_cache
 import pandas as pd
 import phonenumbers
 
+from wizard.core import rx
+
 # --- text transforms the admin can pick -------------------------------------------------------
 
 _NAME_PREFIX = re.compile(r"^(mr|mrs|ms|miss|dr|prof|herr|frau|m|mme|sr|sra)\.?\s+", re.I)
@@ -41,7 +43,7 @@ def _domain_from_url(s: pd.Series) -> pd.Series:
     d = d.str.replace(r"^[a-z][a-z0-9+.-]*://", "", regex=True)
     d = d.str.replace(r"^[^@/]*@", "", regex=True)  # also takes the domain of an email address
     d = d.str.split("/", n=1).str[0].str.split(":", n=1).str[0]
-    return d.str.replace(r"^www\d?\.", "", regex=True).fillna("")
+    return d.str.replace(rx.exact(r"^www\d?\.", replace=True), "", regex=True).fillna("")
 
 
 TRANSFORMS = {
@@ -53,7 +55,7 @@ TRANSFORMS = {
     "split_name:last": lambda s: _split_name(s, "last"),
     "domain_from_url": _domain_from_url,
     "domain_from_email": _domain_from_url,
-    "digits_only": lambda s: s.str.replace(r"\D+", "", regex=True),
+    "digits_only": lambda s: s.str.replace(rx.exact(r"\D+", replace=True), "", regex=True),
     "seconds_to_minutes": lambda s: (
         pd.to_numeric(s, errors="coerce")
         .div(60)
@@ -182,7 +184,7 @@ def parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, p
     # the vectorised pass on pyarrow text (its kernels release the GIL), the rest as objects
     arrow = s.astype("str")
     s = s.astype(object)
-    canon = arrow.str.match(_CANON).astype(bool)
+    canon = arrow.str.match(rx.exact(_CANON.pattern)).astype(bool)
     if not canon.any():
         return _parse_dates(s, order, with_time)
     text = arrow[canon].str.replace("T", " ", regex=False)
@@ -398,30 +400,42 @@ _PHONE_CHARS = re.compile(r"^\+?[0-9\s().\-/]+$")
 _NONDIGIT = re.compile(r"\D")
 
 
-def _desc_regex(desc: object) -> str | None:
-    """One PhoneNumberDesc as a regex over the national number: its lengths, its pattern."""
+def _desc_tests(desc: object) -> tuple[str, ...] | None:
+    """One PhoneNumberDesc as tests over the national number, each a pattern RE2 runs exactly
+    as Python's ``re`` (:func:`rx.exact`: no look-ahead): its lengths, its pattern."""
     pattern = getattr(desc, "national_number_pattern", None)
     if desc is None or pattern is None:
         return None
     lengths = [n for n in getattr(desc, "possible_length", ()) if n > 0]
-    ahead = "(?=" + "|".join(f"\\d{{{n}}}$" for n in lengths) + ")" if lengths else ""
-    return f"{ahead}(?:{pattern})$"
+    tests = ["^(?:" + "|".join(f"\\d{{{n}}}$" for n in lengths) + ")"] if lengths else []
+    return tuple(rx.exact(t) for t in [*tests, f"^(?:{pattern})$"])
 
 
 @cache
-def _region_valid(region: str) -> re.Pattern[str] | None:
-    """A number is valid for a region when it fits the general description and one type."""
+def _region_valid(region: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]] | None:
+    """A number is valid for a region when it passes the general description's tests and all
+    the tests of one type (phonenumbers' ``is_valid_number_for_region``)."""
     md = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
     if md is None:
         return None
-    general = _desc_regex(md.general_desc)
-    kinds = [_desc_regex(d) for d in (md.premium_rate, md.toll_free, md.shared_cost, md.voip,
-                                       md.personal_number, md.pager, md.uan, md.voicemail,
-                                       md.fixed_line, md.mobile)]  # fmt: skip
+    try:
+        general = _desc_tests(md.general_desc)
+        kinds = [_desc_tests(d) for d in (md.premium_rate, md.toll_free, md.shared_cost,
+                                           md.voip, md.personal_number, md.pager, md.uan,
+                                           md.voicemail, md.fixed_line, md.mobile)]  # fmt: skip
+    except ValueError:  # a pattern RE2 would read otherwise: phonenumbers decides
+        return None
     kinds = [k for k in kinds if k]
     if general is None or not kinds:
         return None
-    return re.compile(f"^(?={general})(?:{'|'.join(kinds)})")
+    return general, tuple(kinds)
+
+
+def _passes(s: pd.Series, tests: tuple[str, ...]) -> pd.Series:
+    ok = pd.Series(True, index=s.index)
+    for test in tests:
+        ok &= s.str.match(test).astype(bool)
+    return ok
 
 
 @cache
@@ -444,10 +458,15 @@ def _valid_for_code(national: pd.Series, code: int) -> pd.Series | None:
     todo = national
     for region in regions:
         md = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
-        rx = _region_valid(region)
-        if md is None or rx is None:
+        tests = _region_valid(region)
+        if md is None or tests is None:
             return None
-        ok = todo.str.match(rx)
+        general, kinds = tests
+        ok = _passes(todo, general)
+        one = pd.Series(False, index=todo.index)
+        for kind in kinds:
+            one |= _passes(todo, kind)
+        ok &= one
         if md.leading_digits is not None:
             claim = todo.str.match(re.compile(md.leading_digits))
             valid[ok[claim & ok].index] = True
@@ -464,11 +483,11 @@ def _fast_e164(s: pd.Series, region: str) -> pd.Series:
     """E.164 for the numbers that plainly fit the metadata; '' for everything else (which
     goes through phonenumbers itself). Only accepts what phonenumbers accepts, identically."""
     out = pd.Series("", index=s.index, dtype=object)
-    simple = s.str.match(_PHONE_CHARS)
+    simple = s.str.match(rx.exact(_PHONE_CHARS.pattern))
     if not simple.any():
         return out
     plus = s.str.startswith("+")
-    digits = s.str.replace(_NONDIGIT, "", regex=True)
+    digits = s.str.replace(rx.exact(_NONDIGIT.pattern, replace=True), "", regex=True)
     # international: +CC then the national number (the calling code is read like phonenumbers
     # does: the shortest known prefix)
     intl = simple & plus

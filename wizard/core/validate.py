@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from wizard.core import rx
 from wizard.core.blueprint import ENTITIES, Entity, Field, FieldType
 from wizard.core.plan import TEMPLATE_PLACE, FieldMap, Plan, SourcePlan
 from wizard.core.presets.salesforce import id18
@@ -501,7 +502,7 @@ class Checker:
                       f"(for example '{sample}'); the data cannot tell. They are read as "
                       f"{human}.", "Confirm or change the date order on the mapping page.",
                       fname=f.name)  # fmt: skip
-        if raw.str.match(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2}(\D|$)").any():
+        if raw.str.match(rx.exact(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2}(\D|$)")).any():
             self.note(
                 "two_digit_year",
                 col,

@@ -1,0 +1,100 @@
+"""Regex pieces that pyarrow's RE2 matches exactly as Python's ``re`` does, so that pandas runs
+them in pyarrow's kernels (in C, without the GIL) instead of one value at a time in Python.
+
+pandas hands a pattern to Python's ``re`` whenever RE2 could match it differently: ``\\s``
+(RE2 misses whitespace such as ``\\x0b``), ``\\d`` and ``\\D`` on text with any non-ASCII
+character (RE2's are ASCII only), ``$`` on text holding a line break (Python's also matches
+before a final one), flags and back-references. These pieces say the same thing in a way both
+engines read alike: the characters Python's ``\\s`` and ``\\d`` match, listed (taken from the
+running Python's own tables, so they follow its Unicode version), and Python's ``$`` spelled
+out as an optional final line break before the end.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import cache
+
+END = r"\n?\Z"  # Python's `$` without MULTILINE: the end, or before a final line break
+
+
+def _class_body(test: Callable[[str], bool]) -> str:
+    """The characters ``test`` accepts, as ranges of literal characters for a class."""
+    parts: list[str] = []
+    start = None
+    for code in range(sys.maxunicode + 2):
+        ok = code <= sys.maxunicode and test(chr(code))
+        if ok and start is None:
+            start = code
+        elif not ok and start is not None:
+            last = code - 1
+            parts.append(chr(start) if start == last else f"{chr(start)}-{chr(last)}")
+            start = None
+    return "".join(parts)
+
+
+@cache
+def space() -> str:
+    """The class body of Python's ``\\s`` for text: ``str.isspace`` (what ``_sre`` uses)."""
+    return _class_body(str.isspace)
+
+
+@cache
+def digit() -> str:
+    """The class body of Python's ``\\d`` for text: ``str.isdecimal`` (Unicode Nd)."""
+    return _class_body(str.isdecimal)
+
+
+@cache
+def exact(pattern: str, replace: bool = False) -> str:
+    """``pattern`` (Python syntax) rewritten so RE2 matches it exactly as Python's ``re``:
+    ``\\s``, ``\\d`` and ``\\D`` as the characters Python matches, ``$`` as :data:`END`
+    (which takes the final line break in: the same test, but not the same span, so a pattern
+    for ``replace`` may not hold one).
+    Only what both engines read alike otherwise may be used (no flags, look-arounds,
+    back-references, ``\\w``, ``\\b``, ``\\S``); those raise ValueError."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt == "s":
+                out.append(space() if in_class else f"[{space()}]")
+            elif nxt == "d":
+                out.append(digit() if in_class else f"[{digit()}]")
+            elif nxt == "D" and not in_class:
+                out.append(f"[^{digit()}]")
+            elif nxt in ("S", "w", "W", "b", "B", "D") or (nxt.isdigit() and nxt != "0"):
+                raise ValueError(f"\\{nxt} in {pattern!r} has no exact RE2 spelling here")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+        elif in_class:
+            in_class = c != "]"
+            out.append(c)
+            i += 1
+        elif c == "[":  # '[', '[^', and a ']' right after them is a member
+            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            j += pattern[j : j + 1] == "]"
+            out.append(pattern[i:j])
+            in_class = True
+            i = j
+        elif c == "$":
+            if replace:
+                raise ValueError(f"{pattern!r}: '$' has no exact RE2 spelling in a replacement")
+            out.append(END)
+            i += 1
+        else:
+            if (
+                c == "("
+                and pattern[i + 1 : i + 2] == "?"
+                and pattern[i + 2 : i + 3] not in (":", "P")
+            ):
+                raise ValueError(f"{pattern!r}: look-arounds and inline flags have no exact RE2 "
+                                 "spelling")  # fmt: skip
+            out.append(c)
+            i += 1
+    return "".join(out)
