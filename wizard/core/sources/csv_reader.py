@@ -117,7 +117,10 @@ def _with_last(reader: Iterator[list[str]]) -> Iterator[tuple[list[str], int, bo
         yield previous[0], previous[1], True
 
 
-ARROW_BLOCK_BYTES = 4 << 20  # pyarrow reads blocks of this size (a record must fit in one)
+# pyarrow reads blocks of this size (a record must fit in one); larger blocks cost memory, not
+# speed: reading 2M activities peaked at 363 MB with 4 MB blocks, 198 MB with 1 MB, 171 MB with
+# 512 KB (165 MB with the Python reader), in 1.7, 1.9 and 2.2 s (9.3 s)
+ARROW_BLOCK_BYTES = 512 << 10
 
 
 def _holds_nul(batch: object, pc: object) -> bool:
