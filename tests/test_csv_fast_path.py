@@ -31,6 +31,9 @@ def _same(path: Path, size: int, options: ReadOptions | None = None) -> list[pd.
     assert [len(f) for f in fast_frames] == [len(f) for f in slow_frames]
     for a, b in zip(fast_frames, slow_frames, strict=True):
         pd.testing.assert_frame_equal(a, b)
+        # laid out alike too: one array per column (the raw store writes each as one)
+        assert [a[c].array._pa_array.num_chunks for c in a.columns] == [
+            b[c].array._pa_array.num_chunks for c in b.columns]  # fmt: skip
     assert fast.set_aside == slow.set_aside
     assert fast.read_notices == slow.read_notices
     assert fast.rows_read == slow.rows_read

@@ -200,9 +200,17 @@ def sparse_export(folder: Path, rows: int = 1500, seed: int = 5) -> list[Path]:
     return [companies, write(folder / "contacts.csv", CONTACT_COLUMNS, contacts)]
 
 
-def test_column_changes_of_sparse_columns_give_the_rows_of_a_fresh_check(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [None, 4096])
+def test_column_changes_of_sparse_columns_give_the_rows_of_a_fresh_check(
+    tmp_path: Path, monkeypatch, block: int | None
+) -> None:
     """Without merges, rows with nothing in the changed columns are not written again; the
-    staged rows are still a fresh check's."""
+    staged rows are still a fresh check's. Also when the reader's fast path reads the file in
+    many small blocks (each frame then gathers many of them)."""
+    if block:
+        from wizard.core.sources import csv_reader
+
+        monkeypatch.setattr(csv_reader, "ARROW_BLOCK_BYTES", block)
     inputs = sparse_export(tmp_path / "export")
     with Migration(tmp_path / "p") as mig:
         prepared = mig.prepare(inputs)

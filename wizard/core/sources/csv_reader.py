@@ -153,7 +153,9 @@ def _take(held: list, n: int) -> tuple:
 def _arrow_frame(table: object, numbers: np.ndarray, columns: list[str]) -> pd.DataFrame:
     """A frame like :func:`make_frame`'s, from pyarrow's columns (no Python string made)."""
     dtype = _TEXT.dtype
-    frame = table.to_pandas(types_mapper=lambda _t: dtype)
+    # one chunk per column, as the Python reader's frames have (the raw store writes each
+    # column as one array)
+    frame = table.combine_chunks().to_pandas(types_mapper=lambda _t: dtype)
     frame.columns = columns
     frame.index = pd.Index(numbers, name="row", dtype="int64")
     return frame
