@@ -123,9 +123,16 @@ def _with_last(reader: Iterator[list[str]]) -> Iterator[tuple[list[str], int, bo
 ARROW_BLOCK_BYTES = 512 << 10
 
 
-def _holds_nul(batch: object, pc: object) -> bool:
+def _blank_rows(blank: int) -> Notice:
+    """What both readers say of the empty rows they skipped."""
+    return Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info")
+
+
+def _holds_nul(batch: object) -> bool:
     """Whether any value of the batch holds a NUL character (the Python reader removes them
     and says so)."""
+    import pyarrow.compute as pc
+
     return any(pc.any(pc.match_substring(column, "\x00")).as_py() for column in batch.columns)
 
 
@@ -356,9 +363,7 @@ class CsvSource(Source):
                 if limit is not None and done >= limit:
                     return
         if blank:
-            notices.append(
-                Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info")
-            )
+            notices.append(_blank_rows(blank))
         if trimmed:
             notices.append(
                 Notice(
@@ -434,7 +439,7 @@ class CsvSource(Source):
                     following = next(batches, None)
                     while following is not None and not following.num_rows:
                         following = next(batches, None)  # the last record is in a batch
-                    if following is not None and _holds_nul(following, pc):
+                    if following is not None and _holds_nul(following):
                         return given
                     if batch is not None:
                         numbers = np.arange(record + 1, record + 1 + batch.num_rows)
@@ -463,9 +468,7 @@ class CsvSource(Source):
         except (pa.ArrowException, OSError, ValueError):
             return given  # bytes that are not UTF-8, a record longer than a block...
         if blank:
-            notices.append(
-                Notice("blank_rows", f"{blank} empty row(s) were skipped.", severity="info")
-            )
+            notices.append(_blank_rows(blank))
         return None
 
     def columns_only(self, names: list[str], size: int = 1 << 20) -> Iterator[pd.DataFrame]:
