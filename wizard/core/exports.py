@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.ledger import Ledger, Rechecked, stage_table, value_fields
+from wizard.core.ledger import Ledger, Rechecked, outcome_table, stage_table, value_fields
 from wizard.core.paths import private
 from wizard.core.phases import PHASES, PhaseDef
 from wizard.core.textsafe import neutralise
@@ -55,10 +55,10 @@ def _success_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[tuple]:
     for entity in dict.fromkeys(phase.entities):
         yield from ledger.db.execute(
             f"SELECT {safe_sql('f.label')}, s.row, ?, {safe_sql('s.key')}, o.target_id, "
-            f"o.outcome, COALESCE({safe_sql('o.note')}, '') FROM outcomes o "
+            f"o.outcome, COALESCE({safe_sql('o.note')}, '') FROM {outcome_table(entity)} o "
             f"JOIN {stage_table(entity)} s ON s.sid=o.sid JOIN files f ON f.fid=o.fid "
-            "WHERE o.entity=? AND o.phase=? AND o.outcome != 'rejected' ORDER BY o.sid",
-            (ENTITIES[entity].label, entity, phase.name),
+            "WHERE o.phase=? AND o.outcome != 'rejected' ORDER BY o.sid",
+            (ENTITIES[entity].label, phase.name),
         )
 
 
@@ -69,10 +69,10 @@ def _error_rows(ledger: Ledger, phase: PhaseDef) -> Iterator[list[object]]:
         rc = Rechecked(entity, db=ledger.db)  # the values as the last re-check left them
         cols = ", ".join(rc.col(f"f_{n}") for n in fields)
         for row in ledger.db.execute(
-            f"SELECT f.label, s.row, s.key, o.reason, s.raw, {cols} FROM outcomes o "
-            f"JOIN {stage_table(entity)} s ON s.sid=o.sid {rc.join} JOIN files f ON f.fid=o.fid "
-            "WHERE o.entity=? AND o.phase=? AND o.outcome='rejected' ORDER BY o.sid",
-            (entity, phase.name),
+            f"SELECT f.label, s.row, s.key, o.reason, s.raw, {cols} FROM {outcome_table(entity)} "
+            f"o JOIN {stage_table(entity)} s ON s.sid=o.sid {rc.join} JOIN files f ON "
+            "f.fid=o.fid WHERE o.phase=? AND o.outcome='rejected' ORDER BY o.sid",
+            (phase.name,),
         ):
             key = row[2] if not row[2].startswith("unreadable:") else ""
             values = [row[0], row[1], label, key, row[3],

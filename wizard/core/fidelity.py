@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.ledger import Ledger, Rechecked, stage_table
+from wizard.core.ledger import Ledger, Rechecked, outcome_table, stage_table
 from wizard.core.staging import found_sql
 
 KEPT = ("loaded", "updated", "unchanged", "merged")  # the record is in the target
@@ -117,9 +117,9 @@ def fidelity(ledger: Ledger, phase: str | None = None, skipped: dict[str, list[s
             f"SUM(CASE WHEN outcome IS NOT NULL THEN vr END), SUM(outcome = 'loaded'), "
             "SUM(outcome = 'updated'), SUM(outcome = 'unchanged')"
             + "".join(f", {c}" for c in link_cols)
-            + f" FROM (SELECT {', '.join(inner)} FROM {t} s {rc.join} LEFT JOIN outcomes o ON "
-            f"o.entity=? AND o.sid=s.sid WHERE {where})",
-            (entity, *args),
+            + f" FROM (SELECT {', '.join(inner)} FROM {t} s {rc.join} LEFT JOIN "
+            f"{outcome_table(entity)} o ON o.sid=s.sid WHERE {where})",
+            args,
         ).fetchone()
         if not row[0]:
             continue

@@ -19,7 +19,7 @@ from wizard.core.blueprint import ENTITIES, LOAD_ORDER
 from wizard.core.errors import CutoverError, SourceError
 from wizard.core.exports import write_phase_files
 from wizard.core.fidelity import Fidelity, fidelity
-from wizard.core.ledger import Ledger, stage_table, staged_rows_sql
+from wizard.core.ledger import Ledger, outcome_table, stage_table, staged_rows_sql
 from wizard.core.mapping import build_plan, plan_source
 from wizard.core.paths import private
 from wizard.core.phases import (
@@ -298,8 +298,8 @@ class Migration:
         if row is None:
             return 0
         return self.ledger.db.execute(
-            "SELECT COUNT(*) FROM outcomes WHERE entity=? AND fid=? AND outcome IN "
-            "('loaded','updated','unchanged')", (row[1], row[0])).fetchone()[0]  # fmt: skip
+            f"SELECT COUNT(*) FROM {outcome_table(row[1])} WHERE fid=? AND outcome IN "
+            "('loaded','updated','unchanged')", (row[0],)).fetchone()[0]  # fmt: skip
 
     def deleted_since(self) -> dict[str, list[str]]:
         """Records this project loaded whose rows none of the files holds any more (see
@@ -546,9 +546,9 @@ class Migration:
                 counts[outcome or "waiting"] = counts.get(outcome or "waiting", 0) + n
             return counts
         for bucket, n in self.ledger.db.execute(
-            f"SELECT COALESCE(o.outcome, 'waiting'), COUNT(*) FROM stage_{entity} s LEFT JOIN "
-            "outcomes o ON o.entity=? AND o.sid=s.sid WHERE s.fid=? GROUP BY 1",
-            (entity, fid),
+            f"SELECT COALESCE(o.outcome, 'waiting'), COUNT(*) FROM {stage_table(entity)} s LEFT "
+            f"JOIN {outcome_table(entity)} o ON o.sid=s.sid WHERE s.fid=? GROUP BY 1",
+            (fid,),
         ):
             counts[bucket] = n
         return counts

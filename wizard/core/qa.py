@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from wizard.core.blueprint import ENTITIES, FieldType
 from wizard.core.clock import SYSTEM, Clock
 from wizard.core.errors import CutoverError
-from wizard.core.ledger import stage_table
+from wizard.core.ledger import outcome_table, stage_table
 from wizard.core.project import ProjectState
 from wizard.core.runner import accounting
 
@@ -358,9 +358,9 @@ def spot_record(mig: Migration, entity: str, source_id: str) -> SpotRecord:
     props = json.loads(record.pop("properties", "{}") or "{}")
     record.update({f"custom: {k}": v for k, v in props.items()})
     found = mig.ledger.db.execute(
-        f"SELECT f.label, s.row FROM outcomes o JOIN {stage_table(entity)} s ON s.sid=o.sid "
-        "JOIN files f ON f.fid=s.fid WHERE o.entity=? AND o.target_id=? AND o.outcome IN "
-        "('loaded','updated','unchanged') LIMIT 1", (entity, target_id)
+        f"SELECT f.label, s.row FROM {outcome_table(entity)} o JOIN {stage_table(entity)} s ON "
+        "s.sid=o.sid JOIN files f ON f.fid=s.fid WHERE o.target_id=? AND o.outcome IN "
+        "('loaded','updated','unchanged') LIMIT 1", (target_id,)
     ).fetchone()  # fmt: skip
     source_row = mig.staged_row(found[0], found[1]) if found else {}
     where = (

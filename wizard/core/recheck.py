@@ -52,7 +52,15 @@ import pyarrow as pa
 
 from wizard.core import rawstore
 from wizard.core.blueprint import ENTITIES, FieldType
-from wizard.core.ledger import Ledger, Rechecked, fold, now, recheck_table, stage_table
+from wizard.core.ledger import (
+    Ledger,
+    Rechecked,
+    fold,
+    now,
+    outcome_table,
+    recheck_table,
+    stage_table,
+)
 from wizard.core.logs import log
 from wizard.core.plan import FieldMap, Plan, SourcePlan
 from wizard.core.validate import _IDENTITY, Checker, Finding, Findings
@@ -358,7 +366,7 @@ def recheck(ledger: Ledger, plan: Plan, change: ColumnChange, fid: int, label: s
             if change.survivors:
                 _own_values(ledger, plan, change, t)
             # what the rows loaded is decided again when their phase runs (updated or not)
-            db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+            db.execute(f"DELETE FROM {outcome_table(entity)} WHERE fid=?", (fid,))
             _findings(db, fid, label, change, before, after, keep)
             db.execute("UPDATE files SET fingerprint=?, staged_plan=?, staged_at=? WHERE fid=?",
                        (fingerprint, json.dumps(change.new.to_dict()), now(), fid))  # fmt: skip

@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from wizard.core import setload
-from wizard.core.blueprint import ENTITIES
+from wizard.core.blueprint import ENTITIES, LOAD_ORDER
 from wizard.core.crashpoints import CrashPoints
 from wizard.core.fidelity import Fidelity, fidelity
 from wizard.core.ledger import (
     Ledger,
     Rechecked,
     now,
+    outcome_table,
     ref_fields,
     stage_table,
     value_fields,
@@ -206,8 +207,7 @@ class Census:
             self.counts[entity] = Counter({
                 (fid, phase, outcome): n for fid, phase, outcome, n in ledger.db.execute(
                     f"SELECT s.fid, s.phase, o.outcome, COUNT(*) FROM {stage_table(entity)} s "
-                    "LEFT JOIN outcomes o ON o.entity=? AND o.sid=s.sid GROUP BY 1, 2, 3",
-                    (entity,))
+                    f"LEFT JOIN {outcome_table(entity)} o ON o.sid=s.sid GROUP BY 1, 2, 3")
             })  # fmt: skip
 
     def pending(self, entity: str, phase: str) -> int:
@@ -226,8 +226,8 @@ def pending_rows(ledger: Ledger, phase: PhaseDef, census: Census | None = None) 
     for entity in phase.entities:
         total += ledger.db.execute(
             f"SELECT COUNT(*) FROM {stage_table(entity)} s WHERE s.phase=? AND NOT EXISTS "
-            "(SELECT 1 FROM outcomes o WHERE o.entity=? AND o.sid=s.sid)",
-            (phase.name, entity),
+            f"(SELECT 1 FROM {outcome_table(entity)} o WHERE o.sid=s.sid)",
+            (phase.name,),
         ).fetchone()[0]
     return total
 
@@ -306,8 +306,8 @@ class _Batch:
                          f"x{i}.source_id={parent_key(name, 's')}")  # fmt: skip
         self.source = (
             f"FROM {t} s {' '.join(joins)} "
-            "WHERE s.phase=? AND s.ord=? AND s.sid>? AND NOT EXISTS (SELECT 1 FROM outcomes o "
-            f"WHERE o.entity='{entity}' AND o.sid=s.sid) ORDER BY s.sid"
+            "WHERE s.phase=? AND s.ord=? AND s.sid>? AND NOT EXISTS (SELECT 1 FROM "
+            f"{outcome_table(entity)} o WHERE o.sid=s.sid) ORDER BY s.sid"
         )
         self.select = f"SELECT {', '.join(e for e, _ in self.aliased)} {self.source} LIMIT ?"
         self.columns = ["source_id", *self.values, "properties", *self.refs]
@@ -437,9 +437,9 @@ class _Batch:
                 self.reasons.add(o[5])
         with self.ledger.transaction():
             db.executemany(
-                "INSERT OR REPLACE INTO outcomes(entity, sid, fid, phase, outcome, reason, "
-                f"target_id, linked, note, run_id) VALUES (?,?,?,?,?,?,?,?,?,{self.run_id})",
-                outcomes,
+                f"INSERT OR REPLACE INTO {outcome_table(entity)}(sid, fid, phase, outcome, "
+                f"reason, target_id, linked, note, run_id) VALUES (?,?,?,?,?,?,?,?,{self.run_id})",
+                (o[1:] for o in outcomes),
             )
             db.executemany("INSERT OR REPLACE INTO crosswalk VALUES (?,?,?,?,?,?,?)", xw_new)
             db.executemany("INSERT OR IGNORE INTO crosswalk VALUES (?,?,?,?,?,?,?)", xw_alias)
@@ -635,8 +635,7 @@ def reconcile_entities(ledger: Ledger, target: Target,
         wants = db.execute(
             "SELECT "
             + (", ".join(f"SUM((linked & {1 << i}) != 0)" for i in range(len(refs))) or "0")
-            + " FROM outcomes WHERE entity=? AND outcome IN ('loaded','updated','unchanged')",
-            (entity,),
+            + f" FROM {outcome_table(entity)} WHERE outcome IN ('loaded','updated','unchanged')"
         ).fetchone()
         for i, name in enumerate(refs):
             want = wants[i] or 0
@@ -704,9 +703,9 @@ def undo_order(ledger: Ledger, phase: PhaseDef, phases: list[PhaseDef]) -> list[
     depend on it) first, then ``phase`` itself."""
     names = [p.name for p in phases]
     later = phases[names.index(phase.name) + 1 :]
-    touched = [p for p in later if ledger.db.execute(
-        "SELECT 1 FROM outcomes WHERE phase=? LIMIT 1", (p.name,)).fetchone()
-        or phase_state(ledger, p.name) != PENDING]  # fmt: skip
+    touched = [p for p in later if any(ledger.db.execute(
+        f"SELECT 1 FROM {outcome_table(e)} WHERE phase=? LIMIT 1", (p.name,)).fetchone()
+        for e in p.entities) or phase_state(ledger, p.name) != PENDING]  # fmt: skip
     return [*reversed(touched), phase]
 
 
@@ -742,7 +741,8 @@ def undo_steps(ledger: Ledger, target: Target, phase: PhaseDef) -> Iterator[dict
             yield dict(deleted)
     with ledger.transaction():
         db.execute("DELETE FROM crosswalk WHERE phase=?", (phase.name,))
-        db.execute("DELETE FROM outcomes WHERE phase=?", (phase.name,))
+        for entity in LOAD_ORDER:
+            db.execute(f"DELETE FROM {outcome_table(entity)} WHERE phase=?", (phase.name,))
         db.execute("DELETE FROM inflight WHERE phase=?", (phase.name,))
         _set_state(ledger, phase.name, PENDING, started_at=None, finished_at=None, seconds=0,
                    summary=None)  # fmt: skip

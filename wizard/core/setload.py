@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from wizard.core.blueprint import ENTITIES
-from wizard.core.ledger import stage_table
+from wizard.core.ledger import outcome_table, stage_table
 from wizard.core.targets.base import column_for
 
 if TYPE_CHECKING:
@@ -200,8 +200,8 @@ class SetLoad:
                          "WHERE outcome='loaded'")  # fmt: skip
         nid = "COALESCE(tid, (SELECT i.nid FROM _ids i WHERE i.sid=_load.sid))"
         self.record = [
-            "INSERT OR REPLACE INTO outcomes(entity, sid, fid, phase, outcome, reason, "
-            f"target_id, linked, note, run_id) SELECT {e}, sid, fid, {p}, outcome, why, {nid}, "
+            f"INSERT OR REPLACE INTO {outcome_table(entity)}(sid, fid, phase, outcome, reason, "
+            f"target_id, linked, note, run_id) SELECT sid, fid, {p}, outcome, why, {nid}, "
             f"linked, note, {int(batch.run_id)} FROM _load ORDER BY sid",
             f"INSERT OR REPLACE INTO crosswalk SELECT {e}, key, {nid}, hsh, {p}, 1, seq FROM _load "
             "WHERE outcome='loaded' ORDER BY sid",

@@ -29,6 +29,7 @@ from wizard.core.ledger import (
     Ledger,
     fold,
     now,
+    outcome_table,
     ref_fields,
     stage_table,
     value_fields,
@@ -432,7 +433,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
                 fid = row[0]
                 old = ENTITIES[row[3]]
                 db.execute(f"DELETE FROM {stage_table(old.name)} WHERE fid=?", (fid,))
-                db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (old.name, fid))
+                db.execute(f"DELETE FROM {outcome_table(old.name)} WHERE fid=?", (fid,))
                 db.execute(
                     "UPDATE files SET label=?, entity=?, fingerprint=?, complete=0, "
                     "staged_at=?, staged_plan=NULL, data_sig=NULL WHERE fid=?",
@@ -486,7 +487,7 @@ def _stage(plan: Plan, sources: dict[tuple[str, str | None], Source], ledger: Le
             for fid in gone:
                 (entity,) = db.execute("SELECT entity FROM files WHERE fid=?", (fid,)).fetchone()
                 db.execute(f"DELETE FROM {stage_table(entity)} WHERE fid=?", (fid,))
-                db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+                db.execute(f"DELETE FROM {outcome_table(entity)} WHERE fid=?", (fid,))
                 db.execute("DELETE FROM files WHERE fid=?", (fid,))
                 _save_findings(db, fid, None)
         for fid in gone:
@@ -749,7 +750,7 @@ def _derive_parents(db, plan: Plan) -> None:
     ).fetchall():
         if (path, sheet) not in wanted:
             db.execute(f"DELETE FROM {stage_table(entity)} WHERE fid=?", (fid,))
-            db.execute("DELETE FROM outcomes WHERE entity=? AND fid=?", (entity, fid))
+            db.execute(f"DELETE FROM {outcome_table(entity)} WHERE fid=?", (fid,))
             db.execute("DELETE FROM files WHERE fid=?", (fid,))
 
 

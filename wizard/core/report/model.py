@@ -19,7 +19,7 @@ from wizard import __version__
 from wizard.core.blueprint import ENTITIES
 from wizard.core.cutover import POSTLOAD as _POST
 from wizard.core.cutover import PRECUTOVER as _PRE
-from wizard.core.ledger import staged_rows_sql
+from wizard.core.ledger import outcome_table, staged_rows_sql
 from wizard.core.migration import record_values
 from wizard.core.plan import Plan
 from wizard.core.qa import buffer, evaluate
@@ -195,9 +195,14 @@ def _grouped(mig: Migration, env: str, full_limit: int, column: str, where: str,
     examples: dict[str, list[tuple[str, int]]] = {}
     rows: list[Rejected] = []
     total = 0
-    for entity, sid, text in mig.ledger.db.execute(
-        f"SELECT entity, sid, {column} FROM outcomes WHERE {where} ORDER BY entity, sid"
-    ):
+    found = (
+        (entity, sid, text)
+        for entity in sorted(ENTITIES)  # in the order of the entities' names, then of the rows
+        for sid, text in mig.ledger.db.execute(
+            f"SELECT sid, {column} FROM {outcome_table(entity)} WHERE {where} ORDER BY sid"
+        )
+    )
+    for entity, sid, text in found:
         total += 1
         if len(rows) < full_limit:
             label, row, values = row_values(entity, sid)
