@@ -67,6 +67,43 @@ def test_pandas_runs_them_in_pyarrow(monkeypatch) -> None:
     for pattern in REPLACED:
         text.str.replace(rx.exact(pattern, replace=True), "", regex=True)
     transforms._fast_e164(text.str.strip(), "US")  # the phone reader's every pattern
+    transforms.parse_numbers(pd.Series(["$ 1,200.50", "(300 EUR)", "usd 5\n", ""], dtype="str"))
+
+
+@pytest.mark.parametrize("letter", [chr(c) for c in range(ord("A"), ord("Z") + 1)] + ["k", "é"])
+def test_a_caseless_letter_holds_what_python_ignorecase_matches(letter: str) -> None:
+    python = pa.array([re.fullmatch(letter, c, re.IGNORECASE) is not None
+                       for c in EVERY_CHARACTER.to_pylist()])  # fmt: skip
+    got = pc.match_substring_regex(EVERY_CHARACTER, f"^{rx.caseless(letter)}$")
+    assert got.equals(python)
+    with pytest.raises(ValueError):
+        rx.caseless("U$D")
+
+
+AMOUNTS = ["1", "0", "2", ",", ".", "-", "(", ")", "%", "$", "€", "£", "¥", "₹", "₽", "'", " ",
+           "\xa0", "\u202f", "\u2009", "\n", "\t", "E", "e", "U", "u", "R", "r", "S", "s", "\u017f",
+           "D", "d", "usd", "EUR", "Eur", "gbp", "CHF", "cad", "AUD", "jpy", "uſd", "K", "\u212a"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(AMOUNTS), max_size=10).map("".join), min_size=1,
+                max_size=30))  # fmt: skip
+def test_amounts_lose_the_currency_as_python_ignorecase_does(values: list[str]) -> None:
+    text = pd.Series(values, dtype="str")
+    want = [transforms._CURRENCY.sub("", v) for v in values]
+    assert text.str.replace(transforms._currency_rx(), "", regex=True).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.floats(allow_nan=True, allow_infinity=False), st.integers(-(2**62), 2**62).map(float),
+    st.integers(-(2**20), 2**20).map(lambda n: n / 100), st.sampled_from([0.0, -0.0, 2.0**53,
+    2.0**53 - 1, 2.0**53 + 2, -(2.0**53), 1e16, 1e-7, 0.1])), max_size=40))  # fmt: skip
+def test_numbers_are_written_as_each_one_was(values: list[float]) -> None:
+    num = pd.Series(values, dtype="float64")
+    want = ["" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer() else repr(float(v)))
+            for v in values]  # fmt: skip
+    assert transforms.number_texts(num).tolist() == want
 
 
 def _old_region_valid(region: str) -> re.Pattern[str] | None:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 
@@ -290,7 +291,16 @@ def _parse_words(value: str, order: str, with_time: bool) -> str:
 
 # --- numbers ------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"[\s$€£¥₹₽]|EUR|USD|GBP|CHF|CAD|AUD|JPY|\u00a0|\u202f|'", re.I)
+_CURRENCY_CODES = ("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY")
+_CURRENCY = re.compile(r"[\s$€£¥₹₽]|" + "|".join(_CURRENCY_CODES) + r"|\u00a0|\u202f|'", re.I)
+
+
+@cache
+def _currency_rx() -> str:
+    """:data:`_CURRENCY` for pyarrow's RE2 (pandas runs a pattern with a flag in Python, one
+    value at a time: 0.6 s per 600k amounts): the codes spelled case by case."""
+    codes = "|".join(rx.caseless(code) for code in _CURRENCY_CODES)
+    return rx.exact("[\\s$€£¥₹₽\u00a0\u202f']|" + codes, replace=True)
 
 
 def decide_decimal(values: list[str]) -> str:
@@ -314,12 +324,30 @@ def _scaled(text: str, factor: str) -> str:
     return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
 
 
+def number_texts(num: pd.Series) -> pd.Series:
+    """Each number as the staged text: a whole number without decimals (``f"{v:.0f}"``), any
+    other as Python's ``repr``, nothing for a missing one. Whole numbers below 2**53 (all
+    exact in a float) are written by numpy at once, the rest one by one (a call per value cost
+    0.6 s per 360k)."""
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(values), "", dtype=object)
+    with np.errstate(invalid="ignore"):  # NaN compares false, quietly
+        negative_zero = (values == 0) & np.signbit(values)  # written '-0'
+        whole = (values == np.floor(values)) & (np.abs(values) < 2**53) & ~negative_zero
+    if whole.any():
+        out[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    rest = ~whole & ~np.isnan(values)
+    if rest.any():
+        out[rest] = [f"{v:.0f}" if v.is_integer() else repr(v) for v in values[rest].tolist()]
+    return pd.Series(out, index=num.index, dtype=object)
+
+
 def parse_numbers(s: pd.Series, decimal: str = ".",
                   scale: str | None = None) -> tuple[pd.Series, pd.Series]:  # fmt: skip
     """Numbers as written in exports: currency signs, thousands marks, (negative), 45%. With
     ``scale`` (a factor from SCALES) each number read is multiplied exactly."""
-    text = s.str.replace(_CURRENCY, "", regex=True)
-    negative = text.str.match(r"^\(.*\)$") | text.str.endswith("-")
+    text = s.str.replace(_currency_rx(), "", regex=True)
+    negative = text.str.match(rx.exact(r"^\(.*\)$")) | text.str.endswith("-")
     text = text.str.strip("()").str.rstrip("-")
     text = text.str.rstrip("%")  # '45%' in a probability column means 45
     if decimal == ",":
@@ -330,8 +358,7 @@ def parse_numbers(s: pd.Series, decimal: str = ".",
     num = num.where(~negative, -num)
     num = num.where(num.abs() != float("inf"))  # '1e309' is too big for any field: not read
     bad = (s.str.strip() != "") & num.isna()
-    out = num.map(lambda v: "" if pd.isna(v) else (f"{v:.0f}" if float(v).is_integer()
-                                                   else repr(float(v))))  # fmt: skip
+    out = number_texts(num)
     if scale is not None:
         out = out.map(lambda v: _scaled(v, scale) if v else "")
     return out.astype(object), bad
