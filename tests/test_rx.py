@@ -181,3 +181,56 @@ def test_each_number_description_keeps_its_lengths_and_pattern() -> None:
             assert transforms._passes(text, tests).tolist() == want, (region, name)
             checked += 1
     assert checked > 1000
+
+
+DATE_PIECES = ["1", "2", "07", "12", "13", "31", "2024", "24", "1999", "/", ".", "-", " ", "T", ",",
+               ":", "00", "30", "59", "60", "PM", "am", "a.m.", "P.M.", "pM", "Z", "+02:00", "+0200",
+               ".123", "\n", "\t", "\x1c", "\xa0", "٣", "０", "x", "45123", ""]  # fmt: skip
+
+
+# text shaped like a date (a number, a separator, a number, a separator, a year, perhaps a
+# time), each part drawn from pieces that may not fit, and loose pieces
+DATE_SHAPED = st.tuples(*(st.sampled_from(p) for p in (
+    [" ", "", "\t"], ["1", "07", "31", "123", "٣", "x"], ["/", ".", "-", " ", ""],
+    ["2", "12", "13", "1x"], ["/", ".", "-", ":"], ["2024", "24", "1999", "202", "x"],
+    ["", " 3:04", "T10:30:00", ", 10:30:00.5", " 10:30 PM", " 9:05 a.m.", " 25:61", "Z",
+     "+02:00", " 10:30:00+0200", "\n", " ", "\n\n"]))).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(DATE_SHAPED, st.lists(st.sampled_from(DATE_PIECES), max_size=10)
+                          .map("".join)), min_size=1, max_size=30))  # fmt: skip
+def test_date_patterns_read_what_python_reads(values: list[str]) -> None:
+    """The date reader's patterns, rewritten for RE2 (the separator written again as one branch
+    per separator instead of a back-reference), find the groups Python's find."""
+    text = pa.array(values, type=pa.string())
+    index = pd.Index([7 + 10 * k for k in reversed(range(len(values)))])  # rows of a chunk
+    dmy = {g: c.tolist() for g, c in transforms._extract(text, transforms._DMY_RX, index).items()}
+    iso = {g: c.tolist() for g, c in transforms._extract(text, transforms._ISO_RX, index).items()}
+    for i, v in enumerate(values):
+        m = transforms._DMY_LIKE.match(v)
+        if m is None:
+            assert pd.isna(dmy["a"][i]), v
+        else:
+            b = dmy["b1"][i] + dmy["b2"][i] + dmy["b3"][i]
+            got = [dmy[g][i] for g in ("a", "y", "h", "mi", "se", "ap")]
+            assert (got, b) == ([m[g] or "" for g in (1, 4, 5, 6, 7, 8)], m[3]), v
+        m = transforms._ISO.match(v)
+        if m is None:
+            assert pd.isna(iso["y"][i]), v
+        else:
+            assert [iso[g][i] for g in ("y", "mo", "d", "h", "mi", "se")] == [
+                m[g] or "" for g in range(1, 7)
+            ], v
+    blank = pc.match_substring_regex(text, rx.exact(r"^\s*$", direct=True)).to_pylist()
+    assert blank == [v.strip() == "" for v in values]
+    serial = pc.match_substring_regex(text, rx.exact(transforms._SERIAL.pattern, direct=True))
+    assert serial.to_pylist() == [transforms._SERIAL.match(v) is not None for v in values]
+
+
+def test_meridiem_spellings_are_every_one_the_pattern_takes() -> None:
+    forms = [f"{x}{d1}{m}{d2}" for x in "aApP" for d1 in ("", ".") for m in "mM"
+             for d2 in ("", ".")]  # fmt: skip
+    assert all(re.fullmatch(r"[AaPp]\.?[Mm]\.?", f) for f in forms)
+    assert {f for f in forms if f[0] in "pP"} == transforms._PM
+    assert {f for f in forms if f[0] in "aA"} == transforms._AM

@@ -70,13 +70,15 @@ def caseless(text: str) -> str:
 
 
 @cache
-def exact(pattern: str, replace: bool = False) -> str:
+def exact(pattern: str, replace: bool = False, direct: bool = False) -> str:
     """``pattern`` (Python syntax) rewritten so RE2 matches it exactly as Python's ``re``:
     ``\\s``, ``\\d`` and ``\\D`` as the characters Python matches, ``$`` as :data:`END`
     (which takes the final line break in: the same test, but not the same span, so a pattern
     for ``replace`` may not hold one).
     Only what both engines read alike otherwise may be used (no flags, look-arounds,
-    back-references, ``\\w``, ``\\b``, ``\\S``); those raise ValueError."""
+    back-references, ``\\w``, ``\\b``, ``\\S``); those raise ValueError.
+    ``direct``: for pyarrow called directly, which spells the end ``\\z`` (pandas turns
+    Python's ``\\Z`` into it itself)."""
     out: list[str] = []
     in_class = False
     i = 0
@@ -90,6 +92,8 @@ def exact(pattern: str, replace: bool = False) -> str:
                 out.append(digit() if in_class else f"[{digit()}]")
             elif nxt == "D" and not in_class:
                 out.append(f"[^{digit()}]")
+            elif nxt == "Z" and direct:
+                out.append("\\z")
             elif nxt in ("S", "w", "W", "b", "B", "D") or (nxt.isdigit() and nxt != "0"):
                 raise ValueError(f"\\{nxt} in {pattern!r} has no exact RE2 spelling here")
             else:
@@ -108,7 +112,7 @@ def exact(pattern: str, replace: bool = False) -> str:
         elif c == "$":
             if replace:
                 raise ValueError(f"{pattern!r}: '$' has no exact RE2 spelling in a replacement")
-            out.append(END)
+            out.append(END.replace("\\Z", "\\z") if direct else END)
             i += 1
         else:
             if (
