@@ -245,8 +245,9 @@ def _parse_dates(s: pd.Series, order: str, with_time: bool) -> tuple[pd.Series, 
     parts = _extract(text, _DMY_RX, s.index)
     hit = parts["a"].notna()
     if hit.any():
-        b = parts["b1"].where(parts["b1"] != "", parts["b2"].where(parts["b2"] != "", parts["b3"]))
-        first, second = parts["a"][hit].astype(int), b[hit].astype(int)
+        # the second number: one separator's branch took part, the others are ''
+        second = (parts["b1"][hit] + parts["b2"][hit] + parts["b3"][hit]).astype(int)
+        first = parts["a"][hit].astype(int)
         day, month = (first, second) if order.startswith("DMY") else (second, first)
         year = _two_digit(parts["y"][hit]).astype(int)
         hour = pd.to_numeric(parts["h"][hit], errors="coerce").fillna(0).astype(int)
