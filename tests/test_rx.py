@@ -234,3 +234,29 @@ def test_meridiem_spellings_are_every_one_the_pattern_takes() -> None:
     assert all(re.fullmatch(r"[AaPp]\.?[Mm]\.?", f) for f in forms)
     assert {f for f in forms if f[0] in "pP"} == transforms._PM
     assert {f for f in forms if f[0] in "aA"} == transforms._AM
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "-", "(", "$ ", "EUR "]),
+                          st.text("0123456789", min_size=1, max_size=30),
+                          st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=12))),
+                min_size=1, max_size=20))  # fmt: skip
+def test_long_numbers_are_staged_from_their_own_digits(parts: list[tuple[str, str, str]]) -> None:
+    """A number with more significant digits than a float holds keeps them all; one a float
+    holds reads as before."""
+    from decimal import Decimal
+
+    written = [f"{sign}{whole}{'.' + frac if frac else ''}{')' if sign == '(' else ''}"
+               for sign, whole, frac in parts]  # fmt: skip
+    out, bad = transforms.parse_numbers(pd.Series(written, dtype="str"))
+    assert not bad.any()
+    with pytest.MonkeyPatch.context() as mp:  # every number through the float, as before
+        mp.setattr(transforms, "FLOAT_DIGITS", 10**9)
+        before, _ = transforms.parse_numbers(pd.Series(written, dtype="str"))
+    for (sign, whole, frac), got, old in zip(parts, out.tolist(), before.tolist(), strict=True):
+        digits = f"{whole}.{frac}" if frac else whole
+        if len(whole + frac) > 15:  # more digits than a float holds, whatever they are
+            negative = "-" if sign in ("-", "(") else ""
+            assert got == transforms._decimal_text(Decimal(negative + digits)), (sign, digits)
+        else:
+            assert got == old, (sign, digits)

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 
 import numpy as np
@@ -354,11 +355,35 @@ def decide_decimal(values: list[str]) -> str:
     return "," if votes[","] > votes["."] else "."
 
 
-def _scaled(text: str, factor: str) -> str:
-    from decimal import Decimal
+def _decimal_text(value: Decimal) -> str:
+    """A decimal as plain text: no exponent, no trailing zeros after the point."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
-    value = Decimal(text) * Decimal(factor)
-    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+def _scaled(text: str, factor: str) -> str:
+    return _decimal_text(Decimal(text) * Decimal(factor))
+
+
+# a float holds every number of up to 15 significant digits exactly; one written with more is
+# staged from its own digits, so '12345678901234567890' is not rounded to ...168
+FLOAT_DIGITS = 15
+
+
+def _exact_texts(text: pd.Series, negative: pd.Series) -> list[str | None]:
+    """The numbers as written (cleaned ``text``), exactly; None where Decimal cannot read one
+    (the float's text stands there)."""
+    out: list[str | None] = []
+    for t, neg in zip(text.tolist(), negative.tolist(), strict=True):
+        try:
+            value = Decimal(t)
+        except InvalidOperation:
+            out.append(None)
+            continue
+        out.append(
+            _decimal_text(value.copy_negate() if neg else value) if value.is_finite() else None
+        )
+    return out
 
 
 def number_texts(num: pd.Series) -> pd.Series:
@@ -396,6 +421,12 @@ def parse_numbers(s: pd.Series, decimal: str = ".",
     num = num.where(num.abs() != float("inf"))  # '1e309' is too big for any field: not read
     bad = (s.str.strip() != "") & num.isna()
     out = number_texts(num)
+    long = num.notna() & (text.str.count("[0-9]") > FLOAT_DIGITS)
+    if long.any():
+        exact = pd.Series(_exact_texts(text[long], negative[long]), index=text[long].index,
+                          dtype=object)  # fmt: skip
+        exact = exact.dropna()
+        out[exact.index] = exact
     if scale is not None:
         out = out.map(lambda v: _scaled(v, scale) if v else "")
     return out.astype(object), bad
