@@ -1,5 +1,6 @@
 """The outcomes live in one table per entity (ledger version 6); a ledger of version 5 kept
-them in one table ``outcomes``, and still reads, and is brought up to date, with nothing lost."""
+them in one table ``outcomes``, and still reads, and is brought up to date, with nothing lost.
+The crosswalk has no index by phase any more: undo reads it through."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from tests.test_pipeline import write
 from tests.test_recheck import export
+from wizard.core import runner
 from wizard.core.blueprint import LOAD_ORDER
 from wizard.core.ledger import LEDGER_VERSION, OUTCOME_COLUMNS, outcome_table
 from wizard.core.migration import Migration
@@ -103,3 +108,36 @@ def test_a_version_5_ledger_reads_and_is_brought_up_to_date_with_nothing_lost(
 
     with Migration(project) as mig:  # opened again: nothing more to do, nothing changes
         assert _outcomes(mig.ledger.db) == _outcomes(sqlite3.connect(project / "ledger.db"))
+
+
+def test_the_crosswalk_keeps_no_phase_index_and_undo_still_goes_children_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undo reads the crosswalk without an index by phase (an older Cutover Wizard's ledger
+    loses it when opened to write): a chain of companies listed children first is deleted
+    deepest first, one record per batch here, or the sandbox's foreign keys would refuse."""
+    folder = tmp_path / "export"
+    chain = [[f"A{i}", f"Company {i}", f"c{i}.example.com", f"A{i - 1}" if i else ""]
+             for i in range(12)]  # fmt: skip
+    write(folder / "companies.csv", ["Company ID", "Company Name", "Website",
+                                     "Parent Company ID"], chain[::-1])  # fmt: skip
+    write(
+        folder / "contacts.csv",
+        ["Contact ID", "First Name", "Last Name", "Email", "Company ID"],
+        [[f"C{i}", "Ann", f"N{i}", f"p{i}@example.com", f"A{i % 12}"] for i in range(30)],
+    )
+    indexes = "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='crosswalk'"
+    with Migration(tmp_path / "p") as mig:
+        mig.migrate([folder / "companies.csv", folder / "contacts.csv"])
+        assert mig.ledger.db.execute(indexes).fetchall() == []
+        # an older Cutover Wizard opened the project and built its index again
+        mig.ledger.db.execute("CREATE INDEX crosswalk_phase ON crosswalk(phase, entity, seq)")
+    monkeypatch.setattr(runner, "BATCH_ROWS", 1)
+    with Migration(tmp_path / "p") as mig:
+        assert mig.ledger.db.execute(indexes).fetchall() == []
+        done = mig.undo(mig.undo_plan("companies"))
+        assert sum(sum(d.values()) for d in done.values()) == 42
+        assert mig.ledger.db.execute("SELECT COUNT(*) FROM crosswalk").fetchone()[0] == 0
+    sandbox = sqlite3.connect(tmp_path / "p" / "sandbox.db")
+    assert sandbox.execute("SELECT COUNT(*) FROM companies").fetchone()[0] == 0
+    sandbox.close()
