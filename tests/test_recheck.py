@@ -513,6 +513,38 @@ def test_a_file_is_checked_again_when_another_starts_linking_to_it_by_name(tmp_p
     assert staged.links["contact.company"] == 10 and not staged.orphans["contact.company"]
 
 
+def test_a_link_by_name_is_resolved_again_when_only_the_linked_file_changed(
+    tmp_path: Path,
+) -> None:
+    """Links by name are resolved again over the whole staged set, also for rows whose own
+    file did not change: a company renamed in a new export no longer holds the contacts that
+    named it (they become orphans, said as such), and a name two firms share links to neither."""
+    folder = tmp_path / "export"
+    companies = [[f"A{i}", f"Firm {i}"] for i in range(5)]
+    write(folder / "companies.csv", ["Company ID", "Company Name"], companies)
+    write(folder / "contacts.csv", ["Contact ID", "Email", "Employer"],
+          [[f"C{i}", f"c{i}@x.com", f"Firm {i % 5}"] for i in range(10)])  # fmt: skip
+    with Migration(tmp_path / "p") as mig:
+        staged = check(mig, mig.prepare([folder]))
+        assert staged is not None and dict(staged.links) == {"contact.company": 10}
+        assert contacts(mig.require_plan()).field_map("company").match_by == "name"
+        companies[0][1] = "Firm Zero"  # renamed: contacts C0 and C5 name a firm no file holds
+        write(folder / "companies.csv", ["Company ID", "Company Name"], companies)
+        staged = check(mig, mig.prepare([folder]))
+        assert staged is not None
+        assert [f.restaged for f in staged.files] == [True, False]
+        assert staged.links["contact.company"] == 8
+        assert staged.orphans["contact.company"] == 2
+        # a second firm takes the name "Firm 1": which one C1 and C6 meant cannot be told, so
+        # they link to neither (their values stay as written), and "Firm 0" is back for C0, C5
+        companies[0][1], companies[2][1] = "Firm 0", "Firm 1"
+        write(folder / "companies.csv", ["Company ID", "Company Name"], companies)
+        staged = check(mig, mig.prepare([folder]))
+        assert staged is not None and staged.orphans["contact.company"] == 4
+        linked = dict(mig.ledger.db.execute("SELECT key, p_company FROM stage_contact"))
+    assert linked == {f"C{i}": None if i % 5 in (1, 2) else f"A{i % 5}" for i in range(10)}
+
+
 @pytest.mark.parametrize("value, formula", [
     ("=SUM(A1)", True), ("\u00a0=x", True), ("\u3000@foo", True), (" +A1", True),
     ("-5", False), ("+44 20 7946 0000", False), ("Sales - EMEA", False), ("a=b", False),

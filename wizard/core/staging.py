@@ -870,13 +870,21 @@ def real_id(column: str) -> str:
 
 def _resolve_links(db, entity: str) -> None:
     t = stage_table(entity)
-    ent = ENTITIES[entity]
-    for f in ent.references:
+    refs = ENTITIES[entity].references
+    if not refs:
+        return
+    # every link's resolved key forgotten, and the kinds of match each link uses, in one pass
+    # over the rows each (a pass per link cost 0.35-0.45 s per link at 2M activities)
+    db.execute(f"UPDATE {t} SET {', '.join(f'p_{f.name}=NULL' for f in refs)} WHERE "
+               + " OR ".join(f"p_{f.name} IS NOT NULL" for f in refs))  # fmt: skip
+    by_link: list[set[str]] = [set() for _ in refs]
+    for row in db.execute(f"SELECT DISTINCT {', '.join(f'b_{f.name}' for f in refs)} FROM {t}"):
+        for kinds, kind in zip(by_link, row, strict=True):
+            if kind is not None:
+                kinds.add(kind)
+    for f, kinds in zip(refs, by_link, strict=True):
         parent = stage_table(f.ref or "")
-        db.execute(f"UPDATE {t} SET p_{f.name}=NULL WHERE p_{f.name} IS NOT NULL")
-        kinds = [k for (k,) in db.execute(
-            f"SELECT DISTINCT b_{f.name} FROM {t} WHERE b_{f.name} IS NOT NULL")]  # fmt: skip
-        for kind in kinds:
+        for kind in sorted(kinds):
             col = _MATCH_COLUMN.get(kind)
             if col is None or col not in _KEY_INDEXES[f.ref or ""]:
                 continue
@@ -1075,10 +1083,14 @@ def _counts(db, counted: Counter[str] | None) -> dict:
     duplicates: dict[str, int] = {}
     for name, ent in ENTITIES.items():
         t = stage_table(name)
-        for f in ent.references:
+        filled: tuple = ()
+        if counted is not None and ent.references:  # every link's rows, in one pass
+            filled = db.execute("SELECT " + ", ".join(
+                f"COALESCE(SUM(r_{f.name} IS NOT NULL), 0)" for f in ent.references
+            ) + f" FROM {t}").fetchone()  # fmt: skip
+        for i, f in enumerate(ent.references):
             if counted is not None:  # the findings' scan looked every link up already
-                (written,) = db.execute(
-                    f"SELECT COUNT(*) FROM {t} WHERE r_{f.name} IS NOT NULL").fetchone()  # fmt: skip
+                written = filled[i]
                 linked = written - counted[f"{name}.{f.name}"]
             else:  # the look-up once per row (an inner query's expression is copied where used)
                 linked, written = db.execute(
