@@ -85,8 +85,10 @@ def _orphans(ledger: Ledger, plan: Plan, files: dict, found: Findings,
             policy = plan.policy(name, f.name)
             outcome = ("it will be loaded without that link and flagged" if policy == "unlinked"
                        else "the row will be rejected")  # fmt: skip
+            # every row is read: in the table's order, and only the orphans sorted (read in
+            # the order of the file index, 2M activities took 2.5-2.8 s instead of 2.3 s)
             rows = db.execute(
-                f"SELECT fid, row, v_{f.name}, r_{f.name}, b_{f.name} FROM {t} "
+                f"SELECT fid, row, v_{f.name}, r_{f.name}, b_{f.name} FROM {t} NOT INDEXED "
                 f"WHERE r_{f.name} IS NOT NULL AND NOT {found_sql(name, f.name)} "
                 "ORDER BY fid, row"
             )
