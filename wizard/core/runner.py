@@ -731,12 +731,14 @@ def undo_steps(ledger: Ledger, target: Target, phase: PhaseDef) -> Iterator[dict
         ids = list(target.lookup(entity, keys).values())
         deleted[entity] = deleted.get(entity, 0) + target.delete(entity, ids)
     for entity in reversed(dict.fromkeys(phase.entities)):
-        ids = [tid for (tid,) in db.execute(
+        # the ids come a batch at a time (2M of them held at once took about 70 MB); nothing
+        # writes the ledger until the cursor is done
+        rows = db.execute(
             "SELECT target_id FROM crosswalk WHERE phase=? AND entity=? AND created=1 "
-            "ORDER BY seq DESC", (phase.name, entity))]  # fmt: skip
-        for i in range(0, len(ids), BATCH_ROWS):
+            "ORDER BY seq DESC", (phase.name, entity))  # fmt: skip
+        while batch := rows.fetchmany(BATCH_ROWS):
             deleted[entity] = deleted.get(entity, 0) + target.delete(
-                entity, ids[i : i + BATCH_ROWS]
+                entity, [tid for (tid,) in batch]
             )
             yield dict(deleted)
     with ledger.transaction():
