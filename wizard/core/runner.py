@@ -731,8 +731,8 @@ def undo_steps(ledger: Ledger, target: Target, phase: PhaseDef) -> Iterator[dict
         ids = list(target.lookup(entity, keys).values())
         deleted[entity] = deleted.get(entity, 0) + target.delete(entity, ids)
     for entity in reversed(dict.fromkeys(phase.entities)):
-        # the ids come a batch at a time (2M of them held at once took about 70 MB); nothing
-        # writes the ledger until the cursor is done
+        # the ids come a batch at a time (all of them at once: 56 MB more peak memory for the
+        # 3M records of the scale-1 benchmark); nothing writes the ledger until the cursor is done
         rows = db.execute(
             "SELECT target_id FROM crosswalk WHERE phase=? AND entity=? AND created=1 "
             "ORDER BY seq DESC", (phase.name, entity))  # fmt: skip
